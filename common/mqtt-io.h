@@ -1,0 +1,89 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * libmosquitto driven by an sd-event loop (no threads, no polling): an I/O source on the
+ * mosquitto socket that asks for EPOLLOUT only while mosquitto_want_write(), a 1 s timer for
+ * mosquitto_loop_misc() (keepalive), and a reconnect timer with capped exponential backoff.
+ * Every client is MQTT v5 with TCP_NODELAY and a clean start (no broker-queued commands).
+ *
+ * Publishes made inside callbacks are flushed before the loop sleeps again (a post source
+ * checks mosquitto_want_write()), so an answer never waits for the next keepalive tick.
+ */
+#ifndef STATEBUS_MQTT_IO_H
+#define STATEBUS_MQTT_IO_H
+
+#include <mosquitto.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <systemd/sd-event.h>
+
+typedef struct MqttIo MqttIo;
+
+typedef struct MqttIoTls {
+    const char *cafile;        /* NULL = no TLS */
+    const char *certfile;
+    const char *keyfile;
+} MqttIoTls;
+
+typedef struct MqttIoConfig {
+    const char *host;          /* borrowed for the lifetime of the MqttIo */
+    uint16_t port;
+    const char *client_id;     /* stable per agent; unique per test */
+    const char *username;      /* NULL = none */
+    const char *password;
+    MqttIoTls tls;
+    unsigned keepalive_s;      /* >= 5 (libmosquitto's minimum) */
+    unsigned reconnect_min_ms; /* first retry delay (default 100) */
+    unsigned reconnect_max_ms; /* backoff cap (default 5000) */
+    unsigned receive_maximum;  /* v5 receive-maximum we announce; 0 = library default */
+} MqttIoConfig;
+
+typedef struct MqttIoCallbacks {
+    /* Before every connect attempt (first and each reconnect): the place to take a new epoch and
+     * call mqtt_io_set_will(). May be NULL. A negative return aborts that attempt (retried). */
+    int (*before_connect)(MqttIo *io, void *userdata);
+    /* CONNACK accepted: subscribe, publish births. */
+    void (*on_connect)(MqttIo *io, void *userdata);
+    /* The connection is gone (reason: MOSQ_ERR_*; 0 = our own clean disconnect). Reconnects
+     * are scheduled automatically unless mqtt_io_disconnect() was called. */
+    void (*on_disconnect)(MqttIo *io, int reason, void *userdata);
+    /* A message; props may be NULL. msg and props are only valid during the call. */
+    void (*on_message)(MqttIo *io, const struct mosquitto_message *msg,
+            const mosquitto_property *props, void *userdata);
+    /* PUBACK for a QoS 1 publish (or the write of a QoS 0 one). May be NULL. */
+    void (*on_publish)(MqttIo *io, int mid, void *userdata);
+    /* SUBACK. May be NULL. */
+    void (*on_subscribe)(MqttIo *io, int mid, void *userdata);
+} MqttIoCallbacks;
+
+/* Creates the client attached to event (reference taken). cfg strings are borrowed.
+ * Returns 0 or negative errno. */
+int mqtt_io_new(sd_event *event, const MqttIoConfig *cfg, const MqttIoCallbacks *cb,
+        void *userdata, MqttIo **ret);
+/* Frees; NULL is fine. Does not publish anything. Returns NULL. */
+MqttIo *mqtt_io_free(MqttIo *io);
+
+/* Starts connecting (non-blocking); failures are retried with backoff. */
+int mqtt_io_start(MqttIo *io);
+
+/* Sets the Last Will used by the next CONNECT (retained/QoS as given). */
+int mqtt_io_set_will(MqttIo *io, const char *topic, const void *payload, size_t len, int qos,
+        bool retain);
+
+/* Publish; props (may be NULL) are copied by libmosquitto. ret_mid may be NULL.
+ * -ENOTCONN while disconnected, other negative errno on failure. */
+int mqtt_io_publish(MqttIo *io, const char *topic, const void *payload, size_t len, int qos,
+        bool retain, const mosquitto_property *props, int *ret_mid);
+
+int mqtt_io_subscribe(MqttIo *io, const char *filter, int qos, int *ret_mid);
+
+/* Clean stop: DISCONNECT (the broker discards the will) and no more reconnects. Publish
+ * "offline" and wait for its PUBACK before calling this. */
+int mqtt_io_disconnect(MqttIo *io);
+
+bool mqtt_io_is_connected(const MqttIo *io);
+
+/* Translate a MOSQ_ERR_* code to negative errno. */
+int mqtt_error_to_errno(int mosq_err);
+
+#endif

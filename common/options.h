@@ -1,0 +1,58 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * One table drives both the command-line flags and the JSON config file (--config FILE).
+ * Precedence: defaults (already in the struct), then the config file, then flags.
+ * contract.md "Command lines": bad usage or config exits 2 with a one-line reason.
+ */
+#ifndef STATEBUS_OPTIONS_H
+#define STATEBUS_OPTIONS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+typedef enum OptType {
+    OPT_STRING,    /* char[size] in the struct */
+    OPT_UINT,      /* uint32_t, bounded by min..max */
+    OPT_U64,       /* uint64_t, bounded by min..max (durations in ms) */
+    OPT_BOOL,      /* bool; a flag without value sets true, "--x=false" clears */
+    OPT_CHOICE,    /* int index into choices[] (NULL-terminated) */
+    OPT_BROKER,    /* "HOST[:PORT]" -> struct OptBroker */
+} OptType;
+
+typedef struct OptBroker {
+    char host[256];
+    uint16_t port;
+} OptBroker;
+
+typedef struct OptSpec {
+    const char *name;          /* long flag without "--", and the JSON key */
+    OptType type;
+    size_t offset;             /* offsetof() the field in the options struct */
+    size_t size;               /* OPT_STRING: sizeof the char array */
+    uint64_t min, max;         /* OPT_UINT / OPT_U64 */
+    const char *const *choices; /* OPT_CHOICE */
+    bool required;
+    const char *metavar;       /* for --help, e.g. "N", "MS" */
+    const char *help;
+} OptSpec;
+
+typedef enum OptResult {
+    OPT_RESULT_OK = 0,
+    OPT_RESULT_HELP = 1,       /* --help was given: usage printed to stdout, exit 0 */
+    OPT_RESULT_VERSION = 2,
+} OptResult;
+
+/* Parses argv (and --config FILE, read first, whatever its position) into obj. Positional
+ * arguments (not starting with "--") are returned in ret_positional (pointers into argv), at most
+ * max_positional. On error returns negative errno and writes a one-line reason into err
+ * (e.g. "--node: expected 1..16384, got '0'"). Prints usage on --help (returns OPT_RESULT_HELP). */
+int options_parse(const OptSpec *specs, size_t n_specs, void *obj, int argc, char **argv,
+        const char *usage, const char **ret_positional, size_t max_positional,
+        size_t *ret_n_positional, char *err, size_t err_size);
+
+/* Prints "usage\n\noptions:\n  --name METAVAR  help (default: x)" to stdout. */
+void options_print_help(const OptSpec *specs, size_t n_specs, const void *defaults,
+        const char *usage);
+
+#endif

@@ -1,0 +1,148 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The coordinator's pure core: node table, instance-0 rollups, the power-on gate and the request
+ * queue. Events in, actions out. No I/O, no clock (time is in every event), no logging, no
+ * allocation after coord_new(). O(1) work per node update: counts and lists are maintained
+ * incrementally, never rebuilt by scanning the nodes.
+ *
+ * The rules are documented in topics/README.md ("Rollup policy", "The gate", "Requests");
+ * every rule there has a unit test in test/unit/coordinator/.
+ */
+#ifndef STATEBUS_COORD_H
+#define STATEBUS_COORD_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "statebus/enums.h"
+#include "statebus/limits.h"
+#include "statebus/payload.h"
+
+typedef struct Coord Coord;
+
+typedef enum CoordWhenNotReady {
+    COORD_WHEN_NOT_READY_QUEUE = 0,  /* default, PSM's bmc-boot-ready behaviour */
+    COORD_WHEN_NOT_READY_REJECT = 1, /* answer rejected with the nodes not Ready (BMCNotReady) */
+} CoordWhenNotReady;
+
+typedef struct CoordConfig {
+    uint32_t nodes;                  /* expected nodes 1..nodes (1..SB_NODES_MAX) */
+    uint64_t request_timeout_ms;     /* queued longer than this -> expired; 0 = wait forever */
+    uint64_t transition_timeout_ms;  /* dispatched longer than this -> failed */
+    uint64_t command_ttl_ms;         /* deadline of commands to agents = dispatch time + ttl */
+    uint64_t rebirth_window_ms;      /* after connect: wait this long for rebirth answers before
+                                        publishing rollups from unverified retained data */
+    CoordWhenNotReady when_not_ready;
+    bool allow_partial;              /* power actions on part of the system ("nodes": [...]) */
+} CoordConfig;
+
+/* Where an answer to a request goes besides <root>/event: the MQTT v5 response topic (already
+ * checked by the shell to be under <root>/reply/) and its correlation data. */
+typedef struct CoordReplyTo {
+    char topic[SB_TOPIC_MAX + 1];    /* "" = none */
+    uint8_t correlation[SB_CORRELATION_MAX];
+    size_t correlation_len;
+} CoordReplyTo;
+
+typedef enum CoordEventKind {
+    COORD_EV_CONNECTED,      /* CONNACK + subscriptions done (SUBACK) */
+    COORD_EV_DISCONNECTED,   /* lost the broker: every node stale, gate closed */
+    COORD_EV_NODE_STATUS,    /* .status for .node */
+    COORD_EV_NODE_STATE,     /* .state (kind inside) for .node */
+    COORD_EV_NODE_HEARTBEAT, /* .heartbeat for .node */
+    COORD_EV_REQUEST,        /* .request on system/set/<.target>, answer to .reply_to */
+    COORD_EV_TIMER,          /* the time asked for by COORD_ACT_ARM_TIMER has come */
+} CoordEventKind;
+
+typedef struct CoordEvent {
+    CoordEventKind kind;
+    uint64_t now_ms;         /* unix ms, read by the shell */
+    uint32_t node;           /* NODE_*: as parsed from the topic (may be > nodes: rejected) */
+    bool retained;           /* NODE_*: delivered from the broker's retained store */
+    SbTarget target;         /* REQUEST */
+    union {
+        SbStatusMsg status;
+        SbStateMsg state;
+        SbHeartbeatMsg heartbeat;
+        SbCommand request;
+    };
+    CoordReplyTo reply_to;   /* REQUEST */
+} CoordEvent;
+
+typedef enum CoordActionKind {
+    /* Write coord_snapshot_encode() to --state-dir before doing any later action of this batch:
+     * an accepted request is never lost, a dispatch is never repeated. */
+    COORD_ACT_PERSIST,
+    /* Publish coord_rollup_build(.state_kind) retained on system/<kind>. */
+    COORD_ACT_PUBLISH_ROLLUP,
+    /* Publish coord_requests_build() retained on system/requests. */
+    COORD_ACT_PUBLISH_REQUESTS,
+    /* Publish .event on <root>/event, and on .reply_to.topic when set. */
+    COORD_ACT_PUBLISH_EVENT,
+    /* Send .command on node/<n>/set/<.target> to every node coord_request_nodes(.request_slot)
+     * lists (all expected nodes, or the request's "nodes"). */
+    COORD_ACT_DISPATCH,
+    /* Publish system/rebirth ({}). */
+    COORD_ACT_PUBLISH_REBIRTH,
+    /* (Re)arm the single core timer at .at_ms (unix ms); 0 = disarm. */
+    COORD_ACT_ARM_TIMER,
+} CoordActionKind;
+
+typedef struct CoordAction {
+    CoordActionKind kind;
+    SbStateKind state_kind;  /* PUBLISH_ROLLUP */
+    SbEvent event;           /* PUBLISH_EVENT */
+    CoordReplyTo reply_to;   /* PUBLISH_EVENT */
+    SbTarget target;         /* DISPATCH */
+    SbCommand command;       /* DISPATCH: transition, id, reason, deadline (nodes empty) */
+    int request_slot;        /* DISPATCH: argument for coord_request_nodes() */
+    uint64_t at_ms;          /* ARM_TIMER */
+} CoordAction;
+
+#define COORD_ACTIONS_MAX 64
+
+typedef struct CoordActions {
+    CoordAction items[COORD_ACTIONS_MAX];
+    size_t n;
+} CoordActions;
+
+/* Allocates the node table for cfg->nodes. Returns 0, -EINVAL (bad config) or -ENOMEM. */
+int coord_new(const CoordConfig *cfg, Coord **ret);
+Coord *coord_free(Coord *c);
+
+/* Feeds one event; fills *out (cleared first) with the actions, in the order the shell must
+ * carry them out. Returns 0, or -ENOSPC if the action buffer overflowed (a bug). */
+int coord_step(Coord *c, const CoordEvent *ev, CoordActions *out);
+
+/* Rebuilds the durable state (queue, active requests, last requested state, id counter, epoch)
+ * from a snapshot written by coord_snapshot_encode(). Call once, before the first event.
+ * Returns 0, or -EBADMSG with *reterr_why for a corrupt snapshot (the core is left empty). */
+int coord_snapshot_restore(Coord *c, const char *json, size_t len, uint64_t now_ms,
+        const char **reterr_why);
+/* Encodes the durable state as JSON into buf. Returns the length or -ENOSPC. */
+int coord_snapshot_encode(const Coord *c, char *buf, size_t size);
+/* Upper bound for the snapshot buffer. */
+size_t coord_snapshot_size_max(const Coord *c);
+
+/* The coordinator's epoch for this connection (bumped at every COORD_EV_CONNECTED; persisted). */
+uint64_t coord_epoch(const Coord *c);
+
+/* Builders the shell calls to carry out actions. */
+int coord_rollup_build(const Coord *c, SbStateKind kind, SbRollupMsg *ret);
+int coord_requests_build(const Coord *c, uint64_t now_ms, SbRequestsMsg *ret);
+int coord_summary_build(const Coord *c, uint64_t now_ms, SbSummaryMsg *ret);
+
+/* Iterates the nodes a DISPATCH goes to: call with *cursor = 0; returns the next node number
+ * (>= 1) and advances *cursor, or 0 when done. */
+uint32_t coord_request_nodes(const Coord *c, int request_slot, uint32_t *cursor);
+
+/* Counters for logs and the summary. */
+typedef struct CoordStats {
+    uint32_t nodes_online, nodes_ready, nodes_stale, nodes_never_seen;
+    uint32_t requests_pending, requests_active;
+    bool gate_open, connected;
+} CoordStats;
+void coord_stats(const Coord *c, CoordStats *ret);
+
+#endif
