@@ -17,12 +17,12 @@ int log_get_max_level(void);
 int log_full_errno(int level, int error, const char *format, ...)
         __attribute__((format(printf, 3, 4)));
 
-#define log_debug(...) ((void) log_full_errno(LOG_DEBUG, 0, __VA_ARGS__))
-#define log_info(...) ((void) log_full_errno(LOG_INFO, 0, __VA_ARGS__))
-#define log_notice(...) ((void) log_full_errno(LOG_NOTICE, 0, __VA_ARGS__))
-#define log_warning(...) ((void) log_full_errno(LOG_WARNING, 0, __VA_ARGS__))
-#define log_error(...) ((void) log_full_errno(LOG_ERR, 0, __VA_ARGS__))
+#define log_debug(...)            ((void) log_full_errno(LOG_DEBUG, 0, __VA_ARGS__))
+#define log_info(...)             ((void) log_full_errno(LOG_INFO, 0, __VA_ARGS__))
+#define log_notice(...)           ((void) log_full_errno(LOG_NOTICE, 0, __VA_ARGS__))
+#define log_warning(...)          ((void) log_full_errno(LOG_WARNING, 0, __VA_ARGS__))
+#define log_error(...)            ((void) log_full_errno(LOG_ERR, 0, __VA_ARGS__))
 #define log_warning_errno(e, ...) log_full_errno(LOG_WARNING, (e), __VA_ARGS__)
-#define log_error_errno(e, ...) log_full_errno(LOG_ERR, (e), __VA_ARGS__)
+#define log_error_errno(e, ...)   log_full_errno(LOG_ERR, (e), __VA_ARGS__)
 
 #endif

@@ -6,7 +6,7 @@
 #include <stdlib.h>
 
 #define ELEMENTSOF(a) (sizeof(a) / sizeof((a)[0]))
-#define CLEANUP(fn) __attribute__((cleanup(fn)))
+#define CLEANUP(fn)   __attribute__((cleanup(fn)))
 
 static inline void freep(void *p)
 {

@@ -20,16 +20,16 @@
 typedef struct MqttIo MqttIo;
 
 typedef struct MqttIoTls {
-    const char *cafile;        /* NULL = no TLS */
+    const char *cafile; /* NULL = no TLS */
     const char *certfile;
     const char *keyfile;
 } MqttIoTls;
 
 typedef struct MqttIoConfig {
-    const char *host;          /* borrowed for the lifetime of the MqttIo */
+    const char *host; /* borrowed for the lifetime of the MqttIo */
     uint16_t port;
-    const char *client_id;     /* stable per agent; unique per test */
-    const char *username;      /* NULL = none */
+    const char *client_id; /* stable per agent; unique per test */
+    const char *username;  /* NULL = none */
     const char *password;
     MqttIoTls tls;
     unsigned keepalive_s;      /* >= 5 (libmosquitto's minimum) */
@@ -44,22 +44,33 @@ typedef struct MqttIoCallbacks {
     int (*before_connect)(MqttIo *io, void *userdata);
     /* CONNACK accepted: subscribe, publish births. */
     void (*on_connect)(MqttIo *io, void *userdata);
-    /* The connection is gone (reason: MOSQ_ERR_*; 0 = our own clean disconnect). Reconnects
-     * are scheduled automatically unless mqtt_io_disconnect() was called. */
+    /* The connection is gone (reason: MOSQ_ERR_* or a v5 DISCONNECT reason code >= 128, see
+     * mqtt_io_reason_string(); 0 = our own clean disconnect). Reconnects are scheduled
+     * automatically unless mqtt_io_disconnect() was called. */
     void (*on_disconnect)(MqttIo *io, int reason, void *userdata);
     /* A message; props may be NULL. msg and props are only valid during the call. */
-    void (*on_message)(MqttIo *io, const struct mosquitto_message *msg,
-            const mosquitto_property *props, void *userdata);
+    void (*on_message)(MqttIo *io,
+                       const struct mosquitto_message *msg,
+                       const mosquitto_property *props,
+                       void *userdata);
     /* PUBACK for a QoS 1 publish (or the write of a QoS 0 one). May be NULL. */
     void (*on_publish)(MqttIo *io, int mid, void *userdata);
     /* SUBACK. May be NULL. */
     void (*on_subscribe)(MqttIo *io, int mid, void *userdata);
+    /* A connect attempt failed before CONNACK (refused, unreachable, CONNACK with an error, ...);
+     * reason is a static human-readable string, the next attempt starts in retry_ms. Not called
+     * for a connection that was up: that is on_disconnect. May be NULL. (Added after the first
+     * version: leave it out of positional initializers.) */
+    void (*on_connect_failed)(MqttIo *io, const char *reason, unsigned retry_ms, void *userdata);
 } MqttIoCallbacks;
 
 /* Creates the client attached to event (reference taken). cfg strings are borrowed.
  * Returns 0 or negative errno. */
-int mqtt_io_new(sd_event *event, const MqttIoConfig *cfg, const MqttIoCallbacks *cb,
-        void *userdata, MqttIo **ret);
+int mqtt_io_new(sd_event *event,
+                const MqttIoConfig *cfg,
+                const MqttIoCallbacks *cb,
+                void *userdata,
+                MqttIo **ret);
 /* Frees; NULL is fine. Does not publish anything. Returns NULL. */
 MqttIo *mqtt_io_free(MqttIo *io);
 
@@ -67,23 +78,39 @@ MqttIo *mqtt_io_free(MqttIo *io);
 int mqtt_io_start(MqttIo *io);
 
 /* Sets the Last Will used by the next CONNECT (retained/QoS as given). */
-int mqtt_io_set_will(MqttIo *io, const char *topic, const void *payload, size_t len, int qos,
-        bool retain);
+int mqtt_io_set_will(MqttIo *io,
+                     const char *topic,
+                     const void *payload,
+                     size_t len,
+                     int qos,
+                     bool retain);
 
 /* Publish; props (may be NULL) are copied by libmosquitto. ret_mid may be NULL.
  * -ENOTCONN while disconnected, other negative errno on failure. */
-int mqtt_io_publish(MqttIo *io, const char *topic, const void *payload, size_t len, int qos,
-        bool retain, const mosquitto_property *props, int *ret_mid);
+int mqtt_io_publish(MqttIo *io,
+                    const char *topic,
+                    const void *payload,
+                    size_t len,
+                    int qos,
+                    bool retain,
+                    const mosquitto_property *props,
+                    int *ret_mid);
 
 int mqtt_io_subscribe(MqttIo *io, const char *filter, int qos, int *ret_mid);
 
 /* Clean stop: DISCONNECT (the broker discards the will) and no more reconnects. Publish
- * "offline" and wait for its PUBACK before calling this. */
+ * "offline" and wait for its PUBACK before calling this. Returns 0 when a DISCONNECT was sent
+ * (on_disconnect(0) follows once it is written: wait for it before leaving the loop), or
+ * -ENOTCONN when no connection was up (an attempt in progress is abandoned; nothing follows). */
 int mqtt_io_disconnect(MqttIo *io);
 
 bool mqtt_io_is_connected(const MqttIo *io);
 
 /* Translate a MOSQ_ERR_* code to negative errno. */
 int mqtt_error_to_errno(int mosq_err);
+
+/* A static string for on_disconnect's reason: a MOSQ_ERR_* code, or an MQTT v5 reason code
+ * (>= 128) the broker sent in its DISCONNECT (e.g. 139 "server shutting down"). */
+const char *mqtt_io_reason_string(int reason);
 
 #endif

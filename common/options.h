@@ -12,12 +12,12 @@
 #include <stdint.h>
 
 typedef enum OptType {
-    OPT_STRING,    /* char[size] in the struct */
-    OPT_UINT,      /* uint32_t, bounded by min..max */
-    OPT_U64,       /* uint64_t, bounded by min..max (durations in ms) */
-    OPT_BOOL,      /* bool; a flag without value sets true, "--x=false" clears */
-    OPT_CHOICE,    /* int index into choices[] (NULL-terminated) */
-    OPT_BROKER,    /* "HOST[:PORT]" -> struct OptBroker */
+    OPT_STRING, /* char[size] in the struct */
+    OPT_UINT,   /* uint32_t, bounded by min..max */
+    OPT_U64,    /* uint64_t, bounded by min..max (durations in ms) */
+    OPT_BOOL,   /* bool; a flag without value sets true, "--x=false" clears */
+    OPT_CHOICE, /* int index into choices[] (NULL-terminated) */
+    OPT_BROKER, /* "HOST[:PORT]" -> struct OptBroker */
 } OptType;
 
 typedef struct OptBroker {
@@ -26,33 +26,56 @@ typedef struct OptBroker {
 } OptBroker;
 
 typedef struct OptSpec {
-    const char *name;          /* long flag without "--", and the JSON key */
+    const char *name; /* long flag without "--", and the JSON key */
     OptType type;
-    size_t offset;             /* offsetof() the field in the options struct */
-    size_t size;               /* OPT_STRING: sizeof the char array */
-    uint64_t min, max;         /* OPT_UINT / OPT_U64 */
+    size_t offset;              /* offsetof() the field in the options struct */
+    size_t size;                /* OPT_STRING: sizeof the char array */
+    uint64_t min, max;          /* OPT_UINT / OPT_U64 */
     const char *const *choices; /* OPT_CHOICE */
     bool required;
-    const char *metavar;       /* for --help, e.g. "N", "MS" */
+    const char *metavar; /* for --help, e.g. "N", "MS" */
     const char *help;
+    /* Value used when the flag is given without "=VALUE" (e.g. statebusctl's "--wait" alone means
+     * "--wait=<implicit>"); the next argument is then never taken as its value. NULL = a value is
+     * required. Added after the first version: leave it out of positional initializers. */
+    const char *implicit;
 } OptSpec;
 
 typedef enum OptResult {
     OPT_RESULT_OK = 0,
-    OPT_RESULT_HELP = 1,       /* --help was given: usage printed to stdout, exit 0 */
+    OPT_RESULT_HELP = 1, /* --help was given: usage printed to stdout, exit 0 */
     OPT_RESULT_VERSION = 2,
 } OptResult;
+
+/* Built-in flags, whether or not the table lists them: "--config FILE" (a JSON object whose keys
+ * are the table's names; read before any flag, at most OPTIONS_CONFIG_MAX bytes; unknown keys are
+ * errors; when the table has a "config" OPT_STRING entry the path is stored there too), "--help"
+ * and "-h", "--version" (prints "<program> (statebus) <version>", returns OPT_RESULT_VERSION), and
+ * "--" (every later argument is positional). A flag's value is "--name=VALUE" or the next argument;
+ * a bool flag takes no next argument ("--name=false" clears it). The last of repeated flags wins.
+ */
+#define OPTIONS_CONFIG_MAX (64u * 1024u)
 
 /* Parses argv (and --config FILE, read first, whatever its position) into obj. Positional
  * arguments (not starting with "--") are returned in ret_positional (pointers into argv), at most
  * max_positional. On error returns negative errno and writes a one-line reason into err
  * (e.g. "--node: expected 1..16384, got '0'"). Prints usage on --help (returns OPT_RESULT_HELP). */
-int options_parse(const OptSpec *specs, size_t n_specs, void *obj, int argc, char **argv,
-        const char *usage, const char **ret_positional, size_t max_positional,
-        size_t *ret_n_positional, char *err, size_t err_size);
+int options_parse(const OptSpec *specs,
+                  size_t n_specs,
+                  void *obj,
+                  int argc,
+                  char **argv,
+                  const char *usage,
+                  const char **ret_positional,
+                  size_t max_positional,
+                  size_t *ret_n_positional,
+                  char *err,
+                  size_t err_size);
 
 /* Prints "usage\n\noptions:\n  --name METAVAR  help (default: x)" to stdout. */
-void options_print_help(const OptSpec *specs, size_t n_specs, const void *defaults,
-        const char *usage);
+void options_print_help(const OptSpec *specs,
+                        size_t n_specs,
+                        const void *defaults,
+                        const char *usage);
 
 #endif

@@ -1,0 +1,65 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* The agent's insides, shared by agent.c (life cycle, MQTT and backend callbacks, commands) and
+ * agent-publish.c (what goes on the wire). Not for users of agent.h. */
+#ifndef STATEBUS_AGENT_INTERNAL_H
+#define STATEBUS_AGENT_INTERNAL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "statebus/enums.h"
+#include "statebus/limits.h"
+#include "statebus/payload.h"
+
+#include "agent.h"
+#include "command-filter.h"
+#include "mqtt-io.h"
+
+struct Agent {
+    sd_event *event;   /* owned reference */
+    AgentOptions opts; /* MqttIo borrows host and client id from here */
+    MqttIo *io;        /* owned */
+    Backend *backend;  /* owned */
+    CommandFilter filter;
+
+    uint64_t epoch; /* of the current (or last) connect attempt */
+    uint64_t seq;   /* state publishes in this epoch, across the four kinds */
+    uint64_t heartbeat_seq;
+
+    NodeObservation cur[SB_KIND_NODE_COUNT]; /* latest value per kind, from the backend */
+    bool have[SB_KIND_NODE_COUNT];
+    uint64_t since_ms[SB_KIND_NODE_COUNT]; /* unix ms the kind's state last changed */
+
+    char topic_state[SB_KIND_NODE_COUNT][SB_TOPIC_MAX + 1];
+    char topic_status[SB_TOPIC_MAX + 1];
+    char topic_heartbeat[SB_TOPIC_MAX + 1];
+    char topic_event[SB_TOPIC_MAX + 1];
+    char topic_rebirth[SB_TOPIC_MAX + 1];
+    char filter_set[SB_TOPIC_MAX + 1];
+
+    sd_event_source *heartbeat_timer; /* owned */
+    sd_event_source *stop_timer;      /* owned */
+
+    int birth_status_mid;     /* status "online" of the first birth: READY=1 on its PUBACK */
+    int offline_mid;          /* status "offline" of the clean stop */
+    unsigned failed_attempts; /* connect attempts failed in a row */
+    bool ready_notified;
+    bool stopping;
+};
+
+/* The wire name of an observation's state ("Unknown" if it has none). */
+const char *agent_state_name(const NodeObservation *o);
+/* kind's current state, retained QoS 1, next seq of this epoch; logged when log_it. */
+int agent_publish_state(Agent *a, SbStateKind kind, bool log_it);
+/* status (online/offline) of this epoch, retained QoS 1. */
+int agent_publish_status(Agent *a, SbStatus status, int *ret_mid);
+/* The four states, then status online; why ("birth", "rebirth") goes into the log line. */
+void agent_publish_birth(Agent *a, const char *why);
+/* An event about this node (cmd may be NULL for an undecodable command). */
+void agent_publish_event(Agent *a,
+                         SbEventKind kind,
+                         const SbCommand *cmd,
+                         SbTarget target,
+                         const char *why);
+
+#endif

@@ -1,0 +1,20 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* One observed value of one state kind of a node, with that kind's details: what a backend reports
+ * and what the agent publishes on node/<n>/<kind>. */
+#ifndef STATEBUS_NODE_OBSERVATION_H
+#define STATEBUS_NODE_OBSERVATION_H
+
+#include <stdbool.h>
+
+#include "statebus/enums.h"
+
+typedef struct NodeObservation {
+    SbStateKind kind;                   /* BMC, CHASSIS, HOST or BOOT_PROGRESS */
+    int state;                          /* value of sb_state_kind_enum(kind), >= 1 */
+    SbBmcRebootCause last_reboot_cause; /* bmc */
+    SbPowerStatus power_status;         /* chassis */
+    bool ac_loss;                       /* chassis: this BMC booted from an AC loss */
+    SbRestartCause restart_cause;       /* host */
+} NodeObservation;
+
+#endif

@@ -1,0 +1,277 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Connect attempts, reconnect backoff and libmosquitto's callbacks (see mqtt-io.c for the life
+ * of one attempt). */
+#include <errno.h>
+#include <string.h>
+#include <sys/epoll.h>
+
+#include "mqtt-io-internal.h"
+
+/* ---- libmosquitto callbacks -------------------------------------------------------------- */
+
+static void on_mosq_connect(struct mosquitto *mosq,
+                            void *obj,
+                            int rc,
+                            int flags,
+                            const mosquitto_property *props)
+{
+    MqttIo *io = obj;
+
+    (void) mosq;
+    (void) flags;
+    (void) props;
+    if (rc != 0) {
+        /* Refused (bad credentials, not authorized, ...): libmosquitto closes the socket next
+         * and on_mosq_disconnect() reports this reason. */
+        io->connack_reason = rc;
+        return;
+    }
+    io->connack_reason = 0;
+    io->connected = true;
+    io->backoff_ms = io->cfg.reconnect_min_ms;
+    if (!io->stopping && io->cb.on_connect) {
+        io->cb.on_connect(io, io->userdata);
+    }
+}
+
+static const char *attempt_failure_reason(MqttIo *io, int rc)
+{
+    if (io->connack_reason != 0) {
+        return mosquitto_reason_string(io->connack_reason);
+    }
+    if (rc == MOSQ_ERR_ERRNO && io->saved_errno > 0) {
+        return strerror(io->saved_errno);
+    }
+    return mosquitto_strerror(rc);
+}
+
+static void
+on_mosq_disconnect(struct mosquitto *mosq, void *obj, int rc, const mosquitto_property *props)
+{
+    MqttIo *io = obj;
+    bool was_connected = io->connected;
+
+    (void) mosq;
+    (void) props;
+    if (rc == MOSQ_ERR_ERRNO) {
+        io->saved_errno = errno;
+    }
+    /* libmosquitto can report one loss twice (a broker DISCONNECT, then the read of the closed
+     * socket): only the first counts. */
+    if (!io->attempt_open) {
+        return;
+    }
+    io->attempt_open = false;
+    io->connected = false;
+    mqtt_io_source_drop(io);
+
+    if (io->stopping) {
+        if (was_connected && io->cb.on_disconnect) {
+            io->cb.on_disconnect(io, rc, io->userdata);
+        }
+        return;
+    }
+    if (was_connected) {
+        /* 0 means "our own clean disconnect" to the user; a broker DISCONNECT "normal" is not. */
+        if (io->cb.on_disconnect) {
+            io->cb.on_disconnect(io, rc == 0 ? MOSQ_ERR_CONN_LOST : rc, io->userdata);
+        }
+        mqtt_io_reconnect_schedule(io, NULL);
+        return;
+    }
+    mqtt_io_reconnect_schedule(io, attempt_failure_reason(io, rc));
+}
+
+static void on_mosq_message(struct mosquitto *mosq,
+                            void *obj,
+                            const struct mosquitto_message *msg,
+                            const mosquitto_property *props)
+{
+    MqttIo *io = obj;
+
+    (void) mosq;
+    if (io->cb.on_message && msg) {
+        io->cb.on_message(io, msg, props, io->userdata);
+    }
+}
+
+static void on_mosq_publish(struct mosquitto *mosq,
+                            void *obj,
+                            int mid,
+                            int reason,
+                            const mosquitto_property *props)
+{
+    MqttIo *io = obj;
+
+    (void) mosq;
+    (void) reason;
+    (void) props;
+    if (io->cb.on_publish) {
+        io->cb.on_publish(io, mid, io->userdata);
+    }
+}
+
+static void on_mosq_subscribe(struct mosquitto *mosq,
+                              void *obj,
+                              int mid,
+                              int qos_count,
+                              const int *granted_qos,
+                              const mosquitto_property *props)
+{
+    MqttIo *io = obj;
+
+    (void) mosq;
+    (void) qos_count;
+    (void) granted_qos;
+    (void) props;
+    if (io->cb.on_subscribe) {
+        io->cb.on_subscribe(io, mid, io->userdata);
+    }
+}
+
+/* ---- connecting -------------------------------------------------------------------------- */
+
+int mqtt_io_will_apply(MqttIo *io)
+{
+    if (!io->will_topic) {
+        return 0;
+    }
+    return mqtt_error_to_errno(mosquitto_will_set_v5(io->mosq, io->will_topic, (int) io->will_len,
+                                                     io->will_payload, io->will_qos,
+                                                     io->will_retain, NULL));
+}
+
+/* A new client with every option set: MQTT v5, TCP_NODELAY, clean start, TLS and credentials. */
+int mqtt_io_client_create(MqttIo *io)
+{
+    struct mosquitto *mosq = NULL;
+    int rc;
+
+    mosq = mosquitto_new(io->cfg.client_id, true, io);
+    if (!mosq) {
+        return errno == EINVAL ? -EINVAL : -ENOMEM;
+    }
+    rc = mosquitto_int_option(mosq, MOSQ_OPT_PROTOCOL_VERSION, MQTT_PROTOCOL_V5);
+    if (rc == MOSQ_ERR_SUCCESS) {
+        rc = mosquitto_int_option(mosq, MOSQ_OPT_TCP_NODELAY, 1);
+    }
+    if (rc == MOSQ_ERR_SUCCESS && io->cfg.receive_maximum > 0) {
+        rc = mosquitto_int_option(mosq, MOSQ_OPT_RECEIVE_MAXIMUM, (int) io->cfg.receive_maximum);
+    }
+    if (rc == MOSQ_ERR_SUCCESS && io->cfg.tls.cafile) {
+        rc = mosquitto_tls_set(mosq, io->cfg.tls.cafile, NULL, io->cfg.tls.certfile,
+                               io->cfg.tls.keyfile, NULL);
+    }
+    if (rc == MOSQ_ERR_SUCCESS && io->cfg.username) {
+        rc = mosquitto_username_pw_set(mosq, io->cfg.username, io->cfg.password);
+    }
+    if (rc != MOSQ_ERR_SUCCESS) {
+        int r = mqtt_error_to_errno(rc);
+        mosquitto_destroy(mosq);
+        return r;
+    }
+    mosquitto_connect_v5_callback_set(mosq, on_mosq_connect);
+    mosquitto_disconnect_v5_callback_set(mosq, on_mosq_disconnect);
+    mosquitto_message_v5_callback_set(mosq, on_mosq_message);
+    mosquitto_publish_v5_callback_set(mosq, on_mosq_publish);
+    mosquitto_subscribe_v5_callback_set(mosq, on_mosq_subscribe);
+
+    if (io->mosq) {
+        mosquitto_destroy(io->mosq);
+    }
+    io->mosq = mosq;
+    return mqtt_io_will_apply(io);
+}
+
+static unsigned rand_next(MqttIo *io)
+{
+    /* xorshift32: jitter only, so a rack of agents does not reconnect in lockstep. */
+    unsigned x = io->rand_state;
+    x ^= x << 13;
+    x ^= x >> 17;
+    x ^= x << 5;
+    io->rand_state = x ? x : 0x9e3779b9u;
+    return io->rand_state;
+}
+
+void mqtt_io_reconnect_schedule(MqttIo *io, const char *failed_reason)
+{
+    unsigned delay = io->backoff_ms + rand_next(io) % (io->backoff_ms / 4 + 1);
+
+    if (io->stopping) {
+        return;
+    }
+    io->backoff_ms = io->backoff_ms >= io->cfg.reconnect_max_ms / 2 ? io->cfg.reconnect_max_ms
+                                                                    : io->backoff_ms * 2;
+    (void) sd_event_source_set_time_relative(io->reconnect_timer, (uint64_t) delay * 1000u);
+    (void) sd_event_source_set_enabled(io->reconnect_timer, SD_EVENT_ONESHOT);
+    if (failed_reason && io->cb.on_connect_failed) {
+        io->cb.on_connect_failed(io, failed_reason, delay, io->userdata);
+    }
+}
+
+void mqtt_io_attempt_connect(MqttIo *io)
+{
+    int rc, r;
+
+    mqtt_io_source_drop(io);
+    io->attempt_open = false;
+    io->connected = false;
+    io->connack_reason = 0;
+    io->saved_errno = 0;
+
+    if (io->attempted) {
+        r = mqtt_io_client_create(io);
+        if (r < 0) {
+            mqtt_io_reconnect_schedule(io, strerror(-r));
+            return;
+        }
+    }
+    io->attempted = true;
+
+    if (io->cb.before_connect) {
+        r = io->cb.before_connect(io, io->userdata);
+        if (r < 0) {
+            mqtt_io_reconnect_schedule(io, strerror(-r));
+            return;
+        }
+    }
+
+    /* Non-blocking: queues CONNECT on a connecting socket. Host names still resolve with a
+     * blocking getaddrinfo() (libmosquitto), so brokers are best given as addresses. */
+    errno = 0;
+    rc = mosquitto_connect_bind_async(io->mosq, io->cfg.host, io->cfg.port,
+                                      (int) io->cfg.keepalive_s, NULL);
+    if (rc != MOSQ_ERR_SUCCESS) {
+        io->saved_errno = errno;
+        mqtt_io_reconnect_schedule(io, attempt_failure_reason(io, rc));
+        return;
+    }
+    io->io_fd = mosquitto_socket(io->mosq);
+    if (io->io_fd < 0) {
+        mqtt_io_reconnect_schedule(io, mosquitto_strerror(MOSQ_ERR_NO_CONN));
+        return;
+    }
+    /* EPOLLOUT: a non-blocking connect completes when the socket becomes writable. */
+    r = sd_event_add_io(io->event, &io->io_source, io->io_fd, EPOLLIN | EPOLLOUT, mqtt_io_on_io,
+                        io);
+    if (r < 0) {
+        io->io_fd = -1;
+        mqtt_io_reconnect_schedule(io, strerror(-r));
+        return;
+    }
+    io->io_events = EPOLLIN | EPOLLOUT;
+    io->attempt_open = true;
+}
+
+int mqtt_io_on_reconnect_timer(sd_event_source *s, uint64_t usec, void *userdata)
+{
+    MqttIo *io = userdata;
+
+    (void) s;
+    (void) usec;
+    if (!io->stopping) {
+        mqtt_io_attempt_connect(io);
+    }
+    return 0;
+}

@@ -1,0 +1,65 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* MqttIo's insides, shared by mqtt-io.c (sd-event sources, public API) and mqtt-io-connect.c
+ * (connect attempts, libmosquitto callbacks). Not for users of mqtt-io.h. */
+#ifndef STATEBUS_MQTT_IO_INTERNAL_H
+#define STATEBUS_MQTT_IO_INTERNAL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "mqtt-io.h"
+
+#define MISC_INTERVAL_USEC    (1000u * 1000u) /* mosquitto_loop_misc(): "around once per second" */
+#define TIMER_ACCURACY_USEC   (1000u)
+#define RECONNECT_MIN_DEFAULT 100u
+#define RECONNECT_MAX_DEFAULT 5000u
+
+struct MqttIo {
+    sd_event *event;        /* owned reference */
+    struct mosquitto *mosq; /* owned; replaced at every connect attempt */
+    MqttIoConfig cfg;       /* strings borrowed from the caller */
+    MqttIoCallbacks cb;
+    void *userdata;
+
+    sd_event_source *io_source; /* owned; on mosquitto_socket(), NULL while no socket */
+    int io_fd;
+    uint32_t io_events;
+    sd_event_source *misc_timer;      /* owned */
+    sd_event_source *reconnect_timer; /* owned */
+    sd_event_source *post_source;     /* owned */
+
+    char *will_topic;   /* owned; NULL = no will */
+    void *will_payload; /* owned */
+    size_t will_len;
+    int will_qos;
+    bool will_retain;
+
+    unsigned backoff_ms;
+    int connack_reason; /* CONNACK reason of the current attempt, 0 = none/success */
+    int saved_errno;    /* errno at a MOSQ_ERR_ERRNO, for the reason text */
+    unsigned rand_state;
+    bool lib_initialized; /* mosquitto_lib_init() reference taken */
+    bool started;
+    bool attempted;    /* the first attempt used the client made by mqtt_io_new() */
+    bool attempt_open; /* a socket of the current attempt exists */
+    bool connected;    /* CONNACK 0 received and the socket still up */
+    bool stopping;     /* mqtt_io_disconnect() was called */
+};
+
+/* Drops the I/O source (safe from inside its own callback). */
+void mqtt_io_source_drop(MqttIo *io);
+/* The sd-event I/O callback on the socket. */
+int mqtt_io_on_io(sd_event_source *s, int fd, uint32_t revents, void *userdata);
+
+/* A new struct mosquitto with every option, callback and the will; replaces io->mosq. */
+int mqtt_io_client_create(MqttIo *io);
+/* Sets the stored will on io->mosq. */
+int mqtt_io_will_apply(MqttIo *io);
+/* One connect attempt: new client (after the first), before_connect, async connect, I/O source. */
+void mqtt_io_attempt_connect(MqttIo *io);
+/* Arms the reconnect timer with the current backoff (plus jitter) and doubles it;
+ * failed_reason != NULL also reports a failed attempt to on_connect_failed. */
+void mqtt_io_reconnect_schedule(MqttIo *io, const char *failed_reason);
+int mqtt_io_on_reconnect_timer(sd_event_source *s, uint64_t usec, void *userdata);
+
+#endif

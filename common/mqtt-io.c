@@ -1,0 +1,369 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * libmosquitto on sd-event: the event sources and the public API. Life of one connection attempt
+ * (mqtt-io-connect.c):
+ *
+ *   mqtt_io_attempt_connect()  fresh struct mosquitto, before_connect() (epoch, will),
+ *                              connect_bind_async, I/O source on the new socket
+ *                              (EPOLLIN|EPOLLOUT until CONNECT is out)
+ *   on_mosq_connect()          CONNACK 0: connected, backoff reset, user on_connect (births)
+ *   on_mosq_disconnect()       socket gone: I/O source dropped, user on_disconnect or
+ *                              on_connect_failed, reconnect timer armed with capped exponential
+ *                              backoff (unless stopping)
+ *
+ * Each attempt gets a new struct mosquitto: libmosquitto resends unacknowledged QoS 1 messages of
+ * the old session after a reconnect, and an agent's state publish from the previous epoch arriving
+ * after the new birth would overwrite the retained birth with stale data. A fresh client has
+ * nothing queued.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "mqtt-io-internal.h"
+
+/* ---- I/O source ------------------------------------------------------------------------ */
+
+void mqtt_io_source_drop(MqttIo *io)
+{
+    /* Safe from inside the source's own callback: sd-event detaches the fd now and frees the
+     * source after the dispatch. The socket itself is already closed by libmosquitto. */
+    io->io_source = sd_event_source_disable_unref(io->io_source);
+    io->io_fd = -1;
+    io->io_events = 0;
+}
+
+/* EPOLLOUT only while libmosquitto has something to write, or the loop would spin. */
+static void io_events_update(MqttIo *io)
+{
+    uint32_t events;
+
+    if (!io->io_source) {
+        return;
+    }
+    events = EPOLLIN | (mosquitto_want_write(io->mosq) ? EPOLLOUT : 0);
+    if (events != io->io_events && sd_event_source_set_io_events(io->io_source, events) >= 0) {
+        io->io_events = events;
+    }
+}
+
+/* The socket libmosquitto holds is not the one we watch: it was closed without a disconnect
+ * callback (should not happen, but a stale fd in epoll would be worse than a reconnect). */
+static bool io_socket_is_stale(MqttIo *io)
+{
+    return io->io_source && mosquitto_socket(io->mosq) != io->io_fd;
+}
+
+static void io_handle_stale(MqttIo *io)
+{
+    bool was_connected = io->connected;
+
+    mqtt_io_source_drop(io);
+    io->attempt_open = false;
+    io->connected = false;
+    if (io->stopping) {
+        return;
+    }
+    if (was_connected && io->cb.on_disconnect) {
+        io->cb.on_disconnect(io, MOSQ_ERR_CONN_LOST, io->userdata);
+    }
+    mqtt_io_reconnect_schedule(io, was_connected ? NULL : mosquitto_strerror(MOSQ_ERR_CONN_LOST));
+}
+
+int mqtt_io_on_io(sd_event_source *s, int fd, uint32_t revents, void *userdata)
+{
+    MqttIo *io = userdata;
+    /* During a TLS handshake libmosquitto advances it only from mosquitto_loop_read() (its own
+     * loop does the same on writability); without a handshake pending it is a read that finds
+     * nothing. */
+    bool tls_handshake = io->cfg.tls.cafile && !io->connected && (revents & EPOLLOUT);
+
+    (void) s;
+    (void) fd;
+
+    if (tls_handshake || (revents & (EPOLLIN | EPOLLHUP | EPOLLERR))) {
+        /* Errors (refused connect, reset, EOF) surface as a failed read, and libmosquitto then
+         * closes the socket and calls on_mosq_disconnect(). */
+        io->saved_errno = 0;
+        (void) mosquitto_loop_read(io->mosq, 1);
+    }
+    if (io->io_source && (revents & EPOLLOUT)) {
+        (void) mosquitto_loop_write(io->mosq, 1);
+    }
+    if (io_socket_is_stale(io)) {
+        io_handle_stale(io);
+        return 0;
+    }
+    io_events_update(io);
+    return 0;
+}
+
+/* After every dispatch of any other source: publishes made inside libmosquitto callbacks are only
+ * queued (packet__queue writes inline only outside callbacks), so write them now instead of at
+ * the next keepalive tick, then watch EPOLLOUT if the socket could not take everything. */
+static int on_post(sd_event_source *s, void *userdata)
+{
+    MqttIo *io = userdata;
+
+    (void) s;
+    if (io->io_source && mosquitto_want_write(io->mosq)) {
+        (void) mosquitto_loop_write(io->mosq, 1);
+    }
+    if (io_socket_is_stale(io)) {
+        io_handle_stale(io);
+        return 0;
+    }
+    io_events_update(io);
+    return 0;
+}
+
+static int on_misc_timer(sd_event_source *s, uint64_t usec, void *userdata)
+{
+    MqttIo *io = userdata;
+
+    (void) usec;
+    /* PINGREQ when due; closes the socket (-> on_mosq_disconnect) when the broker stayed silent
+     * for the keepalive, which also ends a connect attempt that never got a CONNACK. */
+    if (io->io_source) {
+        (void) mosquitto_loop_misc(io->mosq);
+    }
+    if (io_socket_is_stale(io)) {
+        io_handle_stale(io);
+    } else {
+        io_events_update(io);
+    }
+    (void) sd_event_source_set_time_relative(s, MISC_INTERVAL_USEC);
+    return 0;
+}
+
+/* ---- public API ---------------------------------------------------------------------------- */
+
+int mqtt_io_new(sd_event *event,
+                const MqttIoConfig *cfg,
+                const MqttIoCallbacks *cb,
+                void *userdata,
+                MqttIo **ret)
+{
+    MqttIo *io = NULL;
+    struct timespec ts;
+    int r;
+
+    if (!event || !cfg || !cfg->host || !cfg->client_id || !ret || cfg->port == 0) {
+        return -EINVAL;
+    }
+    /* libmosquitto refuses 1..4 and 0 would disable the keepalive (no Last Will on a dead link). */
+    if (cfg->keepalive_s < 5 || cfg->keepalive_s > 65535) {
+        return -EINVAL;
+    }
+    io = calloc(1, sizeof(*io));
+    if (!io) {
+        return -ENOMEM;
+    }
+    (void) mosquitto_lib_init(); /* reference counted by libmosquitto 2.0 */
+    io->lib_initialized = true;
+    io->event = sd_event_ref(event);
+    io->cfg = *cfg;
+    if (io->cfg.reconnect_min_ms == 0) {
+        io->cfg.reconnect_min_ms = RECONNECT_MIN_DEFAULT;
+    }
+    if (io->cfg.reconnect_max_ms == 0) {
+        io->cfg.reconnect_max_ms = RECONNECT_MAX_DEFAULT;
+    }
+    if (io->cfg.reconnect_max_ms < io->cfg.reconnect_min_ms) {
+        io->cfg.reconnect_max_ms = io->cfg.reconnect_min_ms;
+    }
+    io->backoff_ms = io->cfg.reconnect_min_ms;
+    if (cb) {
+        io->cb = *cb;
+    }
+    io->userdata = userdata;
+    io->io_fd = -1;
+    (void) clock_gettime(CLOCK_MONOTONIC, &ts);
+    io->rand_state = (unsigned) getpid() * 2654435761u ^ (unsigned) ts.tv_nsec;
+    if (io->rand_state == 0) {
+        io->rand_state = 1;
+    }
+
+    /* The first client is made here so a bad TLS file or client id fails at start, not in a
+     * retry loop. */
+    r = mqtt_io_client_create(io);
+    if (r >= 0) {
+        r = sd_event_add_time_relative(event, &io->misc_timer, CLOCK_MONOTONIC, MISC_INTERVAL_USEC,
+                                       100u * 1000u, on_misc_timer, io);
+    }
+    if (r >= 0) {
+        r = sd_event_add_time_relative(event, &io->reconnect_timer, CLOCK_MONOTONIC, 0,
+                                       TIMER_ACCURACY_USEC, mqtt_io_on_reconnect_timer, io);
+    }
+    if (r >= 0) {
+        r = sd_event_source_set_enabled(io->reconnect_timer, SD_EVENT_OFF);
+    }
+    if (r >= 0) {
+        r = sd_event_add_post(event, &io->post_source, on_post, io);
+    }
+    if (r < 0) {
+        mqtt_io_free(io);
+        return r;
+    }
+    *ret = io;
+    return 0;
+}
+
+MqttIo *mqtt_io_free(MqttIo *io)
+{
+    if (!io) {
+        return NULL;
+    }
+    mqtt_io_source_drop(io);
+    io->misc_timer = sd_event_source_disable_unref(io->misc_timer);
+    io->reconnect_timer = sd_event_source_disable_unref(io->reconnect_timer);
+    io->post_source = sd_event_source_disable_unref(io->post_source);
+    if (io->mosq) {
+        mosquitto_destroy(io->mosq);
+    }
+    if (io->lib_initialized) {
+        (void) mosquitto_lib_cleanup();
+    }
+    free(io->will_topic);
+    free(io->will_payload);
+    sd_event_unref(io->event);
+    free(io);
+    return NULL;
+}
+
+int mqtt_io_start(MqttIo *io)
+{
+    if (!io) {
+        return -EINVAL;
+    }
+    if (io->started) {
+        return -EALREADY;
+    }
+    io->started = true;
+    mqtt_io_attempt_connect(io);
+    return 0;
+}
+
+int mqtt_io_set_will(MqttIo *io,
+                     const char *topic,
+                     const void *payload,
+                     size_t len,
+                     int qos,
+                     bool retain)
+{
+    char *t = NULL;
+    void *p = NULL;
+
+    if (!io || !topic || (!payload && len > 0) || len > INT32_MAX || qos < 0 || qos > 2) {
+        return -EINVAL;
+    }
+    t = strdup(topic);
+    p = malloc(len > 0 ? len : 1);
+    if (!t || !p) {
+        free(t);
+        free(p);
+        return -ENOMEM;
+    }
+    if (len > 0) {
+        memcpy(p, payload, len);
+    }
+    free(io->will_topic);
+    free(io->will_payload);
+    io->will_topic = t;
+    io->will_payload = p;
+    io->will_len = len;
+    io->will_qos = qos;
+    io->will_retain = retain;
+    /* Applies to the next CONNECT of the current client; later clients get it in
+     * mqtt_io_client_create().
+     */
+    return mqtt_io_will_apply(io);
+}
+
+int mqtt_io_publish(MqttIo *io,
+                    const char *topic,
+                    const void *payload,
+                    size_t len,
+                    int qos,
+                    bool retain,
+                    const mosquitto_property *props,
+                    int *ret_mid)
+{
+    int mid = 0;
+    int rc;
+
+    if (!io || !topic || (!payload && len > 0) || len > INT32_MAX) {
+        return -EINVAL;
+    }
+    /* Nothing is queued while offline: a birth republishes the current state at reconnect, and a
+     * stale message sent after it would be wrong. */
+    if (!io->connected) {
+        return -ENOTCONN;
+    }
+    rc = mosquitto_publish_v5(io->mosq, &mid, topic, (int) len, payload, qos, retain, props);
+    if (rc != MOSQ_ERR_SUCCESS) {
+        return mqtt_error_to_errno(rc);
+    }
+    if (ret_mid) {
+        *ret_mid = mid;
+    }
+    return 0;
+}
+
+int mqtt_io_subscribe(MqttIo *io, const char *filter, int qos, int *ret_mid)
+{
+    int mid = 0;
+    int rc;
+
+    if (!io || !filter) {
+        return -EINVAL;
+    }
+    if (!io->connected) {
+        return -ENOTCONN;
+    }
+    rc = mosquitto_subscribe_v5(io->mosq, &mid, filter, qos, 0, NULL);
+    if (rc != MOSQ_ERR_SUCCESS) {
+        return mqtt_error_to_errno(rc);
+    }
+    if (ret_mid) {
+        *ret_mid = mid;
+    }
+    return 0;
+}
+
+int mqtt_io_disconnect(MqttIo *io)
+{
+    int rc;
+
+    if (!io) {
+        return -EINVAL;
+    }
+    io->stopping = true;
+    (void) sd_event_source_set_enabled(io->reconnect_timer, SD_EVENT_OFF);
+    if (!io->connected) {
+        /* An attempt in progress is abandoned: no CONNACK was seen, so nothing of ours was
+         * published on it. */
+        if (io->attempt_open) {
+            io->attempt_open = false;
+            mqtt_io_source_drop(io);
+            (void) mosquitto_disconnect(io->mosq);
+        }
+        return -ENOTCONN;
+    }
+    /* Outside a libmosquitto callback this writes DISCONNECT at once and on_mosq_disconnect()
+     * runs before we return; inside one, on_post() writes it after the callback. */
+    rc = mosquitto_disconnect(io->mosq);
+    if (rc != MOSQ_ERR_SUCCESS) {
+        return mqtt_error_to_errno(rc);
+    }
+    io_events_update(io);
+    return 0;
+}
+
+bool mqtt_io_is_connected(const MqttIo *io)
+{
+    return io && io->connected;
+}

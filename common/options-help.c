@@ -1,0 +1,115 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* --help text of an option table: one row per flag with its default. */
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "options.h"
+
+static const void *field_of_const(const OptSpec *s, const void *obj)
+{
+    return (const char *) obj + s->offset;
+}
+
+static bool spec_named(const OptSpec *specs, size_t n_specs, const char *name)
+{
+    for (size_t i = 0; i < n_specs; i++) {
+        if (strcmp(specs[i].name, name) == 0) {
+            return true;
+        }
+    }
+    return false;
+}
+
+/* The "(default: x)" text of a spec, "" when there is nothing worth showing. */
+static void default_text(const OptSpec *s, const void *defaults, char *buf, size_t size)
+{
+    const void *f = field_of_const(s, defaults);
+
+    buf[0] = '\0';
+    if (s->required) {
+        (void) snprintf(buf, size, " (required)");
+        return;
+    }
+    switch (s->type) {
+    case OPT_STRING:
+        if (*(const char *) f) {
+            (void) snprintf(buf, size, " (default: %s)", (const char *) f);
+        }
+        break;
+    case OPT_UINT:
+        (void) snprintf(buf, size, " (default: %" PRIu32 ")", *(const uint32_t *) f);
+        break;
+    case OPT_U64:
+        (void) snprintf(buf, size, " (default: %" PRIu64 ")", *(const uint64_t *) f);
+        break;
+    case OPT_BOOL:
+        if (*(const bool *) f) {
+            (void) snprintf(buf, size, " (default: true)");
+        }
+        break;
+    case OPT_CHOICE: {
+        int i = *(const int *) f;
+        int n = 0;
+        while (s->choices && s->choices[n]) {
+            n++;
+        }
+        if (i >= 0 && i < n) {
+            (void) snprintf(buf, size, " (default: %s)", s->choices[i]);
+        }
+        break;
+    }
+    case OPT_BROKER: {
+        const OptBroker *b = f;
+        if (b->host[0]) {
+            bool v6 = strchr(b->host, ':') != NULL;
+            (void) snprintf(buf, size, " (default: %s%s%s:%u)", v6 ? "[" : "", b->host,
+                            v6 ? "]" : "", (unsigned) b->port);
+        }
+        break;
+    }
+    }
+}
+
+static void print_row(int width, const char *left, const char *help, const char *def)
+{
+    printf("  %-*s  %s%s\n", width, left, help ? help : "", def);
+}
+
+void options_print_help(const OptSpec *specs,
+                        size_t n_specs,
+                        const void *defaults,
+                        const char *usage)
+{
+    bool have_config = spec_named(specs, n_specs, "config");
+    char left[96], def[320];
+    int width = (int) strlen("--config FILE");
+
+    for (size_t i = 0; i < n_specs; i++) {
+        int n = snprintf(
+                left, sizeof(left), "--%s%s%s", specs[i].name, specs[i].type == OPT_BOOL ? "" : " ",
+                specs[i].type == OPT_BOOL ? "" : (specs[i].metavar ? specs[i].metavar : "VALUE"));
+        if (n > width && n <= 30) {
+            width = n;
+        }
+    }
+
+    printf("%s\n\noptions:\n", usage ? usage : "");
+    for (size_t i = 0; i < n_specs; i++) {
+        const OptSpec *s = &specs[i];
+        (void) snprintf(left, sizeof(left), "--%s%s%s", s->name, s->type == OPT_BOOL ? "" : " ",
+                        s->type == OPT_BOOL ? "" : (s->metavar ? s->metavar : "VALUE"));
+        if (s->implicit && s->type != OPT_BOOL) {
+            (void) snprintf(left, sizeof(left), "--%s[=%s]", s->name,
+                            s->metavar ? s->metavar : "VALUE");
+        }
+        default_text(s, defaults, def, sizeof(def));
+        print_row(width, left, s->help, def);
+    }
+    if (!have_config) {
+        print_row(width, "--config FILE", "read options from a JSON object (flags override it)",
+                  "");
+    }
+    print_row(width, "--help", "show this help and exit", "");
+    print_row(width, "--version", "show the version and exit", "");
+}
