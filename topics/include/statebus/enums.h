@@ -208,11 +208,13 @@ int sb_enum_count(SbEnumType type);
  * anything out of range. The pointer is static. */
 const char *sb_enum_to_string(SbEnumType type, int value);
 
-/* Strict lookup of s[0..len) (no NUL needed): the value >= 1, or -EINVAL. Never matches 0,
- * so "Unknown" is not accepted as a state from the wire. Case-sensitive, exact. */
+/* Strict lookup of s[0..len) (no NUL needed): the value, or -EINVAL. Case-sensitive, exact.
+ * For every enum whose 0 means unknown/none it never matches 0, so "Unknown" is not accepted
+ * as a state from the wire; SB_ENUM_STATE_KIND has a real value 0 ("bmc"). */
 int sb_enum_from_string(SbEnumType type, const char *s, size_t len);
 
-/* The enum a state kind's "state" field uses (Host states for the hypervisor). */
+/* The enum a state kind's "state" field uses (Host states for the hypervisor);
+ * SB_ENUM_TYPE_COUNT for an invalid kind. */
 SbEnumType sb_state_kind_enum(SbStateKind kind);
 
 /* True when transition is one PSM defines for target (chassis On/Off/PowerCycle; host On/Off/
