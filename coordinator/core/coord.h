@@ -133,6 +133,10 @@ int coord_rollup_build(const Coord *c, SbStateKind kind, SbRollupMsg *ret);
 int coord_requests_build(const Coord *c, uint64_t now_ms, SbRequestsMsg *ret);
 int coord_summary_build(const Coord *c, uint64_t now_ms, SbSummaryMsg *ret);
 
+/* The transition of the latest accepted (or queued) chassis/host request, persisted: power
+ * restore's Restore policy (issue #4) uses it. SB_TRANSITION_NONE when there was none. */
+SbTransition coord_last_requested(const Coord *c, SbTarget target);
+
 /* Iterates the nodes a DISPATCH goes to: call with *cursor = 0; returns the next node number
  * (>= 1) and advances *cursor, or 0 when done. */
 uint32_t coord_request_nodes(const Coord *c, int request_slot, uint32_t *cursor);

@@ -1,0 +1,271 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * coord_step(): one event in, the batch of actions out. This file owns the connection life cycle
+ * (epoch, rebirth window), the order of work inside a step and the batch's epilogue (rollups,
+ * system/requests, the single timer, PERSIST at the head). The rules live in node-table.c,
+ * rollup.c, requests.c and request-progress.c.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "coord-internal.h"
+
+int coord_new(const CoordConfig *cfg, Coord **ret)
+{
+    Coord *c;
+    int r;
+
+    if (!cfg || !ret || cfg->nodes == 0 || cfg->nodes > SB_NODES_MAX || cfg->command_ttl_ms == 0 ||
+        (cfg->when_not_ready != COORD_WHEN_NOT_READY_QUEUE &&
+         cfg->when_not_ready != COORD_WHEN_NOT_READY_REJECT)) {
+        return -EINVAL;
+    }
+    c = calloc(1, sizeof(*c));
+    if (!c) {
+        return -ENOMEM;
+    }
+    c->cfg = *cfg;
+    r = node_table_init(c);
+    if (r >= 0) {
+        r = progress_init(c);
+    }
+    if (r >= 0) {
+        c->scratch = calloc((size_t) cfg->nodes + 1, 1);
+        r = c->scratch ? 0 : -ENOMEM;
+    }
+    if (r < 0) {
+        (void) coord_free(c);
+        return r;
+    }
+    requests_init(c);
+    *ret = c;
+    return 0;
+}
+
+Coord *coord_free(Coord *c)
+{
+    if (!c) {
+        return NULL;
+    }
+    node_table_done(c);
+    progress_done(c);
+    free(c->scratch);
+    free(c);
+    return NULL;
+}
+
+uint64_t coord_epoch(const Coord *c)
+{
+    return c ? c->epoch : 0;
+}
+
+uint64_t coord_debug_node_visits(const Coord *c)
+{
+    return c->node_visits;
+}
+
+/* Requires: CONNACK and SUBACKs. Effects: new epoch (persisted first: the shell's will carries
+ * epoch + 1), every node unverified and stale, rebirth asked for, rollups held back for the
+ * rebirth window. */
+static void on_connected(Coord *c)
+{
+    c->epoch++;
+    c->durable_dirty = true;
+    node_table_on_connected(c);
+    c->in_window = true;
+    c->window_end_ms = c->now_ms + c->cfg.rebirth_window_ms;
+    (void) coord_action_add(c, COORD_ACT_PUBLISH_REBIRTH);
+}
+
+/* Requires: nothing. Effects: every node stale, gate closed; no events (the nodes did nothing). */
+static void on_disconnected(Coord *c)
+{
+    node_table_on_disconnected(c);
+    c->in_window = false;
+}
+
+/* The window ends at its deadline or as soon as every expected node answered the rebirth. */
+static bool window_check_end(Coord *c)
+{
+    if (!c->in_window) {
+        return false;
+    }
+    if (c->now_ms < c->window_end_ms && c->verified_count < c->cfg.nodes) {
+        return false;
+    }
+    c->in_window = false;
+    return true;
+}
+
+static void handle_event(Coord *c, const CoordEvent *ev)
+{
+    switch (ev->kind) {
+    case COORD_EV_CONNECTED:
+        on_connected(c);
+        return;
+    case COORD_EV_DISCONNECTED:
+        on_disconnected(c);
+        return;
+    case COORD_EV_NODE_STATUS:
+        node_table_on_status(c, ev);
+        return;
+    case COORD_EV_NODE_STATE:
+        node_table_on_state(c, ev);
+        return;
+    case COORD_EV_NODE_HEARTBEAT:
+        node_table_on_heartbeat(c, ev);
+        return;
+    case COORD_EV_REQUEST:
+        requests_on_request(c, ev);
+        return;
+    case COORD_EV_TIMER:
+        /* Deadlines are checked at every step; the timer only makes sure a step happens. */
+        return;
+    }
+}
+
+static void check_completions(Coord *c)
+{
+    for (int t = 0; t < SB_TARGET_COUNT; t++) {
+        progress_check_complete(c, (SbTarget) t);
+    }
+}
+
+static uint64_t next_deadline(const Coord *c)
+{
+    uint64_t next = requests_next_deadline(c);
+
+    if (c->in_window && (next == 0 || c->window_end_ms < next)) {
+        next = c->window_end_ms;
+    }
+    return next;
+}
+
+/* Rollups and system/requests go out only while connected and outside the rebirth window; at the
+ * window's end everything is published once, the broker's retained copies may be old. */
+static void publish_views(Coord *c, bool force, bool gate_changed)
+{
+    unsigned changed = rollup_update(c);
+    bool publishing = c->connected && !c->in_window;
+    CoordAction *a;
+
+    if (!publishing) {
+        return;
+    }
+    for (int k = 0; k < SB_KIND_NODE_COUNT; k++) {
+        /* The hypervisor rollup (issue #4) stays Unknown and is not published yet. */
+        if (force || (changed & (1u << k))) {
+            a = coord_action_add(c, COORD_ACT_PUBLISH_ROLLUP);
+            if (a) {
+                a->state_kind = (SbStateKind) k;
+            }
+        }
+    }
+    if (force || gate_changed || c->requests_dirty) {
+        (void) coord_action_add(c, COORD_ACT_PUBLISH_REQUESTS);
+    }
+}
+
+/* PERSIST goes first: nothing of this batch may reveal a state that is not on disk yet. */
+static void prepend_persist(Coord *c)
+{
+    CoordActions *out = c->out;
+
+    memmove(&out->items[1], &out->items[0], out->n * sizeof(out->items[0]));
+    memset(&out->items[0], 0, sizeof(out->items[0]));
+    out->items[0].kind = COORD_ACT_PERSIST;
+    out->items[0].request_slot = -1;
+    out->n++;
+}
+
+int coord_step(Coord *c, const CoordEvent *ev, CoordActions *out)
+{
+    bool gate_was_open, window_ended;
+    uint64_t next;
+    CoordAction *a;
+
+    if (!c || !ev || !out) {
+        return -EINVAL;
+    }
+    out->n = 0;
+    c->out = out;
+    c->now_ms = ev->now_ms;
+    c->overflow = false;
+    c->durable_dirty = false;
+    c->requests_dirty = false;
+    c->started = true;
+    gate_was_open = coord_gate_is_open(c);
+
+    requests_run_deadlines(c);
+    handle_event(c, ev);
+    window_ended = window_check_end(c);
+    check_completions(c);
+    requests_release(c);
+    check_completions(c);
+    publish_views(c, window_ended, gate_was_open != coord_gate_is_open(c));
+
+    next = next_deadline(c);
+    if (next != c->armed_at_ms) {
+        a = coord_action_add(c, COORD_ACT_ARM_TIMER);
+        if (a) {
+            a->at_ms = next;
+            c->armed_at_ms = next;
+        }
+    }
+    if (c->durable_dirty) {
+        prepend_persist(c);
+    }
+    c->out = NULL;
+    return c->overflow ? -ENOSPC : 0;
+}
+
+static uint32_t count_slots(const int *slots)
+{
+    uint32_t n = 0;
+
+    for (int t = 0; t < SB_TARGET_COUNT; t++) {
+        n += slots[t] >= 0;
+    }
+    return n;
+}
+
+void coord_stats(const Coord *c, CoordStats *ret)
+{
+    memset(ret, 0, sizeof(*ret));
+    ret->nodes_online = c->usable_count;
+    ret->nodes_ready = c->cfg.nodes - c->not_ready.count;
+    ret->nodes_stale = c->stale.count;
+    ret->nodes_never_seen = c->cfg.nodes - c->heard_count;
+    ret->requests_pending = count_slots(c->pending);
+    ret->requests_active = count_slots(c->active);
+    ret->gate_open = coord_gate_is_open(c);
+    ret->connected = c->connected;
+}
+
+int coord_summary_build(const Coord *c, uint64_t now_ms, SbSummaryMsg *ret)
+{
+    CoordStats st;
+
+    if (!c || !ret) {
+        return -EINVAL;
+    }
+    coord_stats(c, &st);
+    memset(ret, 0, sizeof(*ret));
+    ret->time_ms = now_ms;
+    for (int k = 0; k < SB_KIND_COUNT; k++) {
+        ret->codes[k] = c->rollups[k].state;
+        if (c->rollups[k].mixed) {
+            ret->mixed |= 1u << k;
+        }
+    }
+    ret->nodes_expected = c->cfg.nodes;
+    ret->nodes_online = st.nodes_online;
+    ret->nodes_ready = st.nodes_ready;
+    ret->nodes_stale = st.nodes_stale;
+    ret->requests_pending = st.requests_pending;
+    ret->requests_active = st.requests_active;
+    ret->rejected_total = c->rejected_total;
+    ret->gate_open = st.gate_open ? 1 : 0;
+    return 0;
+}

@@ -1,0 +1,245 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Progress of the active request of each target (topics/README.md "Requests"): which nodes have
+ * reached the target state. One flag byte per node and a list of the nodes still remaining, so a
+ * node update costs O(1) and completion is "nothing remains".
+ *
+ * Completion rules: chassis On/Off -> chassis On/Off; host On -> Running; host Off -> Off;
+ * PowerCycle -> chassis On after having left On; host Reboot and the warm reboots -> Running
+ * after having left Running; BMC reboots -> BMC Ready (as the gate counts it) after having left
+ * Ready or taken a new epoch.
+ *
+ * After a coordinator restart the snapshot has no per-node progress: every node of a restored
+ * request starts remaining, a node counts as reached when its state equals the target and, for
+ * cycle-type transitions, its state message says it changed ("since") after the dispatch.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "coord-internal.h"
+
+int progress_init(Coord *c)
+{
+    for (int t = 0; t < SB_TARGET_COUNT; t++) {
+        Progress *p = &c->progress[t];
+        int r;
+
+        p->slot = -1;
+        p->flags = calloc((size_t) c->cfg.nodes + 1, 1);
+        if (!p->flags) {
+            return -ENOMEM;
+        }
+        r = node_links_init(&p->links, c->cfg.nodes);
+        if (r < 0) {
+            return r;
+        }
+    }
+    return 0;
+}
+
+void progress_done(Coord *c)
+{
+    for (int t = 0; t < SB_TARGET_COUNT; t++) {
+        free(c->progress[t].flags);
+        c->progress[t].flags = NULL;
+        node_links_done(&c->progress[t].links);
+    }
+}
+
+/* Cycle-type transitions complete only after the node has left the target state. */
+static bool transition_is_cycle(SbTarget target, SbTransition transition)
+{
+    switch (target) {
+    case SB_TARGET_CHASSIS:
+        return transition == SB_TRANSITION_POWER_CYCLE;
+    case SB_TARGET_HOST:
+        return transition == SB_TRANSITION_REBOOT ||
+               transition == SB_TRANSITION_GRACEFUL_WARM_REBOOT ||
+               transition == SB_TRANSITION_FORCE_WARM_REBOOT;
+    case SB_TARGET_BMC:
+        return true;
+    case SB_TARGET_NONE:
+    case SB_TARGET_COUNT:
+        break;
+    }
+    return false;
+}
+
+/* The state value a chassis/host request ends in. */
+static int transition_goal(SbTarget target, SbTransition transition)
+{
+    bool off = transition == SB_TRANSITION_OFF;
+
+    if (target == SB_TARGET_CHASSIS) {
+        return off ? SB_CHASSIS_OFF : SB_CHASSIS_ON;
+    }
+    if (target == SB_TARGET_HOST) {
+        return off ? SB_HOST_OFF : SB_HOST_RUNNING;
+    }
+    return SB_BMC_READY;
+}
+
+const char *progress_goal_name(const Request *r)
+{
+    switch (r->target) {
+    case SB_TARGET_CHASSIS:
+        return r->transition == SB_TRANSITION_OFF ? "chassis Off" : "chassis On";
+    case SB_TARGET_HOST:
+        return r->transition == SB_TRANSITION_OFF ? "host Off" : "host Running";
+    case SB_TARGET_BMC:
+        return "BMC Ready";
+    case SB_TARGET_NONE:
+    case SB_TARGET_COUNT:
+        break;
+    }
+    return "target";
+}
+
+static SbStateKind target_kind(SbTarget target)
+{
+    return target == SB_TARGET_CHASSIS ? SB_KIND_CHASSIS
+           : target == SB_TARGET_HOST  ? SB_KIND_HOST
+                                       : SB_KIND_BMC;
+}
+
+static bool node_at_goal(const Coord *c, const Request *r, uint32_t node)
+{
+    if (r->target == SB_TARGET_BMC) {
+        return c->nodes[node].ready;
+    }
+    return c->nodes[node].kinds[target_kind(r->target)].value ==
+           transition_goal(r->target, r->transition);
+}
+
+/* What the node's own messages say about having left the target state. Not the gate's view for
+ * the BMC: a coordinator disconnect makes every node not Ready without any BMC rebooting. */
+static bool node_has_left(const Coord *c, const Request *r, uint32_t node, bool at_goal)
+{
+    const Node *nd = &c->nodes[node];
+    const NodeKindValue *kv = &nd->kinds[target_kind(r->target)];
+
+    if (r->restored && kv->value != 0 && kv->since_ms > r->dispatched_ms) {
+        return true;
+    }
+    if (r->target == SB_TARGET_BMC) {
+        return kv->value != 0 && kv->value != SB_BMC_READY;
+    }
+    return !at_goal;
+}
+
+static void progress_update(Coord *c, SbTarget target, uint32_t node)
+{
+    Progress *p = &c->progress[target];
+    const Request *r;
+    uint8_t flags;
+    bool at_goal, done;
+
+    if (p->slot < 0 || !(p->flags[node] & PROGRESS_IN_SET)) {
+        return;
+    }
+    r = &c->requests[p->slot];
+    flags = p->flags[node];
+    at_goal = node_at_goal(c, r, node);
+    if (node_has_left(c, r, node, at_goal)) {
+        flags |= PROGRESS_LEFT;
+    }
+    done = at_goal && (!transition_is_cycle(r->target, r->transition) || (flags & PROGRESS_LEFT));
+    if (done && !(flags & PROGRESS_DONE)) {
+        flags |= PROGRESS_DONE;
+        node_list_remove(&p->remaining, &p->links, node);
+        c->requests_dirty = true;
+    } else if (!done && (flags & PROGRESS_DONE)) {
+        /* Reached and then moved away again (someone pressed a button): not there any more. */
+        flags &= (uint8_t) ~PROGRESS_DONE;
+        node_list_push(&p->remaining, &p->links, node);
+        c->requests_dirty = true;
+    }
+    p->flags[node] = flags;
+}
+
+static void progress_add_node(Coord *c, Progress *p, uint32_t node)
+{
+    c->node_visits++;
+    p->flags[node] = PROGRESS_IN_SET;
+    node_list_push(&p->remaining, &p->links, node);
+    p->total++;
+}
+
+void progress_start(Coord *c, int slot)
+{
+    const Request *r = &c->requests[slot];
+    Progress *p = &c->progress[r->target];
+
+    p->slot = slot;
+    memset(p->flags, 0, (size_t) c->cfg.nodes + 1);
+    p->remaining = (NodeList){ 0 };
+    p->total = 0;
+    if (r->n_nodes > 0) {
+        for (size_t i = 0; i < r->n_nodes; i++) {
+            progress_add_node(c, p, r->nodes[i]);
+        }
+    } else {
+        for (uint32_t n = 1; n <= c->cfg.nodes; n++) {
+            progress_add_node(c, p, n);
+        }
+    }
+    if (r->restored) {
+        /* Progress unknown: re-evaluated as the nodes' states arrive. */
+        return;
+    }
+    for (uint32_t n = p->remaining.head, next; n; n = next) {
+        bool away = r->target == SB_TARGET_BMC ? c->nodes[n].status != SB_STATUS_ONLINE
+                                               : !node_at_goal(c, r, n);
+
+        next = node_list_next(&p->links, n);
+        if (away) {
+            /* Already away from the target state when the command went out: a PowerCycle of
+             * a chassis that is Off completes when it is On. */
+            p->flags[n] |= PROGRESS_LEFT;
+        }
+        progress_update(c, r->target, n);
+    }
+}
+
+void progress_stop(Coord *c, SbTarget target)
+{
+    Progress *p = &c->progress[target];
+
+    p->slot = -1;
+    p->remaining = (NodeList){ 0 };
+    p->total = 0;
+}
+
+void progress_on_state(Coord *c, uint32_t node, SbStateKind kind)
+{
+    progress_update(c, kind == SB_KIND_CHASSIS ? SB_TARGET_CHASSIS : SB_TARGET_HOST, node);
+}
+
+void progress_on_bmc(Coord *c, uint32_t node)
+{
+    progress_update(c, SB_TARGET_BMC, node);
+}
+
+void progress_mark_bmc_left(Coord *c, uint32_t node)
+{
+    Progress *p = &c->progress[SB_TARGET_BMC];
+
+    if (p->slot >= 0 && (p->flags[node] & PROGRESS_IN_SET)) {
+        p->flags[node] |= PROGRESS_LEFT;
+    }
+}
+
+void progress_check_complete(Coord *c, SbTarget target)
+{
+    Progress *p = &c->progress[target];
+    char why[SB_WHY_MAX + 1];
+
+    if (p->slot < 0 || p->remaining.count > 0) {
+        return;
+    }
+    (void) snprintf(why, sizeof(why), "all %u nodes reached %s", (unsigned) p->total,
+                    progress_goal_name(&c->requests[p->slot]));
+    requests_finish(c, p->slot, SB_EVENT_COMPLETED, why, NULL, 0, 0);
+}

@@ -1,0 +1,532 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The request queue and the gate (topics/README.md "The gate" and "Requests"): validation,
+ * queueing behind the gate, replacement, Off cancelling, dispatch, expiry and failure. Each target
+ * has at most one queued and one active request; the last finished one is kept for
+ * system/requests. Every change marks the durable state dirty so the batch starts with PERSIST.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "coord-internal.h"
+#include "text-check.h"
+
+void requests_init(Coord *c)
+{
+    memset(c->requests, 0, sizeof(c->requests));
+    for (int t = 0; t < SB_TARGET_COUNT; t++) {
+        c->pending[t] = -1;
+        c->active[t] = -1;
+        c->last[t] = -1;
+        c->requested[t] = SB_TRANSITION_NONE;
+    }
+}
+
+void requests_reset(Coord *c)
+{
+    for (int t = 0; t < SB_TARGET_COUNT; t++) {
+        progress_stop(c, (SbTarget) t);
+    }
+    requests_init(c);
+    c->id_counter = 0;
+    c->order_counter = 0;
+}
+
+Request *request_alloc(Coord *c, int *ret_slot)
+{
+    for (int i = 0; i < COORD_REQUEST_POOL; i++) {
+        if (c->requests[i].phase == REQUEST_FREE) {
+            memset(&c->requests[i], 0, sizeof(c->requests[i]));
+            *ret_slot = i;
+            return &c->requests[i];
+        }
+    }
+    return NULL;
+}
+
+static bool target_is_valid(SbTarget target)
+{
+    return target == SB_TARGET_CHASSIS || target == SB_TARGET_HOST || target == SB_TARGET_BMC;
+}
+
+static void mark_changed(Coord *c)
+{
+    c->durable_dirty = true;
+    c->requests_dirty = true;
+}
+
+static int find_by_id(const Coord *c, const char *id, RequestPhase *ret_phase)
+{
+    for (int t = 0; t < SB_TARGET_COUNT; t++) {
+        int slots[2] = { c->pending[t], c->active[t] };
+
+        for (int i = 0; i < 2; i++) {
+            if (slots[i] >= 0 && strcmp(c->requests[slots[i]].id, id) == 0) {
+                *ret_phase = c->requests[slots[i]].phase;
+                return slots[i];
+            }
+        }
+    }
+    return -1;
+}
+
+/* The nodes holding the gate: up to SB_EVENT_NODES_MAX listed, the rest counted. */
+static size_t collect_not_ready(const Coord *c, uint32_t *nodes, uint32_t *ret_omitted)
+{
+    size_t n = node_list_collect(&c->not_ready, &c->not_ready_links, nodes, SB_EVENT_NODES_MAX);
+
+    *ret_omitted = c->not_ready.count - (uint32_t) n;
+    return n;
+}
+
+void requests_finish(Coord *c,
+                     int slot,
+                     SbEventKind result,
+                     const char *why,
+                     const uint32_t *nodes,
+                     size_t n_nodes,
+                     uint32_t omitted)
+{
+    Request *r = &c->requests[slot];
+    SbTarget t = r->target;
+
+    if (c->pending[t] == slot) {
+        c->pending[t] = -1;
+    }
+    if (c->active[t] == slot) {
+        c->active[t] = -1;
+        progress_stop(c, t);
+    }
+    r->phase = REQUEST_DONE;
+    r->result = result;
+    r->finished_ms = c->now_ms;
+    (void) snprintf(r->why, sizeof(r->why), "%s", why);
+    if (c->last[t] >= 0 && c->last[t] != slot) {
+        c->requests[c->last[t]].phase = REQUEST_FREE;
+    }
+    c->last[t] = slot;
+    (void) coord_event_add(c, result, r, why, nodes, n_nodes, omitted);
+    mark_changed(c);
+}
+
+static void cancel(Coord *c, int slot, const char *what, const Request *by)
+{
+    char why[SB_WHY_MAX + 1];
+
+    (void) snprintf(why, sizeof(why), "%s %s", what, by->id);
+    requests_finish(c, slot, SB_EVENT_CANCELLED, why, NULL, 0, 0);
+}
+
+static void dispatch(Coord *c, int slot)
+{
+    Request *r = &c->requests[slot];
+    SbTarget t = r->target;
+    CoordAction *a;
+    char why[SB_WHY_MAX + 1];
+
+    if (c->pending[t] == slot) {
+        c->pending[t] = -1;
+    }
+    /* A newer request supersedes the active one of its target. */
+    if (c->active[t] >= 0) {
+        cancel(c, c->active[t], "superseded by", r);
+    }
+    r->phase = REQUEST_ACTIVE;
+    r->dispatched_ms = c->now_ms;
+    r->expires_ms = 0;
+    r->fails_ms = c->cfg.transition_timeout_ms ? c->now_ms + c->cfg.transition_timeout_ms : 0;
+    r->restored = false;
+    c->active[t] = slot;
+    progress_start(c, slot);
+
+    a = coord_action_add(c, COORD_ACT_DISPATCH);
+    if (a) {
+        a->target = t;
+        a->request_slot = slot;
+        a->command.transition = r->transition;
+        (void) snprintf(a->command.id, sizeof(a->command.id), "%s", r->id);
+        (void) snprintf(a->command.reason, sizeof(a->command.reason), "%s", r->reason);
+        a->command.deadline_ms = c->now_ms + c->cfg.command_ttl_ms;
+    }
+    if (r->n_nodes > 0) {
+        coord_format_nodes(why, sizeof(why), "dispatched to nodes", r->nodes, r->n_nodes, 0);
+    } else {
+        (void) snprintf(why, sizeof(why), "dispatched to all %" PRIu32 " nodes", c->cfg.nodes);
+    }
+    (void) coord_event_add(c, SB_EVENT_DISPATCHED, r, why, r->nodes, r->n_nodes, 0);
+    mark_changed(c);
+}
+
+static void accept_request(Coord *c, Request *r)
+{
+    if (r->target == SB_TARGET_CHASSIS || r->target == SB_TARGET_HOST) {
+        /* The last requested system state, for power restore's Restore policy (issue #4). */
+        c->requested[r->target] = r->transition;
+    }
+    (void) coord_event_add(c, SB_EVENT_ACCEPTED, r, "accepted", NULL, 0, 0);
+    mark_changed(c);
+}
+
+/* Slots sorted by submission order (at most a handful). */
+static size_t sort_by_order(const Coord *c, int *slots, size_t n)
+{
+    for (size_t i = 1; i < n; i++) {
+        for (size_t j = i; j > 0 && c->requests[slots[j]].order < c->requests[slots[j - 1]].order;
+             j--) {
+            int tmp = slots[j];
+
+            slots[j] = slots[j - 1];
+            slots[j - 1] = tmp;
+        }
+    }
+    return n;
+}
+
+/* README "The gate": Off cancels every queued gated request of both targets (a queued Reboot
+ * after an Off would power the system back on) and every active chassis/host request. */
+static void cancel_for_off(Coord *c, const Request *off)
+{
+    int slots[4];
+    size_t n = 0;
+
+    for (int t = SB_TARGET_CHASSIS; t <= SB_TARGET_HOST; t++) {
+        if (c->pending[t] >= 0) {
+            slots[n++] = c->pending[t];
+        }
+        if (c->active[t] >= 0) {
+            slots[n++] = c->active[t];
+        }
+    }
+    n = sort_by_order(c, slots, n);
+    for (size_t i = 0; i < n; i++) {
+        cancel(c, slots[i], "cancelled by Off", off);
+    }
+}
+
+/* Checks "nodes" (the shell only decoded them). Returns false with why filled. */
+static bool request_is_valid(Coord *c, const Request *r, char *why, size_t size)
+{
+    bool ok = true;
+
+    for (size_t i = 0; i < r->n_nodes && ok; i++) {
+        uint32_t n = r->nodes[i];
+
+        if (n == 0 || n > c->cfg.nodes) {
+            (void) snprintf(why, size, "node %" PRIu32 " is not an expected node (1..%" PRIu32 ")",
+                            n, c->cfg.nodes);
+            ok = false;
+        } else if (c->scratch[n]) {
+            (void) snprintf(why, size, "node %" PRIu32 " is listed twice", n);
+            ok = false;
+        } else {
+            c->scratch[n] = 1;
+        }
+    }
+    for (size_t i = 0; i < r->n_nodes; i++) {
+        if (r->nodes[i] >= 1 && r->nodes[i] <= c->cfg.nodes) {
+            c->scratch[r->nodes[i]] = 0;
+        }
+    }
+    if (ok && r->n_nodes > 0 && r->target != SB_TARGET_BMC && !c->cfg.allow_partial) {
+        /* A single BMC's reboot is always allowed; power on part of a system is not. */
+        (void) snprintf(why, size,
+                        "power actions on part of the system are not allowed (--allow-partial)");
+        ok = false;
+    }
+    return ok;
+}
+
+static void answer_without_record(Coord *c, const CoordEvent *ev, SbEventKind kind, const char *why)
+{
+    Request r = { .target = ev->target, .transition = ev->request.transition };
+
+    /* An id that is not one cannot be echoed: the event encoder refuses it. */
+    if (text_is_request_id(ev->request.id)) {
+        (void) snprintf(r.id, sizeof(r.id), "%s", ev->request.id);
+    }
+    if (!target_is_valid(r.target)) {
+        r.target = SB_TARGET_NONE;
+    }
+    if (r.transition <= SB_TRANSITION_NONE || r.transition >= SB_TRANSITION_COUNT) {
+        r.transition = SB_TRANSITION_NONE;
+    }
+    r.reply_to = ev->reply_to;
+    if (kind == SB_EVENT_REJECTED) {
+        c->rejected_total++;
+    }
+    (void) coord_event_add(c, kind, &r, why, NULL, 0, 0);
+}
+
+/* The decoder already refuses control characters and invalid UTF-8; checked again because the
+ * record is persisted and the snapshot reader refuses such text: what is written must read back. */
+static void keep_clean_text(Request *r)
+{
+    size_t len = strnlen(r->reply_to.topic, sizeof(r->reply_to.topic) - 1);
+
+    r->reply_to.topic[len] = '\0';
+    if (!text_is_clean(r->reply_to.topic, len) || strpbrk(r->reply_to.topic, "+#")) {
+        /* Not a topic we can answer on: the answer still goes to <root>/event. */
+        r->reply_to.topic[0] = '\0';
+    }
+    if (r->reply_to.correlation_len > SB_CORRELATION_MAX) {
+        r->reply_to.correlation_len = SB_CORRELATION_MAX;
+    }
+    if (!text_is_clean(r->reason, strlen(r->reason))) {
+        for (char *p = r->reason; *p; p++) {
+            unsigned char ch = (unsigned char) *p;
+
+            if (ch < 0x20 || ch >= 0x7f) {
+                *p = '?';
+            }
+        }
+    }
+}
+
+/* Builds the record; NULL (answered) for a duplicate, a bad id or a full pool. */
+static Request *request_create(Coord *c, const CoordEvent *ev, int *ret_slot)
+{
+    const SbCommand *cmd = &ev->request;
+    RequestPhase phase;
+    Request *r;
+
+    if (cmd->id[0] != '\0') {
+        if (!text_is_request_id(cmd->id)) {
+            answer_without_record(c, ev, SB_EVENT_REJECTED, "invalid id");
+            return NULL;
+        }
+        if (find_by_id(c, cmd->id, &phase) >= 0) {
+            /* QoS 1 can deliver twice; an operator may retry: nothing changes. */
+            answer_without_record(c, ev, SB_EVENT_DUPLICATE,
+                                  phase == REQUEST_PENDING
+                                          ? "a request with this id is already queued"
+                                          : "a request with this id is already active");
+            return NULL;
+        }
+    }
+    r = request_alloc(c, ret_slot);
+    if (!r) {
+        answer_without_record(c, ev, SB_EVENT_REJECTED, "no free request slot");
+        return NULL;
+    }
+    if (cmd->id[0] != '\0') {
+        (void) snprintf(r->id, sizeof(r->id), "%s", cmd->id);
+    } else {
+        (void) snprintf(r->id, sizeof(r->id), "c%" PRIu64 "-%" PRIu64, c->epoch, ++c->id_counter);
+        c->durable_dirty = true;
+    }
+    (void) snprintf(r->reason, sizeof(r->reason), "%s", cmd->reason);
+    r->target = ev->target;
+    r->transition = cmd->transition;
+    r->reply_to = ev->reply_to;
+    keep_clean_text(r);
+    r->n_nodes = cmd->n_nodes > SB_COMMAND_NODES_MAX ? SB_COMMAND_NODES_MAX : cmd->n_nodes;
+    memcpy(r->nodes, cmd->nodes, r->n_nodes * sizeof(r->nodes[0]));
+    node_numbers_sort(r->nodes, r->n_nodes);
+    r->order = ++c->order_counter;
+    r->queued_ms = c->now_ms;
+    return r;
+}
+
+static void queue_or_reject(Coord *c, int slot)
+{
+    Request *r = &c->requests[slot];
+    uint32_t nodes[SB_EVENT_NODES_MAX], omitted;
+    size_t n = collect_not_ready(c, nodes, &omitted);
+    char why[SB_WHY_MAX + 1];
+
+    if (c->cfg.when_not_ready == COORD_WHEN_NOT_READY_REJECT) {
+        /* PSM's BMCNotReady. */
+        coord_format_nodes(why, sizeof(why), "BMC not Ready on nodes", nodes, n, omitted);
+        c->rejected_total++;
+        requests_finish(c, slot, SB_EVENT_REJECTED, why, nodes, n, omitted);
+        return;
+    }
+    if (c->pending[r->target] >= 0) {
+        cancel(c, c->pending[r->target], "replaced by", r);
+    }
+    r->phase = REQUEST_PENDING;
+    r->expires_ms = c->cfg.request_timeout_ms ? c->now_ms + c->cfg.request_timeout_ms : 0;
+    c->pending[r->target] = slot;
+    c->requested[r->target] = r->transition;
+    coord_format_nodes(why, sizeof(why), "waiting for BMC Ready on nodes", nodes, n, omitted);
+    (void) coord_event_add(c, SB_EVENT_QUEUED, r, why, nodes, n, omitted);
+    mark_changed(c);
+}
+
+void requests_on_request(Coord *c, const CoordEvent *ev)
+{
+    char why[SB_WHY_MAX + 1];
+    Request *r;
+    int slot;
+
+    if (!target_is_valid(ev->target)) {
+        answer_without_record(c, ev, SB_EVENT_REJECTED, "unknown target");
+        return;
+    }
+    if (!sb_transition_valid_for(ev->target, ev->request.transition)) {
+        /* Not recorded in "last": a record must name a real transition of its target. */
+        (void) snprintf(why, sizeof(why), "transition %s is not valid for %s",
+                        coord_transition_name(ev->request.transition),
+                        coord_target_name(ev->target));
+        answer_without_record(c, ev, SB_EVENT_REJECTED, why);
+        return;
+    }
+    r = request_create(c, ev, &slot);
+    if (!r) {
+        return;
+    }
+    if (!request_is_valid(c, r, why, sizeof(why))) {
+        c->rejected_total++;
+        requests_finish(c, slot, SB_EVENT_REJECTED, why, NULL, 0, 0);
+        return;
+    }
+    if (r->transition == SB_TRANSITION_OFF) {
+        /* An Off must always work: never gated, and it clears the way. */
+        accept_request(c, r);
+        cancel_for_off(c, r);
+        dispatch(c, slot);
+        return;
+    }
+    if (!sb_transition_is_gated(r->target, r->transition) || coord_gate_is_open(c)) {
+        /* Nothing is queued while the gate is open: every step ends by releasing the queue. */
+        accept_request(c, r);
+        dispatch(c, slot);
+        return;
+    }
+    queue_or_reject(c, slot);
+}
+
+void requests_release(Coord *c)
+{
+    int slots[2];
+    size_t n = 0;
+
+    if (!coord_gate_is_open(c)) {
+        return;
+    }
+    for (int t = SB_TARGET_CHASSIS; t <= SB_TARGET_HOST; t++) {
+        if (c->pending[t] >= 0) {
+            slots[n++] = c->pending[t];
+        }
+    }
+    /* Both targets released at once go out in the order they were submitted. */
+    n = sort_by_order(c, slots, n);
+    for (size_t i = 0; i < n; i++) {
+        dispatch(c, slots[i]);
+    }
+}
+
+static void expire(Coord *c, int slot)
+{
+    uint32_t nodes[SB_EVENT_NODES_MAX], omitted;
+    size_t n = collect_not_ready(c, nodes, &omitted);
+    char why[SB_WHY_MAX + 1];
+
+    coord_format_nodes(why, sizeof(why),
+                       "not dispatched within the request timeout; BMC not Ready on nodes", nodes,
+                       n, omitted);
+    requests_finish(c, slot, SB_EVENT_EXPIRED, why, nodes, n, omitted);
+}
+
+static void fail(Coord *c, int slot)
+{
+    const Request *r = &c->requests[slot];
+    const Progress *p = &c->progress[r->target];
+    uint32_t nodes[SB_EVENT_NODES_MAX];
+    size_t n = node_list_collect(&p->remaining, &p->links, nodes, SB_EVENT_NODES_MAX);
+    char why[SB_WHY_MAX + 1];
+
+    (void) snprintf(why, sizeof(why),
+                    "%" PRIu32 " of %" PRIu32 " nodes did not reach %s within %" PRIu64 " s",
+                    p->remaining.count, p->total, progress_goal_name(r),
+                    c->cfg.transition_timeout_ms / 1000u);
+    requests_finish(c, slot, SB_EVENT_FAILED, why, nodes, n, p->remaining.count - (uint32_t) n);
+}
+
+void requests_run_deadlines(Coord *c)
+{
+    for (int t = 0; t < SB_TARGET_COUNT; t++) {
+        int slot = c->pending[t];
+
+        if (slot >= 0 && c->requests[slot].expires_ms &&
+            c->now_ms >= c->requests[slot].expires_ms) {
+            expire(c, slot);
+        }
+    }
+    for (int t = 0; t < SB_TARGET_COUNT; t++) {
+        int slot = c->active[t];
+
+        if (slot >= 0 && c->requests[slot].fails_ms && c->now_ms >= c->requests[slot].fails_ms) {
+            fail(c, slot);
+        }
+    }
+}
+
+static uint64_t earliest(uint64_t a, uint64_t b)
+{
+    if (a == 0) {
+        return b;
+    }
+    if (b == 0) {
+        return a;
+    }
+    return a < b ? a : b;
+}
+
+uint64_t requests_next_deadline(const Coord *c)
+{
+    uint64_t next = 0;
+
+    for (int t = 0; t < SB_TARGET_COUNT; t++) {
+        if (c->pending[t] >= 0) {
+            next = earliest(next, c->requests[c->pending[t]].expires_ms);
+        }
+        if (c->active[t] >= 0) {
+            next = earliest(next, c->requests[c->active[t]].fails_ms);
+        }
+    }
+    return next;
+}
+
+int requests_adopt(Coord *c, int slot)
+{
+    Request *r = &c->requests[slot];
+    SbTarget t = r->target;
+    RequestPhase phase;
+
+    if (!target_is_valid(t) || !sb_transition_valid_for(t, r->transition) ||
+        !text_is_request_id(r->id)) {
+        return -EBADMSG;
+    }
+    if (r->phase != REQUEST_DONE && find_by_id(c, r->id, &phase) >= 0) {
+        return -EBADMSG;
+    }
+    switch (r->phase) {
+    case REQUEST_PENDING:
+        if (!sb_transition_is_gated(t, r->transition) || c->pending[t] >= 0) {
+            return -EBADMSG;
+        }
+        c->pending[t] = slot;
+        return 0;
+    case REQUEST_ACTIVE:
+        if (c->active[t] >= 0) {
+            return -EBADMSG;
+        }
+        /* Never dispatched again: at most once for power. */
+        r->restored = true;
+        c->active[t] = slot;
+        progress_start(c, slot);
+        return 0;
+    case REQUEST_DONE:
+        if (c->last[t] >= 0) {
+            return -EBADMSG;
+        }
+        c->last[t] = slot;
+        return 0;
+    case REQUEST_FREE:
+        break;
+    }
+    return -EBADMSG;
+}

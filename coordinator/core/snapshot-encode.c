@@ -1,0 +1,125 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Writing the durable state (format in snapshot-format.h). No allocation: the shell's buffer. */
+#include <errno.h>
+#include <string.h>
+
+#include "json-writer.h"
+#include "snapshot-format.h"
+
+static const char *const phase_names[] = {
+    [REQUEST_FREE] = NULL,
+    [REQUEST_PENDING] = "pending",
+    [REQUEST_ACTIVE] = "active",
+    [REQUEST_DONE] = "done",
+};
+
+const char *snapshot_phase_name(RequestPhase phase)
+{
+    return (unsigned) phase < sizeof(phase_names) / sizeof(phase_names[0]) ? phase_names[phase]
+                                                                           : NULL;
+}
+
+RequestPhase snapshot_phase_from_name(const char *name)
+{
+    for (size_t i = 1; i < sizeof(phase_names) / sizeof(phase_names[0]); i++) {
+        if (strcmp(phase_names[i], name) == 0) {
+            return (RequestPhase) i;
+        }
+    }
+    return REQUEST_FREE;
+}
+
+size_t coord_snapshot_size_max(const Coord *c)
+{
+    (void) c; /* the bound does not depend on the number of nodes: requests hold at most 256 */
+    return SNAPSHOT_HEAD_MAX + (size_t) COORD_REQUEST_POOL * SNAPSHOT_RECORD_MAX;
+}
+
+static void write_request(JsonWriter *w, const Request *r)
+{
+    json_object_begin(w);
+    json_key(w, "phase");
+    json_string(w, snapshot_phase_name(r->phase));
+    json_key(w, "id");
+    json_string(w, r->id);
+    json_key(w, "target");
+    json_string(w, coord_target_name(r->target));
+    json_key(w, "transition");
+    json_string(w, coord_transition_name(r->transition));
+    json_key(w, "reason");
+    json_string(w, r->reason);
+    json_key(w, "reply_topic");
+    json_string(w, r->reply_to.topic);
+    json_key(w, "correlation");
+    json_hex(w, r->reply_to.correlation, r->reply_to.correlation_len);
+    json_key(w, "order");
+    json_uint(w, r->order);
+    json_key(w, "queued");
+    json_uint(w, r->queued_ms);
+    json_key(w, "dispatched");
+    json_uint(w, r->dispatched_ms);
+    json_key(w, "expires");
+    json_uint(w, r->expires_ms);
+    json_key(w, "fails");
+    json_uint(w, r->fails_ms);
+    json_key(w, "finished");
+    json_uint(w, r->finished_ms);
+    json_key(w, "nodes");
+    json_array_begin(w);
+    for (size_t i = 0; i < r->n_nodes; i++) {
+        json_uint(w, r->nodes[i]);
+    }
+    json_array_end(w);
+    if (r->phase == REQUEST_DONE) {
+        json_key(w, "result");
+        json_string(w, sb_enum_to_string(SB_ENUM_EVENT_KIND, (int) r->result));
+        json_key(w, "why");
+        json_string(w, r->why);
+    }
+    json_object_end(w);
+}
+
+static void write_slots(JsonWriter *w, const Coord *c, const int *slots)
+{
+    for (int t = 0; t < SB_TARGET_COUNT; t++) {
+        if (slots[t] >= 0) {
+            write_request(w, &c->requests[slots[t]]);
+        }
+    }
+}
+
+int coord_snapshot_encode(const Coord *c, char *buf, size_t size)
+{
+    JsonWriter w;
+
+    if (!c || !buf) {
+        return -EINVAL;
+    }
+    json_writer_init(&w, buf, size);
+    json_object_begin(&w);
+    json_key(&w, "v");
+    json_uint(&w, SNAPSHOT_VERSION);
+    json_key(&w, "epoch");
+    json_uint(&w, c->epoch);
+    json_key(&w, "id_counter");
+    json_uint(&w, c->id_counter);
+    json_key(&w, "order_counter");
+    json_uint(&w, c->order_counter);
+    json_key(&w, "requested");
+    json_object_begin(&w);
+    for (int t = SB_TARGET_CHASSIS; t <= SB_TARGET_HOST; t++) {
+        if (c->requested[t] != SB_TRANSITION_NONE) {
+            json_key(&w, coord_target_name((SbTarget) t));
+            json_string(&w, coord_transition_name(c->requested[t]));
+        }
+    }
+    json_object_end(&w);
+    json_key(&w, "requests");
+    json_array_begin(&w);
+    write_slots(&w, c, c->pending);
+    write_slots(&w, c, c->active);
+    write_slots(&w, c, c->last);
+    json_array_end(&w);
+    json_object_end(&w);
+    return json_writer_finish(&w);
+}

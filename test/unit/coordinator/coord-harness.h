@@ -1,0 +1,87 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Test harness for the coordinator core: a fake clock, simulated agents (epoch, seq, values) and
+ * a small script language so tests read as tables of {input, expected actions}.
+ *
+ * Inputs (one per script line; each may feed several events):
+ *   connect | disconnect | timer | advance <ms>
+ *   birth <n>[-<m>] [bmc=<v>] [chassis=<v>] [host=<v>] [boot=<v>] [retained]
+ *       a new agent session: the four states, then status online (live unless "retained")
+ *   rebirth <n>[-<m>]           the same session republishes everything live (rebirth answer)
+ *   state <n> <kind> <Value> [retained] [seq=<k>] [epoch=<e>] [since=<ms>]
+ *   status <n> online|offline|lost [retained] [epoch=<e>]
+ *   heartbeat <n> [epoch=<e>]
+ *   request <target> <Transition> [id=<id>] [nodes=<a,b,...>] [reply=<topic>]
+ *   raw-node <n> state|status    a message for an arbitrary node number (unexpected ones)
+ *
+ * Expected actions are written as a space-separated description of the batch (see
+ * harness_describe()): "persist", "rebirth", "dispatch:<target>:<id>", "<event>:<id>" for request
+ * events, "<event>@<node>" for node events. Rollup, requests and timer actions are left out of
+ * the description (they have their own tests and accessors).
+ */
+#ifndef STATEBUS_TEST_COORD_HARNESS_H
+#define STATEBUS_TEST_COORD_HARNESS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "coord.h"
+
+#define HARNESS_NODES_MAX    128
+#define HARNESS_DESCRIBE_MAX 4096
+
+typedef struct HarnessAgent {
+    uint64_t epoch;
+    uint64_t seq;
+    int values[SB_KIND_NODE_COUNT];
+} HarnessAgent;
+
+typedef struct Harness {
+    Coord *c;
+    CoordConfig cfg;
+    uint64_t now_ms;
+    uint64_t next_epoch;
+    HarnessAgent agents[HARNESS_NODES_MAX + 1];
+    CoordActions out;                     /* the last step's batch */
+    char described[HARNESS_DESCRIBE_MAX]; /* description of the last script input */
+    uint64_t armed_at_ms;                 /* last ARM_TIMER seen */
+    unsigned steps;
+} Harness;
+
+typedef struct ScriptLine {
+    const char *input;
+    const char *expect; /* NULL: not checked */
+} ScriptLine;
+
+/* Defaults: request timeout 0, transition timeout 600 s, command ttl 30 s, rebirth window 1 s,
+ * queue when not ready, no partial actions. */
+CoordConfig harness_config(uint32_t nodes);
+Harness *harness_new(const CoordConfig *cfg);
+void harness_free(Harness *h);
+
+/* Feeds one event at h->now_ms (ev->now_ms is overwritten); asserts coord_step() returned 0 and
+ * that PERSIST, if present, is the first action. Returns the batch. */
+const CoordActions *harness_feed(Harness *h, CoordEvent *ev);
+/* Runs one script input; returns its description. Fails the test on a syntax error. */
+const char *harness_run(Harness *h, const char *input);
+/* Runs every line and compares the description with expect (exact match). */
+void harness_script(Harness *h, const ScriptLine *lines, size_t n);
+#define HARNESS_SCRIPT(h, lines) harness_script((h), (lines), sizeof(lines) / sizeof((lines)[0]))
+
+/* Description of a batch, as in ScriptLine.expect. */
+void harness_describe(const CoordActions *a, char *buf, size_t size);
+
+/* Queries on h->all (the last script input). */
+size_t harness_count(const Harness *h, CoordActionKind kind);
+const CoordAction *harness_find_event(const Harness *h, SbEventKind kind, const char *id);
+const CoordAction *harness_find_dispatch(const Harness *h, SbTarget target);
+/* The nodes a DISPATCH goes to (coord_request_nodes()). */
+size_t harness_dispatch_nodes(const Harness *h, const CoordAction *a, uint32_t *nodes, size_t max);
+bool harness_rollup_published(const Harness *h, SbStateKind kind);
+
+/* Convenience: connect, birth every node with BMC Ready, chassis Off, host Off, boot Unspecified,
+ * and end the rebirth window. */
+void harness_bring_up(Harness *h);
+
+#endif
