@@ -135,7 +135,10 @@ static int on_misc_timer(sd_event_source *s, uint64_t usec, void *userdata)
     } else {
         io_events_update(io);
     }
+    /* A time source is one-shot: after firing it is disabled, and re-arming its time does not
+     * enable it again. Without this the keepalive PINGREQ stops after the first tick. */
     (void) sd_event_source_set_time_relative(s, MISC_INTERVAL_USEC);
+    (void) sd_event_source_set_enabled(s, SD_EVENT_ONESHOT);
     return 0;
 }
 
