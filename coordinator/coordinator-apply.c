@@ -1,0 +1,448 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Carrying out the core's actions, in the order the core gives them (coord.h). PERSIST comes
+ * first in a batch: when it fails, the actions that reveal or act on the unsaved state (events,
+ * system/requests, dispatches) are held back, so a failed write never turns into a power action.
+ * Rollups and system/requests are only marked dirty here and published from the post source, at
+ * most once per loop iteration and only when their payload changed.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "statebus/topic.h"
+
+#include "coordinator-input.h"
+#include "coordinator-internal.h"
+#include "log.h"
+#include "time-util.h"
+
+/* Log lines list at most this many nodes; events carry the full (capped) list. */
+#define LOG_NODES_MAX 16
+
+static const char *str_or(const char *s, const char *fallback)
+{
+    return s ? s : fallback;
+}
+
+static const char *target_name(SbTarget target)
+{
+    return str_or(target == SB_TARGET_NONE ? NULL : sb_target_topic_name(target), "-");
+}
+
+static const char *transition_name(SbTransition transition)
+{
+    return str_or(sb_enum_to_string(SB_ENUM_TRANSITION, (int) transition), "-");
+}
+
+/* Topics and ids in log lines and events: printable ASCII only, at most size - 1 bytes. Topics
+ * are UTF-8 checked by the broker, but a log line or an event is no place for the rest. */
+static void excerpt(const char *s, char *buf, size_t size)
+{
+    size_t i = 0;
+
+    for (; s && s[i] && i + 1 < size; i++) {
+        unsigned char c = (unsigned char) s[i];
+        buf[i] = (char) (c < 0x20 || c >= 0x7f || c == '\'' ? '?' : c);
+    }
+    buf[i] = '\0';
+}
+
+static void format_nodes(const uint32_t *nodes, size_t n, uint32_t omitted, char *buf, size_t size)
+{
+    size_t len = 0;
+
+    buf[0] = '\0';
+    for (size_t i = 0; i < n && i < LOG_NODES_MAX; i++) {
+        int w = snprintf(buf + len, size - len, "%s%u", i ? "," : "", nodes[i]);
+        if (w < 0 || (size_t) w >= size - len) {
+            return;
+        }
+        len += (size_t) w;
+    }
+    omitted += n > LOG_NODES_MAX ? (uint32_t) (n - LOG_NODES_MAX) : 0;
+    if (omitted > 0) {
+        (void) snprintf(buf + len, size - len, "+%u", omitted);
+    }
+}
+
+static int publish_with_correlation(Coordinator *co,
+                                    const char *topic,
+                                    const char *payload,
+                                    size_t len,
+                                    const CoordReplyTo *reply_to)
+{
+    mosquitto_property *props = NULL;
+    int r;
+
+    if (reply_to->correlation_len > 0) {
+        r = mosquitto_property_add_binary(&props, MQTT_PROP_CORRELATION_DATA, reply_to->correlation,
+                                          (uint16_t) reply_to->correlation_len);
+        if (r != MOSQ_ERR_SUCCESS) {
+            return mqtt_error_to_errno(r);
+        }
+    }
+    r = mqtt_io_publish(co->io, topic, payload, len, 1, false, props, NULL);
+    mosquitto_property_free_all(&props);
+    return r;
+}
+
+int coordinator_publish_event(Coordinator *co, const SbEvent *ev, const CoordReplyTo *reply_to)
+{
+    char payload[SB_PAYLOAD_MAX + 1];
+    int n, r;
+
+    n = sb_event_encode(ev, payload, sizeof(payload));
+    if (n < 0) {
+        return log_error_errno(n, "coordinator: failed to encode event kind=%d id='%s': %m",
+                               (int) ev->kind, ev->id);
+    }
+    r = mqtt_io_publish(co->io, co->topics.event, payload, (size_t) n, 1, false, NULL, NULL);
+    if (r < 0) {
+        log_full_errno(r == -ENOTCONN ? LOG_DEBUG : LOG_WARNING, r,
+                       "coordinator: failed to publish event kind=%d id='%s': %m", (int) ev->kind,
+                       ev->id);
+    }
+    if (!reply_to || reply_to->topic[0] == '\0') {
+        return r;
+    }
+    /* The snapshot file is untrusted too: check the answer address again before using it. */
+    if (!input_reply_topic_is_valid(co->opts->system, reply_to->topic)) {
+        log_warning("coordinator: refused to answer outside the reply tree id='%s'", ev->id);
+        return r;
+    }
+    {
+        int q = publish_with_correlation(co, reply_to->topic, payload, (size_t) n, reply_to);
+        if (q < 0) {
+            log_full_errno(q == -ENOTCONN ? LOG_DEBUG : LOG_WARNING, q,
+                           "coordinator: failed to answer id='%s': %m", ev->id);
+        }
+    }
+    return r;
+}
+
+bool coordinator_rejection_allowed(Coordinator *co)
+{
+    int enabled = SD_EVENT_OFF;
+
+    if (reject_limiter_allow(&co->limiter, now_mono_ms())) {
+        return true;
+    }
+    /* The first suppression of a burst arms the once-a-second summary line. */
+    if (sd_event_source_get_enabled(co->suppress_timer, &enabled) >= 0 && enabled == SD_EVENT_OFF) {
+        (void) sd_event_source_set_time_relative(co->suppress_timer, UINT64_C(1000000));
+        (void) sd_event_source_set_enabled(co->suppress_timer, SD_EVENT_ONESHOT);
+    }
+    return false;
+}
+
+void coordinator_reject(Coordinator *co,
+                        const char *topic,
+                        const char *why,
+                        uint32_t node,
+                        SbTarget target,
+                        const CoordReplyTo *reply_to)
+{
+    char topic_excerpt[128];
+    SbEvent ev;
+
+    co->rejected_total++;
+    if (!coordinator_rejection_allowed(co)) {
+        return;
+    }
+    excerpt(topic, topic_excerpt, sizeof(topic_excerpt));
+    log_warning("coordinator: rejected topic='%s' why='%s'", topic_excerpt, why);
+
+    ev = (SbEvent){
+        .kind = SB_EVENT_REJECTED,
+        .target = target,
+        .node = node,
+        .time_ms = now_unix_ms(),
+    };
+    (void) snprintf(ev.why, sizeof(ev.why), "%s (topic '%s')", why, topic_excerpt);
+    (void) coordinator_publish_event(co, &ev, reply_to);
+}
+
+static int event_log_level(SbEventKind kind)
+{
+    switch (kind) {
+    case SB_EVENT_REJECTED:
+    case SB_EVENT_FAILED:
+    case SB_EVENT_EXPIRED:
+    case SB_EVENT_NODE_LOST:
+    case SB_EVENT_CLOCK_DRIFT:
+        return LOG_WARNING;
+    case SB_EVENT_DISPATCHED:
+        return LOG_DEBUG; /* the DISPATCH action logs it, with the node count */
+    default:
+        return LOG_NOTICE;
+    }
+}
+
+static void apply_event(Coordinator *co, const CoordAction *a)
+{
+    const SbEvent *ev = &a->event;
+    char what[64] = "", id[SB_ID_MAX + 8] = "", node[24] = "", nodes[160];
+
+    if (ev->kind == SB_EVENT_REJECTED && !coordinator_rejection_allowed(co)) {
+        return;
+    }
+    if (ev->target != SB_TARGET_NONE) {
+        (void) snprintf(what, sizeof(what), " %s %s", target_name(ev->target),
+                        transition_name(ev->transition));
+    }
+    if (ev->id[0]) {
+        (void) snprintf(id, sizeof(id), " id='%s'", ev->id);
+    }
+    if (ev->node) {
+        (void) snprintf(node, sizeof(node), " node=%u", ev->node);
+    }
+    format_nodes(ev->nodes, ev->n_nodes, ev->nodes_omitted, nodes, sizeof(nodes));
+    log_full_errno(event_log_level(ev->kind), 0, "coordinator: %s%s%s%s%s%s why='%s'",
+                   str_or(sb_enum_to_string(SB_ENUM_EVENT_KIND, (int) ev->kind), "event"), what, id,
+                   node, nodes[0] ? " nodes=" : "", nodes, ev->why);
+    (void) coordinator_publish_event(co, ev, &a->reply_to);
+}
+
+static void apply_dispatch(Coordinator *co, const CoordAction *a)
+{
+    char payload[SB_PAYLOAD_MAX + 1], topic[SB_TOPIC_MAX + 1];
+    SbTopic t = { .kind = SB_TOPIC_NODE_SET, .target = a->target };
+    unsigned sent = 0, failed = 0;
+    uint32_t cursor = 0, node, first_failed = 0;
+    int n, r, last_error = 0;
+
+    n = sb_command_encode(&a->command, payload, sizeof(payload));
+    if (n < 0) {
+        log_error_errno(n, "coordinator: failed to encode command %s %s id='%s': %m",
+                        target_name(a->target), transition_name(a->command.transition),
+                        a->command.id);
+        return;
+    }
+    (void) snprintf(t.system, sizeof(t.system), "%s", co->opts->system);
+    while ((node = coord_request_nodes(co->core, a->request_slot, &cursor)) != 0) {
+        t.node = node;
+        r = sb_topic_format(topic, sizeof(topic), &t);
+        if (r >= 0) {
+            r = mqtt_io_publish(co->io, topic, payload, (size_t) n, 1, false, NULL, NULL);
+        }
+        if (r < 0) {
+            failed++;
+            first_failed = first_failed ? first_failed : node;
+            last_error = r;
+            continue;
+        }
+        sent++;
+    }
+    log_notice("coordinator: dispatched %s %s id='%s' nodes=%u", target_name(a->target),
+               transition_name(a->command.transition), a->command.id, sent);
+    if (failed > 0) {
+        log_error_errno(last_error,
+                        "coordinator: failed to dispatch %s %s id='%s' nodes=%u first_node=%u: %m",
+                        target_name(a->target), transition_name(a->command.transition),
+                        a->command.id, failed, first_failed);
+    }
+}
+
+static void apply_rebirth(Coordinator *co)
+{
+    static const char payload[] = "{}";
+    int r = mqtt_io_publish(co->io, co->topics.rebirth, payload, sizeof(payload) - 1, 1, false,
+                            NULL, NULL);
+
+    if (r < 0) {
+        log_warning_errno(r, "coordinator: failed to publish rebirth: %m");
+        return;
+    }
+    log_info("coordinator: published rebirth");
+}
+
+static void apply_arm_timer(Coordinator *co, uint64_t at_ms)
+{
+    uint64_t usec;
+    int r;
+
+    if (at_ms == 0) {
+        (void) sd_event_source_set_enabled(co->core_timer, SD_EVENT_OFF);
+        return;
+    }
+    usec = at_ms > (UINT64_MAX - 1) / 1000u ? UINT64_MAX - 1 : at_ms * 1000u;
+    r = sd_event_source_set_time(co->core_timer, usec);
+    if (r >= 0) {
+        r = sd_event_source_set_enabled(co->core_timer, SD_EVENT_ONESHOT);
+    }
+    if (r < 0) {
+        log_error_errno(r, "coordinator: failed to arm core timer at_ms=%llu: %m",
+                        (unsigned long long) at_ms);
+    }
+}
+
+/* Actions that reveal or act on state the failed PERSIST did not save. */
+static bool action_needs_persisted_state(CoordActionKind kind)
+{
+    return kind == COORD_ACT_DISPATCH || kind == COORD_ACT_PUBLISH_EVENT ||
+           kind == COORD_ACT_PUBLISH_REQUESTS;
+}
+
+static void coordinator_apply(Coordinator *co, const CoordActions *actions)
+{
+    bool persist_failed = false;
+
+    for (size_t i = 0; i < actions->n; i++) {
+        const CoordAction *a = &actions->items[i];
+        int r;
+
+        if (persist_failed && action_needs_persisted_state(a->kind)) {
+            log_error("coordinator: held back action=%d id='%s' after failed persist",
+                      (int) a->kind, a->kind == COORD_ACT_DISPATCH ? a->command.id : a->event.id);
+            continue;
+        }
+        switch (a->kind) {
+        case COORD_ACT_PERSIST:
+            r = state_store_save(&co->store, co->core);
+            if (r < 0) {
+                persist_failed = true;
+                log_error_errno(r, "coordinator: failed to persist state path='%s': %m",
+                                co->store.path);
+            }
+            break;
+        case COORD_ACT_PUBLISH_ROLLUP:
+            if ((unsigned) a->state_kind < SB_KIND_COUNT) {
+                co->rollup_dirty[a->state_kind] = true;
+            }
+            break;
+        case COORD_ACT_PUBLISH_REQUESTS:
+            co->requests_dirty = true;
+            break;
+        case COORD_ACT_PUBLISH_EVENT:
+            apply_event(co, a);
+            break;
+        case COORD_ACT_DISPATCH:
+            apply_dispatch(co, a);
+            break;
+        case COORD_ACT_PUBLISH_REBIRTH:
+            apply_rebirth(co);
+            break;
+        case COORD_ACT_ARM_TIMER:
+            apply_arm_timer(co, a->at_ms);
+            break;
+        }
+    }
+}
+
+void coordinator_feed(Coordinator *co, const CoordEvent *ev)
+{
+    int r = coord_step(co->core, ev, &co->actions);
+
+    if (r < 0) {
+        /* coord.h: only a full action buffer, a bug; what fitted is still carried out. */
+        log_error_errno(r, "coordinator: core step failed event=%d: %m", (int) ev->kind);
+    }
+    coordinator_apply(co, &co->actions);
+}
+
+/* Publishes payload retained at QoS 1 unless canonical equals what was last published there.
+ * Returns 1 when published, 0 when unchanged, negative errno on failure (logged). */
+static int publish_if_changed(Coordinator *co,
+                              const char *topic,
+                              PublishedCache *cache,
+                              const char *canonical,
+                              size_t canonical_len,
+                              const char *payload,
+                              size_t len)
+{
+    int r;
+
+    if (cache->valid && cache->len == canonical_len &&
+        memcmp(cache->bytes, canonical, canonical_len) == 0) {
+        return 0;
+    }
+    r = mqtt_io_publish(co->io, topic, payload, len, 1, true, NULL, NULL);
+    if (r < 0) {
+        /* Not resent later: the core asks again when it has something new, and after a
+         * reconnect it republishes everything once the rebirth window is over. */
+        cache->valid = false;
+        log_full_errno(r == -ENOTCONN ? LOG_DEBUG : LOG_WARNING, r,
+                       "coordinator: failed to publish topic='%s': %m", topic);
+        return r;
+    }
+    memcpy(cache->bytes, canonical, canonical_len);
+    cache->len = canonical_len;
+    cache->valid = true;
+    return 1;
+}
+
+static void flush_rollup(Coordinator *co, SbStateKind kind)
+{
+    char payload[SB_PAYLOAD_MAX + 1];
+    SbRollupMsg m;
+    int n;
+
+    n = coord_rollup_build(co->core, kind, &m);
+    if (n >= 0) {
+        n = sb_rollup_encode(&m, payload, sizeof(payload));
+    }
+    if (n < 0) {
+        log_error_errno(n, "coordinator: failed to build rollup kind='%s': %m",
+                        sb_state_kind_topic_name(kind));
+        return;
+    }
+    if (publish_if_changed(co, co->topics.rollup[kind], &co->rollup_last[kind], payload, (size_t) n,
+                           payload, (size_t) n) > 0) {
+        log_info("coordinator: published rollup kind=%s state=%s mixed=%s stale=%zu",
+                 sb_state_kind_topic_name(kind),
+                 str_or(sb_enum_to_string(sb_state_kind_enum(kind), m.state), "Unknown"),
+                 m.mixed ? "true" : "false", m.n_stale + (size_t) m.stale_omitted);
+    }
+}
+
+static void flush_requests(Coordinator *co)
+{
+    char payload[SB_PAYLOAD_MAX + 1], canonical[SB_PAYLOAD_MAX + 1];
+    uint64_t time_ms;
+    SbRequestsMsg m;
+    int n, c;
+
+    n = coord_requests_build(co->core, now_unix_ms(), &m);
+    if (n < 0) {
+        log_error_errno(n, "coordinator: failed to build requests: %m");
+        return;
+    }
+    /* "time" changes at every build: compare without it, or nothing would ever be equal. */
+    time_ms = m.time_ms;
+    m.time_ms = 0;
+    c = sb_requests_encode(&m, canonical, sizeof(canonical));
+    m.time_ms = time_ms;
+    n = sb_requests_encode(&m, payload, sizeof(payload));
+    if (n < 0 || c < 0) {
+        log_error_errno(n < 0 ? n : c, "coordinator: failed to encode requests: %m");
+        return;
+    }
+    if (publish_if_changed(co, co->topics.requests, &co->requests_last, canonical, (size_t) c,
+                           payload, (size_t) n) > 0) {
+        log_debug("coordinator: published requests gate=%s pending_or_active=%zu",
+                  m.gate_open ? "open" : "closed", m.n_requests);
+    }
+}
+
+void coordinator_flush(Coordinator *co)
+{
+    for (int kind = 0; kind < SB_KIND_COUNT; kind++) {
+        if (co->rollup_dirty[kind]) {
+            co->rollup_dirty[kind] = false;
+            flush_rollup(co, (SbStateKind) kind);
+        }
+    }
+    if (co->requests_dirty) {
+        co->requests_dirty = false;
+        flush_requests(co);
+    }
+}
+
+void coordinator_forget_published(Coordinator *co)
+{
+    for (int kind = 0; kind < SB_KIND_COUNT; kind++) {
+        co->rollup_last[kind].valid = false;
+    }
+    co->requests_last.valid = false;
+}

@@ -1,0 +1,118 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The Coordinator object, shared by the files of the shell: coordinator.c (loop, connection,
+ * signals, timers), coordinator-apply.c (carrying out the core's actions), coordinator-receive.c
+ * (messages in). Not a public API.
+ */
+#ifndef STATEBUS_COORDINATOR_INTERNAL_H
+#define STATEBUS_COORDINATOR_INTERNAL_H
+
+#include <mosquitto.h>
+#include <mqtt_protocol.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <systemd/sd-event.h>
+
+#include "statebus/enums.h"
+#include "statebus/limits.h"
+#include "statebus/payload.h"
+
+#include "coord.h"
+#include "coordinator-options.h"
+#include "coordinator.h"
+#include "mqtt-io.h"
+#include "reject-limiter.h"
+#include "state-store.h"
+
+#define COORDINATOR_SUBSCRIPTIONS 3
+
+/* The last payload published on a retained topic, so an unchanged one is not sent again. */
+typedef struct PublishedCache {
+    char bytes[SB_PAYLOAD_MAX + 1];
+    size_t len;
+    bool valid;
+} PublishedCache;
+
+typedef struct CoordinatorTopics {
+    char event[SB_TOPIC_MAX + 1];
+    char status[SB_TOPIC_MAX + 1];
+    char rebirth[SB_TOPIC_MAX + 1];
+    char summary[SB_TOPIC_MAX + 1];
+    char requests[SB_TOPIC_MAX + 1];
+    char rollup[SB_KIND_COUNT][SB_TOPIC_MAX + 1];
+    char filters[COORDINATOR_SUBSCRIPTIONS][SB_TOPIC_MAX + 1];
+} CoordinatorTopics;
+
+struct Coordinator {
+    const CoordinatorOptions *opts; /* borrowed */
+    CoordinatorTopics topics;
+
+    sd_event *event; /* owned */
+    MqttIo *io;      /* owned */
+    Coord *core;     /* owned */
+    StateStore store;
+    CoordActions actions; /* one batch, reused (too large for the stack) */
+
+    sd_event_source *core_timer;     /* CLOCK_REALTIME: COORD_ACT_ARM_TIMER, re-armed */
+    sd_event_source *summary_timer;  /* CLOCK_MONOTONIC, every --summary-ms */
+    sd_event_source *flush_source;   /* post source: dirty rollups/requests, once per iteration */
+    sd_event_source *suppress_timer; /* CLOCK_MONOTONIC: "suppressed N rejections" once a second */
+    sd_event_source *stop_timer;     /* CLOCK_MONOTONIC: bounds the clean stop */
+
+    /* Connection: the core hears CONNECTED only once every SUBACK is in. */
+    int sub_mids[COORDINATOR_SUBSCRIPTIONS];
+    unsigned subs_pending;
+    bool core_connected;
+    uint64_t will_epoch; /* the epoch in the will of the current connection */
+    bool ready_notified;
+
+    /* Coalescing: rollups and system/requests are published at most once per loop iteration. */
+    bool rollup_dirty[SB_KIND_COUNT];
+    bool requests_dirty;
+    PublishedCache rollup_last[SB_KIND_COUNT];
+    PublishedCache requests_last; /* compared with "time" zeroed: it changes every build */
+
+    RejectLimiter limiter;
+    uint64_t rejected_total; /* the shell's own rejections (the core counts its own) */
+
+    /* Clean stop: offline published, waiting for its PUBACK, then for the DISCONNECT. */
+    bool stopping;
+    int offline_mid;
+    bool disconnect_sent;
+};
+
+/* coordinator-apply.c */
+
+/* Feeds ev to the core and carries out the resulting actions. */
+void coordinator_feed(Coordinator *co, const CoordEvent *ev);
+
+/* Publishes every dirty rollup and system/requests whose payload changed. */
+void coordinator_flush(Coordinator *co);
+
+/* Forgets what was published: after a reconnect the broker's retained copy may be gone. */
+void coordinator_forget_published(Coordinator *co);
+
+/* Publishes ev on <root>/event and, when reply_to names a valid topic, there too with its
+ * correlation data. Returns 0 or negative errno of the <root>/event publish. */
+int coordinator_publish_event(Coordinator *co, const SbEvent *ev, const CoordReplyTo *reply_to);
+
+/* A rejection found by the shell: counted, and (rate-limited) logged and answered. */
+void coordinator_reject(Coordinator *co,
+                        const char *topic,
+                        const char *why,
+                        uint32_t node,
+                        SbTarget target,
+                        const CoordReplyTo *reply_to);
+
+/* True when a rejected event or log line may go out now (token bucket); counts suppressions. */
+bool coordinator_rejection_allowed(Coordinator *co);
+
+/* coordinator-receive.c */
+
+void coordinator_on_message(MqttIo *io,
+                            const struct mosquitto_message *msg,
+                            const mosquitto_property *props,
+                            void *userdata);
+
+#endif

@@ -1,0 +1,68 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * statebusctl's MQTT client: blocking, one thread, a plain loop around mosquitto_loop() with a
+ * deadline (no daemon, no sd-event). MQTT v5, TCP_NODELAY, clean start, a unique client id.
+ *
+ * Retained state is "all there" once a marker published on our own reply topic comes back: the
+ * broker queues a subscription's retained messages before anything published after its SUBACK,
+ * so the wait ends on the actual condition instead of a fixed delay.
+ */
+#ifndef STATEBUS_CTL_MQTT_H
+#define STATEBUS_CTL_MQTT_H
+
+#include <mosquitto.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "ctl.h"
+
+typedef struct CtlMqtt CtlMqtt;
+
+/* Called for every message except our own sync markers. msg and props live during the call. */
+typedef void (*CtlMessageHandler)(const struct mosquitto_message *msg,
+                                  const mosquitto_property *props,
+                                  void *userdata);
+
+/* Connects to o->broker and waits for the CONNACK until deadline_mono_ms. Prints the reason on
+ * stderr on failure. Returns 0 or negative errno. */
+int ctl_mqtt_connect(const CtlOptions *o,
+                     uint64_t deadline_mono_ms,
+                     CtlMessageHandler handler,
+                     void *userdata,
+                     CtlMqtt **ret);
+/* Disconnects cleanly (if connected) and frees; NULL is fine. Returns NULL. */
+CtlMqtt *ctl_mqtt_free(CtlMqtt *m);
+
+/* <root>/reply/<client id>: where the coordinator answers our requests. */
+const char *ctl_mqtt_reply_topic(const CtlMqtt *m);
+
+/* Subscribes (QoS 1) to filters and to the reply topic, then waits until the retained messages of
+ * those filters have been delivered (through the handler) or the deadline passes. Returns 0,
+ * -ETIMEDOUT (what arrived has been delivered), or another negative errno (printed). */
+int ctl_mqtt_subscribe_sync(CtlMqtt *m,
+                            const char *const *filters,
+                            size_t n_filters,
+                            uint64_t deadline_mono_ms);
+
+/* QoS 1 publish, not retained; props may be NULL. Returns 0 or negative errno. */
+int ctl_mqtt_publish(CtlMqtt *m,
+                     const char *topic,
+                     const void *payload,
+                     size_t len,
+                     const mosquitto_property *props);
+
+/* Runs the loop until done(userdata) is true, the deadline passes, the connection drops or SIGINT
+ * arrives. Returns 0 (done), -ETIMEDOUT, -EINTR (SIGINT) or -ECONNRESET (printed). */
+int ctl_mqtt_run(CtlMqtt *m,
+                 bool (*done)(void *userdata),
+                 void *userdata,
+                 uint64_t deadline_mono_ms);
+
+/* CLOCK_MONOTONIC in ms, for deadlines. */
+uint64_t ctl_now_mono_ms(void);
+
+/* Installs the SIGINT handler that makes ctl_mqtt_run() return -EINTR. */
+void ctl_catch_sigint(void);
+
+#endif

@@ -1,0 +1,296 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Queries: state, bmcstate, chassisstate, hoststate, bootprogress. Subscribe to the retained
+ * topics, wait until the broker has delivered them (bounded by --timeout), print obmcutil's
+ * D-Bus lines plus a detail block, or the raw payloads with --json.
+ */
+#include <cjson/cJSON.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "statebus/payload.h"
+#include "statebus/topic.h"
+
+#include "ctl-format.h"
+#include "ctl-mqtt.h"
+#include "ctl.h"
+
+#define QUERY_SLOTS_MAX (SB_KIND_NODE_COUNT + 1) /* four states and the node's status */
+
+typedef struct QuerySlot {
+    bool is_status; /* node/<n>/status; otherwise a state or rollup of .kind */
+    SbStateKind kind;
+    char topic[SB_TOPIC_MAX + 1];
+    char payload[SB_PAYLOAD_MAX + 1];
+    size_t len;
+    bool have;
+    bool oversize;
+} QuerySlot;
+
+typedef struct Query {
+    const CtlOptions *o;
+    QuerySlot slots[QUERY_SLOTS_MAX];
+    size_t n_slots;
+} Query;
+
+typedef struct QueryVerb {
+    const char *name;
+    int kind; /* SbStateKind, or -1 for all four */
+} QueryVerb;
+
+static const QueryVerb query_verbs[] = {
+    { "state", -1 },
+    { "bmcstate", SB_KIND_BMC },
+    { "chassisstate", SB_KIND_CHASSIS },
+    { "hoststate", SB_KIND_HOST },
+    { "bootprogress", SB_KIND_BOOT_PROGRESS },
+};
+
+static const QueryVerb *query_verb_find(const char *verb)
+{
+    for (size_t i = 0; i < sizeof(query_verbs) / sizeof(query_verbs[0]); i++) {
+        if (strcmp(query_verbs[i].name, verb) == 0) {
+            return &query_verbs[i];
+        }
+    }
+    return NULL;
+}
+
+bool ctl_query_handles(const char *verb)
+{
+    return query_verb_find(verb) != NULL;
+}
+
+static int query_add_slot(Query *q, bool is_status, SbStateKind kind)
+{
+    QuerySlot *s = &q->slots[q->n_slots];
+    SbTopic t = { .node = q->o->node, .state_kind = kind };
+
+    (void) snprintf(t.system, sizeof(t.system), "%s", q->o->system);
+    if (is_status) {
+        t.kind = SB_TOPIC_NODE_STATUS;
+    } else {
+        t.kind = q->o->node ? SB_TOPIC_NODE_STATE : SB_TOPIC_SYSTEM_ROLLUP;
+    }
+    *s = (QuerySlot){ .is_status = is_status, .kind = kind };
+    if (sb_topic_format(s->topic, sizeof(s->topic), &t) < 0) {
+        return -EINVAL;
+    }
+    q->n_slots++;
+    return 0;
+}
+
+static void on_query_message(const struct mosquitto_message *msg,
+                             const mosquitto_property *props,
+                             void *userdata)
+{
+    Query *q = userdata;
+
+    (void) props;
+    for (size_t i = 0; i < q->n_slots; i++) {
+        QuerySlot *s = &q->slots[i];
+        if (strcmp(msg->topic, s->topic) != 0) {
+            continue;
+        }
+        s->have = true;
+        s->oversize = msg->payloadlen < 0 || (size_t) msg->payloadlen > SB_PAYLOAD_MAX;
+        s->len = s->oversize ? 0 : (size_t) msg->payloadlen;
+        if (s->len > 0) {
+            memcpy(s->payload, msg->payload, s->len);
+        }
+        s->payload[s->len] = '\0';
+        return;
+    }
+}
+
+/* Decoded view of one slot; false (and a line on stderr) when absent or invalid. */
+typedef union QueryValue {
+    SbRollupMsg rollup;
+    SbStateMsg state;
+    SbStatusMsg status;
+} QueryValue;
+
+static bool query_decode(const Query *q, const QuerySlot *s, QueryValue *ret)
+{
+    const char *why = "payload too large";
+    int r = -EMSGSIZE;
+
+    if (!s->have) {
+        (void) fprintf(stderr, "statebusctl: no state retained on %s\n", s->topic);
+        return false;
+    }
+    if (!s->oversize) {
+        if (s->is_status) {
+            r = sb_status_decode(s->payload, s->len, &ret->status, &why);
+        } else if (q->o->node) {
+            r = sb_state_decode(s->payload, s->len, s->kind, &ret->state, &why);
+        } else {
+            r = sb_rollup_decode(s->payload, s->len, s->kind, &ret->rollup, &why);
+        }
+    }
+    if (r < 0) {
+        (void) fprintf(stderr, "statebusctl: invalid payload on %s: %s\n", s->topic,
+                       why ? why : "invalid");
+        return false;
+    }
+    return true;
+}
+
+static void print_node_state_detail(const SbStateMsg *m)
+{
+    char since[32];
+
+    ctl_format_clock(since, sizeof(since), m->since_ms);
+    printf("%-14s: %s  since=%s epoch=%llu seq=%llu", sb_state_kind_topic_name(m->kind),
+           ctl_state_name(m->kind, m->state), since, (unsigned long long) m->epoch,
+           (unsigned long long) m->seq);
+    if (m->last_reboot_cause) {
+        printf(" last_reboot_cause=%s",
+               sb_enum_to_string(SB_ENUM_BMC_REBOOT_CAUSE, m->last_reboot_cause));
+    }
+    if (m->power_status) {
+        printf(" power_status=%s", sb_enum_to_string(SB_ENUM_POWER_STATUS, m->power_status));
+    }
+    if (m->has_ac_loss) {
+        printf(" ac_loss=%s", m->ac_loss ? "yes" : "no");
+    }
+    if (m->restart_cause) {
+        printf(" restart_cause=%s", sb_enum_to_string(SB_ENUM_RESTART_CAUSE, m->restart_cause));
+    }
+    printf("\n");
+}
+
+static CtlExit query_print_text(const Query *q)
+{
+    static QueryValue values[QUERY_SLOTS_MAX];
+    bool ok[QUERY_SLOTS_MAX];
+    CtlExit ret = CTL_EXIT_OK;
+    char line[2048];
+
+    for (size_t i = 0; i < q->n_slots; i++) {
+        ok[i] = query_decode(q, &q->slots[i], &values[i]);
+        ret = ok[i] ? ret : CTL_EXIT_FAILURE;
+    }
+    for (size_t i = 0; i < q->n_slots; i++) {
+        const QuerySlot *s = &q->slots[i];
+        if (!ok[i] || s->is_status) {
+            continue;
+        }
+        ctl_format_dbus_line(line, sizeof(line), s->kind,
+                             q->o->node ? values[i].state.state : values[i].rollup.state);
+        printf("%s\n", line);
+    }
+
+    printf("\n");
+    if (q->o->node) {
+        printf("node %u", q->o->node);
+        for (size_t i = 0; i < q->n_slots; i++) {
+            if (ok[i] && q->slots[i].is_status) {
+                ctl_format_status(line, sizeof(line), &values[i].status);
+                printf(": %s", line);
+            }
+        }
+        printf("\n");
+    } else {
+        printf("system '%s'\n", q->o->system);
+    }
+    for (size_t i = 0; i < q->n_slots; i++) {
+        if (!ok[i] || q->slots[i].is_status) {
+            continue;
+        }
+        if (q->o->node) {
+            print_node_state_detail(&values[i].state);
+        } else {
+            ctl_format_rollup_detail(line, sizeof(line), &values[i].rollup);
+            printf("%s", line);
+        }
+    }
+    return ret;
+}
+
+/* --json: one slot prints its payload as received; several print one object keyed by kind
+ * ("bmc", "chassis", "host", "boot-progress", "status"). */
+static CtlExit query_print_json(const Query *q)
+{
+    CtlExit ret = CTL_EXIT_OK;
+    cJSON *all = NULL;
+    char *text = NULL;
+
+    for (size_t i = 0; i < q->n_slots; i++) {
+        QueryValue v;
+        if (!query_decode(q, &q->slots[i], &v)) {
+            ret = CTL_EXIT_FAILURE;
+        }
+    }
+    if (q->n_slots == 1) {
+        if (ret == CTL_EXIT_OK) {
+            printf("%s\n", q->slots[0].payload);
+        }
+        return ret;
+    }
+    all = cJSON_CreateObject();
+    for (size_t i = 0; all && i < q->n_slots; i++) {
+        const QuerySlot *s = &q->slots[i];
+        cJSON *item = s->have ? cJSON_ParseWithLength(s->payload, s->len) : cJSON_CreateNull();
+        if (!item) {
+            item = cJSON_CreateNull();
+        }
+        (void) cJSON_AddItemToObject(
+                all, s->is_status ? "status" : sb_state_kind_topic_name(s->kind), item);
+    }
+    text = all ? cJSON_PrintUnformatted(all) : NULL;
+    if (!text) {
+        (void) fprintf(stderr, "statebusctl: out of memory\n");
+        cJSON_Delete(all);
+        return CTL_EXIT_FAILURE;
+    }
+    printf("%s\n", text);
+    cJSON_free(text);
+    cJSON_Delete(all);
+    return ret;
+}
+
+CtlExit ctl_query(const CtlOptions *o, const char *verb)
+{
+    static Query q; /* payload buffers: too large for the stack */
+    const char *filters[QUERY_SLOTS_MAX];
+    const QueryVerb *v = query_verb_find(verb);
+    uint64_t deadline = ctl_now_mono_ms() + (uint64_t) o->timeout_s * 1000u;
+    CtlMqtt *m = NULL;
+    CtlExit ret;
+    int r = 0;
+
+    if (!v) {
+        return CTL_EXIT_USAGE;
+    }
+    q = (Query){ .o = o };
+    for (int kind = 0; r == 0 && kind < SB_KIND_NODE_COUNT; kind++) {
+        if (v->kind < 0 || v->kind == kind) {
+            r = query_add_slot(&q, false, (SbStateKind) kind);
+        }
+    }
+    if (r == 0 && o->node) {
+        r = query_add_slot(&q, true, SB_KIND_BMC);
+    }
+    if (r < 0) {
+        (void) fprintf(stderr, "statebusctl: cannot build topics for system '%s'\n", o->system);
+        return CTL_EXIT_USAGE;
+    }
+    for (size_t i = 0; i < q.n_slots; i++) {
+        filters[i] = q.slots[i].topic;
+    }
+
+    r = ctl_mqtt_connect(o, deadline, on_query_message, &q, &m);
+    if (r < 0) {
+        return CTL_EXIT_FAILURE;
+    }
+    r = ctl_mqtt_subscribe_sync(m, filters, q.n_slots, deadline);
+    m = ctl_mqtt_free(m);
+    if (r < 0 && r != -ETIMEDOUT) {
+        return CTL_EXIT_FAILURE;
+    }
+    ret = o->json ? query_print_json(&q) : query_print_text(&q);
+    return ret;
+}

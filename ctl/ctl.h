@@ -1,0 +1,45 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * statebusctl: obmcutil's verbs over MQTT (contract.md "Command lines"). Not a daemon: each verb
+ * connects, does its work with a deadline and exits 0 (ok), 1 (failure or time-out) or 2 (bad
+ * usage).
+ */
+#ifndef STATEBUS_CTL_H
+#define STATEBUS_CTL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "statebus/limits.h"
+
+#include "options.h"
+
+typedef enum CtlExit {
+    CTL_EXIT_OK = 0,
+    CTL_EXIT_FAILURE = 1,
+    CTL_EXIT_USAGE = 2,
+} CtlExit;
+
+typedef struct CtlOptions {
+    OptBroker broker;
+    char system[SB_SYSTEM_ID_MAX + 1];
+    uint32_t node; /* 0 = the whole system */
+    bool json;
+    uint32_t wait_s;    /* 0 = no --wait */
+    uint32_t timeout_s; /* bound for answers and retained state without --wait */
+} CtlOptions;
+
+/* Queries: state, bmcstate, chassisstate, hoststate, bootprogress. */
+CtlExit ctl_query(const CtlOptions *o, const char *verb);
+
+/* Requests: poweron, poweroff, chassison, chassisoff, chassiskill, hostreboot, bmcreboot. */
+CtlExit ctl_request(const CtlOptions *o, const char *verb);
+
+/* watch: rollups, requests and events until SIGINT. */
+CtlExit ctl_watch(const CtlOptions *o);
+
+/* True when verb is one ctl_query() / ctl_request() handles. */
+bool ctl_query_handles(const char *verb);
+bool ctl_request_handles(const char *verb);
+
+#endif

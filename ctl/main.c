@@ -1,0 +1,129 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* statebusctl: parse options, pick the verb, run it. Exit 0 ok, 1 failure or time-out, 2 bad
+ * usage (contract.md "Command lines"). */
+#include <mosquitto.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "statebus/topic.h"
+
+#include "broker-addr.h"
+#include "ctl.h"
+#include "macro.h"
+#include "options.h"
+
+#define USAGE                                                                                    \
+    "usage: statebusctl [--broker HOST[:PORT]] [--system ID] [--node N] [--json] [--wait[=SEC]]" \
+    " [--timeout SEC] COMMAND\n"                                                                 \
+    "\n"                                                                                         \
+    "commands:\n"                                                                                \
+    "  state          BMC, chassis, host and boot progress of the system (or of --node N)\n"     \
+    "  bmcstate, chassisstate, hoststate, bootprogress   one of them\n"                          \
+    "  poweron, poweroff           host On / Off\n"                                              \
+    "  chassison, chassisoff       chassis On / Off\n"                                           \
+    "  chassiskill                 chassis Off (reason \"chassiskill\")\n"                       \
+    "  hostreboot                  host Reboot\n"                                                \
+    "  bmcreboot                   BMC Reboot (of every node, or only --node N)\n"               \
+    "  watch                       rollups, requests and events until Ctrl-C\n"                  \
+    "  set-policy, schedule        not available yet (issue 4)\n"                                \
+    "\n"                                                                                         \
+    "--node N on a power command sends \"nodes\": [N]; power-on commands wait for every\n"       \
+    "node's BMC to be Ready (the coordinator's gate)."
+
+#define OFF(field) offsetof(CtlOptions, field)
+
+static const OptSpec ctl_option_specs[] = {
+    { .name = "broker",
+      .type = OPT_BROKER,
+      .offset = OFF(broker),
+      .metavar = "HOST[:PORT]",
+      .help = "MQTT broker" },
+    { .name = "system",
+      .type = OPT_STRING,
+      .offset = OFF(system),
+      .size = sizeof(((CtlOptions *) NULL)->system),
+      .metavar = "ID",
+      .help = "system id: topics live under statebus/ID" },
+    { .name = "node",
+      .type = OPT_UINT,
+      .offset = OFF(node),
+      .min = 1,
+      .max = SB_NODES_MAX,
+      .metavar = "N",
+      .help = "one node instead of the whole system" },
+    { .name = "json", .type = OPT_BOOL, .offset = OFF(json), .help = "print raw JSON payloads" },
+    { .name = "wait",
+      .type = OPT_UINT,
+      .offset = OFF(wait_s),
+      .min = 0,
+      .max = 86400,
+      .metavar = "SEC",
+      .implicit = "600",
+      .help = "wait until the request completes, showing progress (--wait alone: 600)" },
+    { .name = "timeout",
+      .type = OPT_UINT,
+      .offset = OFF(timeout_s),
+      .min = 1,
+      .max = 3600,
+      .metavar = "SEC",
+      .help = "how long to wait for retained state or the first answer" },
+};
+
+static CtlExit run_verb(const CtlOptions *o, const char *verb)
+{
+    if (ctl_query_handles(verb)) {
+        return ctl_query(o, verb);
+    }
+    if (ctl_request_handles(verb)) {
+        return ctl_request(o, verb);
+    }
+    if (strcmp(verb, "watch") == 0) {
+        return ctl_watch(o);
+    }
+    if (strcmp(verb, "set-policy") == 0 || strcmp(verb, "schedule") == 0) {
+        (void) fprintf(stderr, "statebusctl: %s: not available yet (issue 4)\n", verb);
+        return CTL_EXIT_USAGE;
+    }
+    (void) fprintf(stderr, "statebusctl: unknown command '%s' (see --help)\n", verb);
+    return CTL_EXIT_USAGE;
+}
+
+int main(int argc, char **argv)
+{
+    CtlOptions o = {
+        .broker = { .host = BROKER_DEFAULT_HOST, .port = BROKER_DEFAULT_PORT },
+        .system = SB_DEFAULT_SYSTEM,
+        .timeout_s = 5,
+    };
+    const char *positional[2];
+    size_t n_positional = 0;
+    char err[512];
+    CtlExit ret;
+    int r;
+
+    r = options_parse(ctl_option_specs, ELEMENTSOF(ctl_option_specs), &o, argc, argv, USAGE,
+                      positional, ELEMENTSOF(positional), &n_positional, err, sizeof(err));
+    if (r == OPT_RESULT_HELP || r == OPT_RESULT_VERSION) {
+        return CTL_EXIT_OK;
+    }
+    if (r < 0) {
+        (void) fprintf(stderr, "statebusctl: %s\n", err);
+        return CTL_EXIT_USAGE;
+    }
+    if (n_positional != 1) {
+        (void) fprintf(stderr, "statebusctl: %s (see --help)\n",
+                       n_positional == 0 ? "missing COMMAND" : "expected one COMMAND");
+        return CTL_EXIT_USAGE;
+    }
+    if (!sb_system_id_is_valid(o.system)) {
+        (void) fprintf(stderr, "statebusctl: --system: expected [A-Za-z0-9_-]{1,64}, got '%s'\n",
+                       o.system);
+        return CTL_EXIT_USAGE;
+    }
+
+    (void) mosquitto_lib_init();
+    ret = run_verb(&o, positional[0]);
+    (void) mosquitto_lib_cleanup();
+    return (int) ret;
+}
