@@ -141,6 +141,8 @@ void coordinator_reject(Coordinator *co,
                         const char *why,
                         uint32_t node,
                         SbTarget target,
+                        const char *id,
+                        SbTransition transition,
                         const CoordReplyTo *reply_to)
 {
     char topic_excerpt[128];
@@ -156,9 +158,13 @@ void coordinator_reject(Coordinator *co,
     ev = (SbEvent){
         .kind = SB_EVENT_REJECTED,
         .target = target,
+        .transition = transition,
         .node = node,
         .time_ms = now_unix_ms(),
     };
+    if (id) {
+        (void) snprintf(ev.id, sizeof(ev.id), "%s", id);
+    }
     (void) snprintf(ev.why, sizeof(ev.why), "%s (topic '%s')", why, topic_excerpt);
     (void) coordinator_publish_event(co, &ev, reply_to);
 }

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #include "coordinator-input.h"
 
+#include <stdio.h>
 #include <string.h>
 
 #include "statebus/limits.h"
@@ -125,6 +126,10 @@ static void translate_request(const char *system,
         .reply_to = ret->reply_to,
     };
     if (sb_command_decode(m->payload, m->len, t->target, true, &ev->request, &why) < 0) {
+        /* The decoder leaves a well-formed id and transition readable even when the rest is
+         * invalid: echo them so the sender can match the rejection to its request. */
+        (void) snprintf(ret->id, sizeof(ret->id), "%s", ev->request.id);
+        ret->transition = ev->request.transition;
         (void) reject(ret, why ? why : "invalid command");
         return;
     }

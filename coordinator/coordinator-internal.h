@@ -103,6 +103,8 @@ void coordinator_reject(Coordinator *co,
                         const char *why,
                         uint32_t node,
                         SbTarget target,
+                        const char *id,
+                        SbTransition transition,
                         const CoordReplyTo *reply_to);
 
 /* True when a rejected event or log line may go out now (token bucket); counts suppressions. */

@@ -55,7 +55,8 @@ void coordinator_on_message(MqttIo *io,
         log_debug("coordinator: ignored topic='%s' why='%s'", msg->topic, res.why);
         return;
     case INPUT_REJECT:
-        coordinator_reject(co, msg->topic, res.why, res.node, res.target, &res.reply_to);
+        coordinator_reject(co, msg->topic, res.why, res.node, res.target, res.id, res.transition,
+                           &res.reply_to);
         return;
     case INPUT_FEED:
         break;
