@@ -16,6 +16,24 @@ const char *const agent_backend_names[] = { "sim", "gpio", "dbus", NULL };
 
 #define FIELD(f) offsetof(AgentOptions, f), sizeof(((AgentOptions *) 0)->f)
 
+/* A GPIO line's name and polarity flags: --gpio-<flag> NAME, --gpio-<flag>-active-low. */
+#define GPIO_LINE_SPECS(flag, field, what)                                                 \
+    { .name = "gpio-" flag,                                                                \
+      .type = OPT_STRING,                                                                  \
+      FIELD(backend_options.field.name),                                                   \
+      .metavar = "LINE",                                                                   \
+      .help = "gpio: " what },                                                             \
+    {                                                                                      \
+        .name = "gpio-" flag "-active-low", .type = OPT_BOOL,                              \
+        FIELD(backend_options.field.active_low),                                           \
+        .help = "gpio: the line is asserted low (--gpio-" flag "-active-low=false: high)", \
+    }
+#define GPIO_MS_SPEC(flag, field, what)                                        \
+    {                                                                          \
+        .name = flag, .type = OPT_U64, FIELD(backend_options.field), .min = 1, \
+        .max = DURATION_MAX_MS, .metavar = "MS", .help = "gpio: " what         \
+    }
+
 static const OptSpec agent_specs[] = {
     { .name = "broker",
       .type = OPT_BROKER,
@@ -90,8 +108,75 @@ static const OptSpec agent_specs[] = {
     { .name = "sim-ac-loss",
       .type = OPT_BOOL,
       FIELD(sim_ac_loss),
-      .help = "sim: report a boot from AC loss" },
+      .help = "sim: report a boot from AC loss (the saved hardware is powered off)" },
+    { .name = "sim-state-file",
+      .type = OPT_STRING,
+      FIELD(sim_state_file),
+      .metavar = "PATH",
+      .help = "sim: keep the chassis/host state here across agent restarts (BMC reset)" },
+    { .name = "hypervisor",
+      .type = OPT_BOOL,
+      FIELD(hypervisor),
+      .help = "this node runs the system's hypervisor (\"hypervisor\": true on its host state)" },
     { .name = "verbose", .type = OPT_BOOL, FIELD(verbose), .help = "log debug lines too" },
+    /* gpio and dbus backends (issue #5); defaults in backend_options_init(). */
+    { .name = "gpio-chip",
+      .type = OPT_STRING,
+      FIELD(backend_options.gpio_chip),
+      .metavar = "NAME",
+      .help = "gpio: chip holding the lines (gpiochip0); default: find each line by name" },
+    GPIO_LINE_SPECS("power-out", power_out, "power button output"),
+    GPIO_LINE_SPECS("reset-out", reset_out, "reset button output, \"\" = none"),
+    GPIO_LINE_SPECS("power-good", power_good, "power good input"),
+    GPIO_LINE_SPECS("post-complete", post_complete, "POST complete input, \"\" = none"),
+    GPIO_LINE_SPECS("ac-loss", ac_loss_line, "input asserted after an AC loss (--ac-loss gpio)"),
+    GPIO_MS_SPEC("gpio-power-on-press-ms", power_on_press_ms, "press for power on"),
+    GPIO_MS_SPEC("gpio-power-off-press-ms", power_off_press_ms, "press for a graceful off"),
+    GPIO_MS_SPEC("gpio-force-off-press-ms", force_off_press_ms, "hold for a forced off"),
+    GPIO_MS_SPEC("gpio-reset-press-ms", reset_press_ms, "reset press (ForceWarmReboot)"),
+    { .name = "gpio-power-cycle-ms",
+      .type = OPT_U64,
+      FIELD(backend_options.power_cycle_off_ms),
+      .min = 0,
+      .max = DURATION_MAX_MS,
+      .metavar = "MS",
+      .help = "gpio: power off time within a power cycle or reboot" },
+    GPIO_MS_SPEC("gpio-power-on-timeout-ms", power_on_timeout_ms, "power good must assert within"),
+    GPIO_MS_SPEC("gpio-power-off-timeout-ms",
+                 power_off_timeout_ms,
+                 "power good must drop within, graceful"),
+    GPIO_MS_SPEC("gpio-force-off-timeout-ms",
+                 force_off_timeout_ms,
+                 "power good must drop within, forced"),
+    { .name = "bmc-ready",
+      .type = OPT_CHOICE,
+      FIELD(backend_options.bmc_ready),
+      .choices = backend_bmc_ready_names,
+      .metavar = "systemd|always",
+      .help = "gpio: BMC Ready from --bmc-ready-unit over D-Bus, or always" },
+    { .name = "bmc-ready-unit",
+      .type = OPT_STRING,
+      FIELD(backend_options.bmc_ready_unit),
+      .metavar = "UNIT",
+      .help = "gpio: systemd unit whose ActiveState 'active' means BMC Ready" },
+    { .name = "ac-loss",
+      .type = OPT_CHOICE,
+      FIELD(backend_options.ac_loss),
+      .choices = backend_ac_loss_names,
+      .metavar = "auto|none|file|gpio|psm",
+      .help = "gpio, dbus: where chassis ac_loss comes from" },
+    { .name = "ac-loss-file",
+      .type = OPT_STRING,
+      FIELD(backend_options.ac_loss_file),
+      .metavar = "PATH",
+      .help = "gpio, dbus: a file the boot leaves after an AC loss (\"0\" inside = no)" },
+    { .name = "dbus-instance",
+      .type = OPT_UINT,
+      FIELD(backend_options.dbus_instance),
+      .min = 0,
+      .max = SB_NODES_MAX,
+      .metavar = "N",
+      .help = "dbus: PSM instance of the chassis and host objects (chassisN, hostN)" },
 };
 
 static const char agent_usage[] =
@@ -113,10 +198,47 @@ void agent_options_init(AgentOptions *o)
     o->sim_bmc_ready_ms = 2000;
     o->sim_power_ms = 1000;
     o->sim_boot_ms = 3000;
+    backend_options_init(&o->backend_options);
 }
 
 /* MQTT allows any UTF-8 client id; ours appear in broker logs and ACL patterns (%c), so they stay
  * printable ASCII without spaces or wildcards. */
+static const AgentOptions *last_parsed; /* see agent_options_last_backend_options() */
+
+const BackendOptions *agent_options_last_backend_options(void)
+{
+    return last_parsed ? &last_parsed->backend_options : NULL;
+}
+
+/* What the table cannot check: options that only make sense together. */
+static int backend_options_check(const AgentOptions *o, char *err, size_t err_size)
+{
+    const BackendOptions *b = &o->backend_options;
+
+    if (b->ac_loss == BACKEND_AC_LOSS_FILE && b->ac_loss_file[0] == '\0') {
+        (void) snprintf(err, err_size, "--ac-loss file: needs --ac-loss-file PATH");
+        return -EINVAL;
+    }
+    if (b->ac_loss == BACKEND_AC_LOSS_GPIO &&
+        (o->backend != AGENT_BACKEND_GPIO || b->ac_loss_line.name[0] == '\0')) {
+        (void) snprintf(err, err_size,
+                        "--ac-loss gpio: needs --backend gpio and --gpio-ac-loss LINE");
+        return -EINVAL;
+    }
+    if (o->backend == AGENT_BACKEND_GPIO &&
+        (b->power_out.name[0] == '\0' || b->power_good.name[0] == '\0')) {
+        (void) snprintf(err, err_size,
+                        "--backend gpio: needs --gpio-power-out and --gpio-power-good");
+        return -EINVAL;
+    }
+    if (o->backend == AGENT_BACKEND_GPIO && b->bmc_ready == BACKEND_BMC_READY_SYSTEMD &&
+        b->bmc_ready_unit[0] == '\0') {
+        (void) snprintf(err, err_size, "--bmc-ready systemd: needs --bmc-ready-unit UNIT");
+        return -EINVAL;
+    }
+    return 0;
+}
+
 static bool client_id_is_valid(const char *s)
 {
     if (!*s) {
@@ -154,5 +276,10 @@ int agent_options_parse(AgentOptions *o, int argc, char **argv, char *err, size_
                 o->client_id);
         return -EINVAL;
     }
+    r = backend_options_check(o, err, err_size);
+    if (r < 0) {
+        return r;
+    }
+    last_parsed = o;
     return OPT_RESULT_OK;
 }

@@ -9,6 +9,7 @@
 
 #include "statebus/limits.h"
 
+#include "backend.h"
 #include "options.h"
 
 #define AGENT_CLIENT_ID_MAX 128
@@ -36,7 +37,11 @@ typedef struct AgentOptions {
     uint64_t sim_power_ms;
     uint64_t sim_boot_ms;
     bool sim_ac_loss;
+    char sim_state_file[AGENT_PATH_MAX]; /* --sim-state-file: "" = none (issue #4) */
+    bool hypervisor;                     /* --hypervisor: this node runs the system's hypervisor */
     bool verbose;
+    /* gpio and dbus: --gpio-*, --bmc-ready*, --ac-loss*, --dbus-* */
+    BackendOptions backend_options;
 } AgentOptions;
 
 /* The defaults. */
@@ -47,5 +52,9 @@ void agent_options_init(AgentOptions *o);
  * OPT_RESULT_HELP or OPT_RESULT_VERSION (printed to stdout: exit 0), or negative errno with a
  * one-line reason in err (exit 2). */
 int agent_options_parse(AgentOptions *o, int argc, char **argv, char *err, size_t err_size);
+
+/* The backend options of the last successful agent_options_parse() (pointing into the caller's
+ * AgentOptions), or NULL. Only for backend_new() while agent.c does not pass them (issue #5). */
+const BackendOptions *agent_options_last_backend_options(void);
 
 #endif

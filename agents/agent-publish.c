@@ -42,9 +42,11 @@ int agent_publish_state(Agent *a, SbStateKind kind, bool log_it)
         m.power_status = o->power_status;
         m.has_ac_loss = true;
         m.ac_loss = o->ac_loss;
+        m.bmc_boot_ms = o->bmc_boot_ms;
         break;
     case SB_KIND_HOST:
         m.restart_cause = o->restart_cause;
+        m.hypervisor = a->opts.hypervisor;
         break;
     case SB_KIND_BOOT_PROGRESS:
         m.last_update_ms = a->since_ms[kind];

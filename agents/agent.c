@@ -24,7 +24,7 @@ static bool observation_equal(const NodeObservation *x, const NodeObservation *y
 {
     return x->state == y->state && x->last_reboot_cause == y->last_reboot_cause &&
            x->power_status == y->power_status && x->ac_loss == y->ac_loss &&
-           x->restart_cause == y->restart_cause;
+           x->bmc_boot_ms == y->bmc_boot_ms && x->restart_cause == y->restart_cause;
 }
 
 static void on_backend_report(Backend *b, const NodeObservation *obs, void *userdata)
@@ -415,6 +415,7 @@ int agent_new(sd_event *event, const AgentOptions *opts, const BackendOps *backe
                                 .sim_power_ms = opts->sim_power_ms,
                                 .sim_boot_ms = opts->sim_boot_ms,
                                 .sim_ac_loss = opts->sim_ac_loss,
+                                .sim_state_file = a->opts.sim_state_file,
                         },
                         &a->backend);
     }
@@ -481,9 +482,10 @@ int agent_start(Agent *a)
         return log_error_errno(r, "agent: node=%u failed to start backend %s: %m",
                                (unsigned) a->opts.node, a->backend->ops->name);
     }
-    log_info("agent: node=%u started backend=%s system=%s broker=%s:%u client-id='%s'",
+    log_info("agent: node=%u started backend=%s system=%s broker=%s:%u client-id='%s'%s",
              (unsigned) a->opts.node, a->backend->ops->name, a->opts.system, a->opts.broker.host,
-             (unsigned) a->opts.broker.port, a->opts.client_id);
+             (unsigned) a->opts.broker.port, a->opts.client_id,
+             a->opts.hypervisor ? " hypervisor=yes" : "");
     r = mqtt_io_start(a->io);
     if (r < 0) {
         return log_error_errno(r, "agent: node=%u failed to start MQTT: %m",

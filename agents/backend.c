@@ -2,11 +2,56 @@
 #include "backend.h"
 
 #include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <time.h>
+
+#include "ac-loss.h"
+#include "agent-options.h"
+#include "file-util.h"
+#include "time-util.h"
+
+#define AC_LOSS_FILE_MAX 64u /* "1", "0", "true"...: anything longer is still a yes */
+#define PROC_STAT_MAX    (256u * 1024u)
+
+const char *const backend_bmc_ready_names[] = { "systemd", "always", NULL };
+const char *const backend_ac_loss_names[] = { "auto", "none", "file", "gpio", "psm", NULL };
 
 static const BackendOps *const backends[] = {
     &backend_sim_ops,
+    &backend_gpio_ops,
+    &backend_dbus_ops,
 };
+
+static void line_init(BackendGpioLine *l, const char *name, bool active_low)
+{
+    (void) snprintf(l->name, sizeof(l->name), "%s", name);
+    l->active_low = active_low;
+}
+
+void backend_options_init(BackendOptions *o)
+{
+    memset(o, 0, sizeof(*o));
+    /* x86-power-control's config/power-config-host0.json: names, polarities and timings. */
+    line_init(&o->power_out, "POWER_OUT", true);
+    line_init(&o->reset_out, "RESET_OUT", true);
+    line_init(&o->power_good, "PS_PWROK", false);
+    line_init(&o->post_complete, "POST_COMPLETE", true);
+    line_init(&o->ac_loss_line, "", false);
+    o->power_on_press_ms = 200;
+    o->power_off_press_ms = 200;
+    o->force_off_press_ms = 15000;
+    o->reset_press_ms = 500;
+    o->power_cycle_off_ms = 5000;
+    o->power_on_timeout_ms = 8000;
+    o->power_off_timeout_ms = 300u * 1000u;
+    o->force_off_timeout_ms = 20000;
+    o->bmc_ready = BACKEND_BMC_READY_SYSTEMD;
+    (void) snprintf(o->bmc_ready_unit, sizeof(o->bmc_ready_unit), "multi-user.target");
+    o->ac_loss = BACKEND_AC_LOSS_AUTO;
+    o->dbus_instance = 0;
+}
 
 const BackendOps *backend_find(const char *name)
 {
@@ -23,10 +68,23 @@ const BackendOps *backend_find(const char *name)
 
 int backend_new(const BackendOps *ops, const BackendConfig *cfg, Backend **ret)
 {
+    BackendOptions defaults;
+    BackendConfig c;
+
     if (!ops || !cfg || !cfg->event || !cfg->report || !ret) {
         return -EINVAL;
     }
-    return ops->create(cfg, ret);
+    c = *cfg;
+    if (!c.options) {
+        /* agent.c predates the gpio and dbus backends and passes no options: take the ones the
+         * agent's command line gave (issue #5; agent.c should set .options itself). */
+        c.options = agent_options_last_backend_options();
+    }
+    if (!c.options) {
+        backend_options_init(&defaults);
+        c.options = &defaults;
+    }
+    return ops->create(&c, ret);
 }
 
 int backend_start(Backend *b)
@@ -50,4 +108,67 @@ Backend *backend_free(Backend *b)
         return NULL;
     }
     return b->ops->destroy(b);
+}
+
+void backend_report_failed(Backend *b, SbTarget target, SbTransition transition, const char *why)
+{
+    if (b->cfg.failed) {
+        b->cfg.failed(b, target, transition, why, b->cfg.userdata);
+    }
+}
+
+int backend_ac_loss_file_read(const char *path)
+{
+    char *text = NULL;
+    size_t len = 0;
+    bool yes;
+    int r;
+
+    r = read_file_bounded(path, AC_LOSS_FILE_MAX, &text, &len);
+    if (r == -ENOENT) {
+        return 0;
+    }
+    if (r == -EFBIG) {
+        return 1; /* it exists and says more than a plain no */
+    }
+    if (r < 0) {
+        return r;
+    }
+    yes = ac_loss_file_says(text, len);
+    free(text);
+    return yes ? 1 : 0;
+}
+
+/* "btime <unix s>" of /proc/stat: the kernel keeps it, so every agent run of one boot agrees. */
+static uint64_t proc_stat_btime_s(void)
+{
+    char *text = NULL, *line = NULL;
+    unsigned long long btime = 0;
+    size_t len = 0;
+
+    if (read_file_bounded("/proc/stat", PROC_STAT_MAX, &text, &len) < 0) {
+        return 0;
+    }
+    line = strstr(text, "\nbtime ");
+    if (!line || sscanf(line, "\nbtime %llu", &btime) != 1) {
+        btime = 0;
+    }
+    free(text);
+    return btime;
+}
+
+uint64_t backend_bmc_boot_unix_ms(void)
+{
+    struct timespec boot;
+    uint64_t btime_s = proc_stat_btime_s();
+    uint64_t now = now_unix_ms(), up_ms;
+
+    if (btime_s > 0) {
+        return btime_s * 1000u;
+    }
+    if (clock_gettime(CLOCK_BOOTTIME, &boot) < 0) {
+        return 0;
+    }
+    up_ms = (uint64_t) boot.tv_sec * 1000u + (uint64_t) boot.tv_nsec / 1000000u;
+    return now > up_ms ? now - up_ms : 0;
 }

@@ -180,6 +180,10 @@ static int event_log_level(SbEventKind kind)
         return LOG_WARNING;
     case SB_EVENT_DISPATCHED:
         return LOG_DEBUG; /* the DISPATCH action logs it, with the node count */
+    case SB_EVENT_POWER_RESTORE:
+    case SB_EVENT_SCHEDULED:
+    case SB_EVENT_SETTING:
+        return LOG_NOTICE; /* decisions an operator reads back later */
     default:
         return LOG_NOTICE;
     }
@@ -287,7 +291,8 @@ static void apply_arm_timer(Coordinator *co, uint64_t at_ms)
 static bool action_needs_persisted_state(CoordActionKind kind)
 {
     return kind == COORD_ACT_DISPATCH || kind == COORD_ACT_PUBLISH_EVENT ||
-           kind == COORD_ACT_PUBLISH_REQUESTS;
+           kind == COORD_ACT_PUBLISH_REQUESTS || kind == COORD_ACT_PUBLISH_SETTING ||
+           kind == COORD_ACT_PUBLISH_POWER_RESTORE;
 }
 
 static void coordinator_apply(Coordinator *co, const CoordActions *actions)
@@ -331,6 +336,14 @@ static void coordinator_apply(Coordinator *co, const CoordActions *actions)
             break;
         case COORD_ACT_ARM_TIMER:
             apply_arm_timer(co, a->at_ms);
+            break;
+        case COORD_ACT_PUBLISH_SETTING:
+            if (a->setting > SB_SETTING_NONE && a->setting < SB_SETTING_COUNT) {
+                co->setting_dirty[a->setting] = true;
+            }
+            break;
+        case COORD_ACT_PUBLISH_POWER_RESTORE:
+            co->power_restore_dirty = true;
             break;
         }
     }
@@ -431,6 +444,82 @@ static void flush_requests(Coordinator *co)
     }
 }
 
+/* The value as text for the log line ("AlwaysOn", "30", "host On at 1700003600", "none"). */
+static void setting_text(const SbSettingValue *v, char *buf, size_t size)
+{
+    switch (v->name) {
+    case SB_SETTING_POWER_RESTORE_POLICY:
+    case SB_SETTING_POWER_RESTORE_ONE_TIME:
+        (void) snprintf(buf, size, "%s",
+                        str_or(sb_enum_to_string(SB_ENUM_RESTORE_POLICY, (int) v->policy), "-"));
+        return;
+    case SB_SETTING_POWER_RESTORE_DELAY:
+        (void) snprintf(buf, size, "%u", (unsigned) v->delay_s);
+        return;
+    case SB_SETTING_SCHEDULED_TRANSITION:
+        if (v->scheduled) {
+            (void) snprintf(buf, size, "host %s at %llu", transition_name(v->scheduled_transition),
+                            (unsigned long long) v->scheduled_time_s);
+        } else {
+            (void) snprintf(buf, size, "none");
+        }
+        return;
+    case SB_SETTING_NONE:
+    case SB_SETTING_COUNT:
+        break;
+    }
+    (void) snprintf(buf, size, "-");
+}
+
+static void flush_setting(Coordinator *co, SbSettingName name)
+{
+    char payload[SB_PAYLOAD_MAX + 1], text[64];
+    SbSettingValue v;
+    int n;
+
+    n = coord_setting_build(co->core, name, &v);
+    if (n >= 0) {
+        n = sb_setting_encode(&v, payload, sizeof(payload));
+    }
+    if (n < 0) {
+        log_error_errno(n, "coordinator: failed to build setting name='%s': %m",
+                        str_or(sb_setting_topic_name(name), "-"));
+        return;
+    }
+    if (publish_if_changed(co, co->topics.setting[name], &co->setting_last[name], payload,
+                           (size_t) n, payload, (size_t) n) > 0) {
+        setting_text(&v, text, sizeof(text));
+        log_info("coordinator: published setting name=%s value='%s'",
+                 str_or(sb_setting_topic_name(name), "-"), text);
+    }
+}
+
+static void flush_power_restore(Coordinator *co)
+{
+    char payload[SB_PAYLOAD_MAX + 1];
+    SbPowerRestoreMsg m;
+    int n;
+
+    n = coord_power_restore_build(co->core, &m);
+    if (n == -ENOENT) {
+        return; /* no decision yet */
+    }
+    if (n >= 0) {
+        n = sb_power_restore_encode(&m, payload, sizeof(payload));
+    }
+    if (n < 0) {
+        log_error_errno(n, "coordinator: failed to build power-restore decision: %m");
+        return;
+    }
+    if (publish_if_changed(co, co->topics.power_restore, &co->power_restore_last, payload,
+                           (size_t) n, payload, (size_t) n) > 0) {
+        log_info("coordinator: published power-restore loss_id=%llu policy=%s action=%s id='%s'",
+                 (unsigned long long) m.loss_id,
+                 str_or(sb_enum_to_string(SB_ENUM_RESTORE_POLICY, (int) m.policy), "-"),
+                 transition_name(m.action), m.id);
+    }
+}
+
 void coordinator_flush(Coordinator *co)
 {
     for (int kind = 0; kind < SB_KIND_COUNT; kind++) {
@@ -443,6 +532,16 @@ void coordinator_flush(Coordinator *co)
         co->requests_dirty = false;
         flush_requests(co);
     }
+    for (int name = SB_SETTING_NONE + 1; name < SB_SETTING_COUNT; name++) {
+        if (co->setting_dirty[name]) {
+            co->setting_dirty[name] = false;
+            flush_setting(co, (SbSettingName) name);
+        }
+    }
+    if (co->power_restore_dirty) {
+        co->power_restore_dirty = false;
+        flush_power_restore(co);
+    }
 }
 
 void coordinator_forget_published(Coordinator *co)
@@ -451,4 +550,8 @@ void coordinator_forget_published(Coordinator *co)
         co->rollup_last[kind].valid = false;
     }
     co->requests_last.valid = false;
+    for (int name = 0; name < SB_SETTING_COUNT; name++) {
+        co->setting_last[name].valid = false;
+    }
+    co->power_restore_last.valid = false;
 }

@@ -136,10 +136,14 @@ static void translate_request(const char *system,
     ret->verdict = INPUT_FEED;
 }
 
-static void
-translate_setting(const char *system, const SbTopic *t, const InputMessage *m, InputResult *ret)
+/* settings/<name>/set: decoded here (bare values allowed, operators type them); what only the
+ * core can judge (a schedule in the past) is its to refuse. */
+static void translate_setting(const char *system,
+                              const SbTopic *t,
+                              const InputMessage *m,
+                              CoordEvent *ev,
+                              InputResult *ret)
 {
-    SbSettingValue value;
     const char *why = NULL;
 
     translate_reply_to(system, m, ret);
@@ -147,13 +151,20 @@ translate_setting(const char *system, const SbTopic *t, const InputMessage *m, I
         (void) reject(ret, "retained setting ignored (settings/<name>/set is never retained)");
         return;
     }
-    if (sb_setting_decode(m->payload, m->len, t->setting, true, &value, &why) < 0) {
+    if (m->correlation && m->correlation_len > SB_CORRELATION_MAX) {
+        (void) reject(ret, "correlation data longer than 64 bytes");
+        return;
+    }
+    *ev = (CoordEvent){
+        .kind = COORD_EV_SETTING,
+        .now_ms = m->now_ms,
+        .reply_to = ret->reply_to,
+    };
+    if (sb_setting_decode(m->payload, m->len, t->setting, true, &ev->setting, &why) < 0) {
         (void) reject(ret, why ? why : "invalid setting");
         return;
     }
-    /* The core has no settings yet (power restore and schedules are issue 4): say so rather
-     * than accept a value nothing applies. */
-    (void) reject(ret, "runtime settings are not available yet (issue 4)");
+    ret->verdict = INPUT_FEED;
 }
 
 void input_translate(const char *system,
@@ -183,7 +194,7 @@ void input_translate(const char *system,
         translate_request(system, &t, m, ret_event, ret);
         return;
     case SB_TOPIC_SETTING_SET:
-        translate_setting(system, &t, m, ret);
+        translate_setting(system, &t, m, ret_event, ret);
         return;
     case SB_TOPIC_INVALID:
     case SB_TOPIC_NODE_SET:

@@ -41,6 +41,8 @@ typedef struct CoordinatorTopics {
     char summary[SB_TOPIC_MAX + 1];
     char requests[SB_TOPIC_MAX + 1];
     char rollup[SB_KIND_COUNT][SB_TOPIC_MAX + 1];
+    char setting[SB_SETTING_COUNT][SB_TOPIC_MAX + 1]; /* index = SbSettingName, 0 unused */
+    char power_restore[SB_TOPIC_MAX + 1];
     char filters[COORDINATOR_SUBSCRIPTIONS][SB_TOPIC_MAX + 1];
 } CoordinatorTopics;
 
@@ -67,11 +69,16 @@ struct Coordinator {
     uint64_t will_epoch; /* the epoch in the will of the current connection */
     bool ready_notified;
 
-    /* Coalescing: rollups and system/requests are published at most once per loop iteration. */
+    /* Coalescing: rollups and system/requests are published at most once per loop iteration;
+     * settings and the power-restore decision likewise. */
     bool rollup_dirty[SB_KIND_COUNT];
     bool requests_dirty;
+    bool setting_dirty[SB_SETTING_COUNT];
+    bool power_restore_dirty;
     PublishedCache rollup_last[SB_KIND_COUNT];
     PublishedCache requests_last; /* compared with "time" zeroed: it changes every build */
+    PublishedCache setting_last[SB_SETTING_COUNT];
+    PublishedCache power_restore_last;
 
     RejectLimiter limiter;
     uint64_t rejected_total; /* the shell's own rejections (the core counts its own) */
@@ -87,7 +94,8 @@ struct Coordinator {
 /* Feeds ev to the core and carries out the resulting actions. */
 void coordinator_feed(Coordinator *co, const CoordEvent *ev);
 
-/* Publishes every dirty rollup and system/requests whose payload changed. */
+/* Publishes every dirty rollup, system/requests, setting and the power-restore decision whose
+ * payload changed. */
 void coordinator_flush(Coordinator *co);
 
 /* Forgets what was published: after a reconnect the broker's retained copy may be gone. */

@@ -17,6 +17,7 @@
     "every node's BMC is Ready and keeps its request queue in DIR/state.json."
 
 static const char *const when_not_ready_choices[] = { "queue", "reject", NULL };
+static const char *const node_restore_choices[] = { "none", "rejoin", NULL };
 
 #define OFF(field) offsetof(CoordinatorOptions, field)
 
@@ -111,6 +112,28 @@ static const OptSpec coordinator_option_specs[] = {
       .type = OPT_BOOL,
       .offset = OFF(allow_partial),
       .help = "allow power actions on some nodes only (\"nodes\": [...])" },
+    { .name = "schedule-grace-s",
+      .type = OPT_U64,
+      .offset = OFF(schedule_grace_s),
+      .min = 0,
+      .max = UINT64_C(31536000),
+      .metavar = "S",
+      .help = "run a scheduled transition missed while down by at most this much, else drop "
+              "it; 0 = run it however late (PSM)" },
+    { .name = "clock-drift-ms",
+      .type = OPT_U64,
+      .offset = OFF(clock_drift_ms),
+      .min = 0,
+      .max = UINT64_C(86400000),
+      .metavar = "MS",
+      .help = "raise a clock-drift event when a node's clock is this far off; 0 = never" },
+    { .name = "node-restore",
+      .type = OPT_CHOICE,
+      .offset = OFF(node_restore),
+      .choices = node_restore_choices,
+      .metavar = "none|rejoin",
+      .help = "a node-local AC loss: leave the system as it is, or power the node back on into "
+              "a running system" },
     { .name = "verbose", .type = OPT_BOOL, .offset = OFF(verbose), .help = "log debug lines" },
 };
 
@@ -126,6 +149,9 @@ static void coordinator_options_defaults(CoordinatorOptions *o)
         .rebirth_window_ms = 1000,
         .summary_ms = 10000,
         .when_not_ready = COORD_WHEN_NOT_READY_QUEUE,
+        .schedule_grace_s = 300,
+        .clock_drift_ms = 2000,
+        .node_restore = COORD_NODE_RESTORE_NONE,
     };
 }
 
@@ -193,5 +219,9 @@ void coordinator_options_to_config(const CoordinatorOptions *o, CoordConfig *ret
                                   ? COORD_WHEN_NOT_READY_REJECT
                                   : COORD_WHEN_NOT_READY_QUEUE,
         .allow_partial = o->allow_partial,
+        .schedule_grace_ms = o->schedule_grace_s * 1000u,
+        .clock_drift_ms = o->clock_drift_ms,
+        .node_restore = o->node_restore == COORD_NODE_RESTORE_REJOIN ? COORD_NODE_RESTORE_REJOIN
+                                                                     : COORD_NODE_RESTORE_NONE,
     };
 }

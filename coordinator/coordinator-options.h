@@ -33,6 +33,9 @@ typedef struct CoordinatorOptions {
     uint64_t summary_ms;
     int when_not_ready; /* CoordWhenNotReady: index into "queue", "reject" */
     bool allow_partial;
+    uint64_t schedule_grace_s; /* a schedule missed by more is dropped; 0 = run however late */
+    uint64_t clock_drift_ms;   /* clock-drift events past this node clock offset; 0 = off */
+    int node_restore;          /* CoordNodeRestore: index into "none", "rejoin" */
     bool verbose;
 } CoordinatorOptions;
 

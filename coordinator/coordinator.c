@@ -71,6 +71,16 @@ static int coordinator_format_topics(Coordinator *co)
         r = format_system_topic(system, SB_TOPIC_SYSTEM_ROLLUP, (SbStateKind) kind, t->rollup[kind],
                                 sizeof(t->rollup[kind]));
     }
+    for (int name = SB_SETTING_NONE + 1; r >= 0 && name < SB_SETTING_COUNT; name++) {
+        SbTopic st = { .kind = SB_TOPIC_SETTING, .setting = (SbSettingName) name };
+
+        (void) snprintf(st.system, sizeof(st.system), "%s", system);
+        r = sb_topic_format(t->setting[name], sizeof(t->setting[name]), &st);
+    }
+    if (r >= 0) {
+        r = format_system_topic(system, SB_TOPIC_SYSTEM_POWER_RESTORE, 0, t->power_restore,
+                                sizeof(t->power_restore));
+    }
     for (size_t i = 0; r >= 0 && i < COORDINATOR_SUBSCRIPTIONS; i++) {
         r = sb_filter_format(t->filters[i], sizeof(t->filters[i]), system, subscription_filters[i],
                              0);

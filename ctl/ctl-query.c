@@ -17,10 +17,13 @@
 #include "ctl-mqtt.h"
 #include "ctl.h"
 
-#define QUERY_SLOTS_MAX (SB_KIND_NODE_COUNT + 1) /* four states and the node's status */
+/* four states and the node's status, or four rollups, the hypervisor and power-restore */
+#define QUERY_SLOTS_MAX (SB_KIND_NODE_COUNT + 2)
 
 typedef struct QuerySlot {
-    bool is_status; /* node/<n>/status; otherwise a state or rollup of .kind */
+    bool is_status;        /* node/<n>/status; otherwise a state or rollup of .kind */
+    bool is_power_restore; /* system/power-restore */
+    bool optional;         /* absent is normal: printed when present (hypervisor, power-restore) */
     SbStateKind kind;
     char topic[SB_TOPIC_MAX + 1];
     char payload[SB_PAYLOAD_MAX + 1];
@@ -82,6 +85,27 @@ static int query_add_slot(Query *q, bool is_status, SbStateKind kind)
     return 0;
 }
 
+/* "state" of the system also shows the hypervisor and the last power-restore decision, when the
+ * coordinator has published them (no node runs a hypervisor, no AC loss was decided yet). */
+static int query_add_system_extras(Query *q)
+{
+    QuerySlot *hv = &q->slots[q->n_slots], *pr = &q->slots[q->n_slots + 1];
+    SbTopic t = { .kind = SB_TOPIC_SYSTEM_ROLLUP, .state_kind = SB_KIND_HYPERVISOR };
+
+    (void) snprintf(t.system, sizeof(t.system), "%s", q->o->system);
+    *hv = (QuerySlot){ .kind = SB_KIND_HYPERVISOR, .optional = true };
+    *pr = (QuerySlot){ .is_power_restore = true, .optional = true };
+    if (sb_topic_format(hv->topic, sizeof(hv->topic), &t) < 0) {
+        return -EINVAL;
+    }
+    t.kind = SB_TOPIC_SYSTEM_POWER_RESTORE;
+    if (sb_topic_format(pr->topic, sizeof(pr->topic), &t) < 0) {
+        return -EINVAL;
+    }
+    q->n_slots += 2;
+    return 0;
+}
+
 static void on_query_message(const struct mosquitto_message *msg,
                              const mosquitto_property *props,
                              void *userdata)
@@ -110,6 +134,7 @@ typedef union QueryValue {
     SbRollupMsg rollup;
     SbStateMsg state;
     SbStatusMsg status;
+    SbPowerRestoreMsg power_restore;
 } QueryValue;
 
 static bool query_decode(const Query *q, const QuerySlot *s, QueryValue *ret)
@@ -118,11 +143,15 @@ static bool query_decode(const Query *q, const QuerySlot *s, QueryValue *ret)
     int r = -EMSGSIZE;
 
     if (!s->have) {
-        (void) fprintf(stderr, "statebusctl: no state retained on %s\n", s->topic);
+        if (!s->optional) {
+            (void) fprintf(stderr, "statebusctl: no state retained on %s\n", s->topic);
+        }
         return false;
     }
     if (!s->oversize) {
-        if (s->is_status) {
+        if (s->is_power_restore) {
+            r = sb_power_restore_decode(s->payload, s->len, &ret->power_restore, &why);
+        } else if (s->is_status) {
             r = sb_status_decode(s->payload, s->len, &ret->status, &why);
         } else if (q->o->node) {
             r = sb_state_decode(s->payload, s->len, s->kind, &ret->state, &why);
@@ -156,8 +185,15 @@ static void print_node_state_detail(const SbStateMsg *m)
     if (m->has_ac_loss) {
         printf(" ac_loss=%s", m->ac_loss ? "yes" : "no");
     }
+    if (m->bmc_boot_ms) {
+        ctl_format_clock(since, sizeof(since), m->bmc_boot_ms);
+        printf(" bmc_boot=%s", since);
+    }
     if (m->restart_cause) {
         printf(" restart_cause=%s", sb_enum_to_string(SB_ENUM_RESTART_CAUSE, m->restart_cause));
+    }
+    if (m->hypervisor) {
+        printf(" hypervisor=yes");
     }
     printf("\n");
 }
@@ -171,11 +207,13 @@ static CtlExit query_print_text(const Query *q)
 
     for (size_t i = 0; i < q->n_slots; i++) {
         ok[i] = query_decode(q, &q->slots[i], &values[i]);
-        ret = ok[i] ? ret : CTL_EXIT_FAILURE;
+        ret = ok[i] || (q->slots[i].optional && !q->slots[i].have) ? ret : CTL_EXIT_FAILURE;
     }
     for (size_t i = 0; i < q->n_slots; i++) {
         const QuerySlot *s = &q->slots[i];
-        if (!ok[i] || s->is_status) {
+        /* obmcutil's lines only for its four properties: a second CurrentHostState line for
+         * the hypervisor would confuse scripts that grep for it. */
+        if (!ok[i] || s->is_status || s->optional) {
             continue;
         }
         ctl_format_dbus_line(line, sizeof(line), s->kind,
@@ -200,7 +238,10 @@ static CtlExit query_print_text(const Query *q)
         if (!ok[i] || q->slots[i].is_status) {
             continue;
         }
-        if (q->o->node) {
+        if (q->slots[i].is_power_restore) {
+            ctl_format_power_restore(line, sizeof(line), &values[i].power_restore);
+            printf("%s\n", line);
+        } else if (q->o->node) {
             print_node_state_detail(&values[i].state);
         } else {
             ctl_format_rollup_detail(line, sizeof(line), &values[i].rollup);
@@ -219,8 +260,8 @@ static CtlExit query_print_json(const Query *q)
     char *text = NULL;
 
     for (size_t i = 0; i < q->n_slots; i++) {
-        QueryValue v;
-        if (!query_decode(q, &q->slots[i], &v)) {
+        static QueryValue v;
+        if (!query_decode(q, &q->slots[i], &v) && !(q->slots[i].optional && !q->slots[i].have)) {
             ret = CTL_EXIT_FAILURE;
         }
     }
@@ -233,12 +274,20 @@ static CtlExit query_print_json(const Query *q)
     all = cJSON_CreateObject();
     for (size_t i = 0; all && i < q->n_slots; i++) {
         const QuerySlot *s = &q->slots[i];
-        cJSON *item = s->have ? cJSON_ParseWithLength(s->payload, s->len) : cJSON_CreateNull();
+        cJSON *item = NULL;
+
+        if (s->optional && !s->have) {
+            continue; /* not published: left out rather than null */
+        }
+        item = s->have ? cJSON_ParseWithLength(s->payload, s->len) : cJSON_CreateNull();
         if (!item) {
             item = cJSON_CreateNull();
         }
-        (void) cJSON_AddItemToObject(
-                all, s->is_status ? "status" : sb_state_kind_topic_name(s->kind), item);
+        (void) cJSON_AddItemToObject(all,
+                                     s->is_status          ? "status"
+                                     : s->is_power_restore ? "power-restore"
+                                                           : sb_state_kind_topic_name(s->kind),
+                                     item);
     }
     text = all ? cJSON_PrintUnformatted(all) : NULL;
     if (!text) {
@@ -273,6 +322,9 @@ CtlExit ctl_query(const CtlOptions *o, const char *verb)
     }
     if (r == 0 && o->node) {
         r = query_add_slot(&q, true, SB_KIND_BMC);
+    }
+    if (r == 0 && !o->node && v->kind < 0) {
+        r = query_add_system_extras(&q);
     }
     if (r < 0) {
         (void) fprintf(stderr, "statebusctl: cannot build topics for system '%s'\n", o->system);

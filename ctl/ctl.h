@@ -27,6 +27,9 @@ typedef struct CtlOptions {
     bool json;
     uint32_t wait_s;    /* 0 = no --wait */
     uint32_t timeout_s; /* bound for answers and retained state without --wait */
+    bool one_time;      /* set-policy --one-time */
+    char delay[16];     /* set-policy --delay S; "" = not given */
+    bool clear;         /* schedule --clear */
 } CtlOptions;
 
 /* Queries: state, bmcstate, chassisstate, hoststate, bootprogress. */
@@ -34,6 +37,12 @@ CtlExit ctl_query(const CtlOptions *o, const char *verb);
 
 /* Requests: poweron, poweroff, chassison, chassisoff, chassiskill, hostreboot, bmcreboot. */
 CtlExit ctl_request(const CtlOptions *o, const char *verb);
+
+/* set-policy POLICY [--one-time] | --delay S; args are the words after the verb. */
+CtlExit ctl_set_policy(const CtlOptions *o, const char *const *args, size_t n_args);
+
+/* schedule TIME TRANSITION | --clear. */
+CtlExit ctl_schedule(const CtlOptions *o, const char *const *args, size_t n_args);
 
 /* watch: rollups, requests and events until SIGINT. */
 CtlExit ctl_watch(const CtlOptions *o);

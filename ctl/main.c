@@ -26,7 +26,12 @@
     "  hostreboot                  host Reboot\n"                                                \
     "  bmcreboot                   BMC Reboot (of every node, or only --node N)\n"               \
     "  watch                       rollups, requests and events until Ctrl-C\n"                  \
-    "  set-policy, schedule        not available yet (issue 4)\n"                                \
+    "  set-policy POLICY [--one-time]   power-restore-policy (or the one-time policy):\n"        \
+    "                              AlwaysOn, AlwaysOff, Restore or None\n"                       \
+    "  set-policy --delay S        power-restore-delay in seconds\n"                             \
+    "  schedule TIME TRANSITION    scheduled host transition (On, Off, Reboot) at TIME:\n"       \
+    "                              unix seconds, or +SECONDS from now\n"                         \
+    "  schedule --clear            no scheduled transition\n"                                    \
     "\n"                                                                                         \
     "--node N on a power command sends \"nodes\": [N]; power-on commands wait for every\n"       \
     "node's BMC to be Ready (the coordinator's gate)."
@@ -68,10 +73,36 @@ static const OptSpec ctl_option_specs[] = {
       .max = 3600,
       .metavar = "SEC",
       .help = "how long to wait for retained state or the first answer" },
+    { .name = "one-time",
+      .type = OPT_BOOL,
+      .offset = OFF(one_time),
+      .help = "set-policy: the one-time policy (applied once, then None)" },
+    { .name = "delay",
+      .type = OPT_STRING,
+      .offset = OFF(delay),
+      .size = sizeof(((CtlOptions *) NULL)->delay),
+      .metavar = "S",
+      .help = "set-policy: power-restore-delay in seconds (0..86400)" },
+    { .name = "clear",
+      .type = OPT_BOOL,
+      .offset = OFF(clear),
+      .help = "schedule: remove the scheduled transition" },
 };
 
-static CtlExit run_verb(const CtlOptions *o, const char *verb)
+/* args: the words after the verb (only set-policy and schedule take any). */
+static CtlExit run_verb(const CtlOptions *o, const char *verb, const char *const *args, size_t n)
 {
+    if (strcmp(verb, "set-policy") == 0) {
+        return ctl_set_policy(o, args, n);
+    }
+    if (strcmp(verb, "schedule") == 0) {
+        return ctl_schedule(o, args, n);
+    }
+    if (n > 0) {
+        (void) fprintf(stderr, "statebusctl: %s: unexpected argument '%s' (see --help)\n", verb,
+                       args[0]);
+        return CTL_EXIT_USAGE;
+    }
     if (ctl_query_handles(verb)) {
         return ctl_query(o, verb);
     }
@@ -80,10 +111,6 @@ static CtlExit run_verb(const CtlOptions *o, const char *verb)
     }
     if (strcmp(verb, "watch") == 0) {
         return ctl_watch(o);
-    }
-    if (strcmp(verb, "set-policy") == 0 || strcmp(verb, "schedule") == 0) {
-        (void) fprintf(stderr, "statebusctl: %s: not available yet (issue 4)\n", verb);
-        return CTL_EXIT_USAGE;
     }
     (void) fprintf(stderr, "statebusctl: unknown command '%s' (see --help)\n", verb);
     return CTL_EXIT_USAGE;
@@ -96,7 +123,7 @@ int main(int argc, char **argv)
         .system = SB_DEFAULT_SYSTEM,
         .timeout_s = 5,
     };
-    const char *positional[2];
+    const char *positional[4]; /* COMMAND and at most two words after it, one to spare */
     size_t n_positional = 0;
     char err[512];
     CtlExit ret;
@@ -111,9 +138,8 @@ int main(int argc, char **argv)
         (void) fprintf(stderr, "statebusctl: %s\n", err);
         return CTL_EXIT_USAGE;
     }
-    if (n_positional != 1) {
-        (void) fprintf(stderr, "statebusctl: %s (see --help)\n",
-                       n_positional == 0 ? "missing COMMAND" : "expected one COMMAND");
+    if (n_positional == 0) {
+        (void) fprintf(stderr, "statebusctl: missing COMMAND (see --help)\n");
         return CTL_EXIT_USAGE;
     }
     if (!sb_system_id_is_valid(o.system)) {
@@ -123,7 +149,7 @@ int main(int argc, char **argv)
     }
 
     (void) mosquitto_lib_init();
-    ret = run_verb(&o, positional[0]);
+    ret = run_verb(&o, positional[0], positional + 1, n_positional - 1);
     (void) mosquitto_lib_cleanup();
     return (int) ret;
 }

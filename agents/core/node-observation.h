@@ -5,6 +5,7 @@
 #define STATEBUS_NODE_OBSERVATION_H
 
 #include <stdbool.h>
+#include <stdint.h>
 
 #include "statebus/enums.h"
 
@@ -14,6 +15,7 @@ typedef struct NodeObservation {
     SbBmcRebootCause last_reboot_cause; /* bmc */
     SbPowerStatus power_status;         /* chassis */
     bool ac_loss;                       /* chassis: this BMC booted from an AC loss */
+    uint64_t bmc_boot_ms;               /* chassis: unix ms this BMC booted, 0 = unknown */
     SbRestartCause restart_cause;       /* host */
 } NodeObservation;
 

@@ -25,6 +25,40 @@ typedef struct PlanBuilder {
     int error;
 } PlanBuilder;
 
+static bool value_in_range(SbEnumType type, int value)
+{
+    return value >= 1 && value < sb_enum_count(type);
+}
+
+/* The saved hardware after a BMC reset; a value out of range keeps the power-on default. */
+static void restore_hardware(SimModel *m, const SimHardware *hw)
+{
+    NodeObservation *chassis = &m->obs[SB_KIND_CHASSIS];
+    NodeObservation *host = &m->obs[SB_KIND_HOST];
+    NodeObservation *boot = &m->obs[SB_KIND_BOOT_PROGRESS];
+
+    if (value_in_range(SB_ENUM_CHASSIS_STATE, (int) hw->chassis)) {
+        chassis->state = (int) hw->chassis;
+    }
+    if (value_in_range(SB_ENUM_POWER_STATUS, (int) hw->power_status)) {
+        chassis->power_status = hw->power_status;
+    }
+    if (value_in_range(SB_ENUM_HOST_STATE, (int) hw->host)) {
+        host->state = (int) hw->host;
+    }
+    if (value_in_range(SB_ENUM_RESTART_CAUSE, (int) hw->restart_cause)) {
+        host->restart_cause = hw->restart_cause;
+    }
+    if (value_in_range(SB_ENUM_BOOT_PROGRESS, (int) hw->boot_progress)) {
+        boot->state = (int) hw->boot_progress;
+    }
+    /* Without chassis power nothing runs, whatever the file says. */
+    if (chassis->state == SB_CHASSIS_OFF) {
+        host->state = SB_HOST_OFF;
+        boot->state = SB_BOOT_UNSPECIFIED;
+    }
+}
+
 void sim_model_init(SimModel *m, const SimConfig *cfg)
 {
     memset(m, 0, sizeof(*m));
@@ -49,6 +83,10 @@ void sim_model_init(SimModel *m, const SimConfig *cfg)
         .kind = SB_KIND_BOOT_PROGRESS,
         .state = SB_BOOT_UNSPECIFIED,
     };
+    m->obs[SB_KIND_CHASSIS].bmc_boot_ms = cfg->bmc_boot_ms;
+    if (cfg->restore && !cfg->ac_loss) {
+        restore_hardware(m, &cfg->hardware);
+    }
 }
 
 const NodeObservation *sim_model_get(const SimModel *m, SbStateKind kind)
@@ -57,6 +95,23 @@ const NodeObservation *sim_model_get(const SimModel *m, SbStateKind kind)
         return NULL;
     }
     return &m->obs[kind];
+}
+
+void sim_model_hardware(const SimModel *m, SimHardware *ret)
+{
+    *ret = (SimHardware){
+        .chassis = (SbChassisState) m->obs[SB_KIND_CHASSIS].state,
+        .power_status = m->obs[SB_KIND_CHASSIS].power_status,
+        .host = (SbHostState) m->obs[SB_KIND_HOST].state,
+        .restart_cause = m->obs[SB_KIND_HOST].restart_cause,
+        .boot_progress = (SbBootProgress) m->obs[SB_KIND_BOOT_PROGRESS].state,
+        .bmc_boot_ms = m->obs[SB_KIND_CHASSIS].bmc_boot_ms,
+    };
+}
+
+bool sim_kind_is_hardware(SbStateKind kind)
+{
+    return kind == SB_KIND_CHASSIS || kind == SB_KIND_HOST || kind == SB_KIND_BOOT_PROGRESS;
 }
 
 static int emit(SimActions *out, const NodeObservation *obs, uint64_t at_ms)
@@ -266,6 +321,26 @@ static int plan_build(SimModel *m, uint64_t now_ms, SbTarget target, SbTransitio
     return 0;
 }
 
+/* After a BMC reset the hardware finishes the transition it was in (sim-model.h). */
+static int plan_resume(SimModel *m, uint64_t now_ms)
+{
+    int chassis = m->obs[SB_KIND_CHASSIS].state, host = m->obs[SB_KIND_HOST].state;
+
+    if (host == SB_HOST_TRANSITIONING_TO_RUNNING) {
+        return plan_build(m, now_ms, SB_TARGET_HOST, SB_TRANSITION_ON);
+    }
+    if (host == SB_HOST_TRANSITIONING_TO_OFF) {
+        return plan_build(m, now_ms, SB_TARGET_HOST, SB_TRANSITION_OFF);
+    }
+    if (chassis == SB_CHASSIS_TRANSITIONING_TO_ON) {
+        return plan_build(m, now_ms, SB_TARGET_CHASSIS, SB_TRANSITION_ON);
+    }
+    if (chassis == SB_CHASSIS_TRANSITIONING_TO_OFF) {
+        return plan_build(m, now_ms, SB_TARGET_CHASSIS, SB_TRANSITION_OFF);
+    }
+    return 0;
+}
+
 /* ---- carrying out ------------------------------------------------------------------------ */
 
 static int apply_step(SimModel *m, const SimStep *s, SimActions *out)
@@ -354,6 +429,9 @@ int sim_model_step(SimModel *m, const SimEvent *ev, SimActions *out)
         }
         m->bmc_pending = true;
         m->bmc_ready_at_ms = ev->now_ms + m->cfg.bmc_ready_ms;
+        if (r == 0 && m->cfg.restore && !m->cfg.ac_loss) {
+            r = plan_resume(m, ev->now_ms);
+        }
         break;
     case SIM_EV_COMMAND:
         if (!m->started) {

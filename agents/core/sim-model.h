@@ -20,6 +20,13 @@
  *   ForceWarmReboot  the same without the graceful wait
  *   bmc Reboot, HardReboot  bmc NotReady now, Ready after bmc_ready_ms; host and chassis untouched
  *
+ * Start after a BMC reset (SimConfig.restore, from --sim-state-file, without ac_loss): the chassis,
+ * host and boot progress are the saved hardware's, ac_loss is false (a BMC reset is not an AC
+ * loss), and a transition that was under way when the BMC went away goes on to its end (the
+ * hardware does not stop because its BMC rebooted): TransitioningToOn walks on to On, a boot goes
+ * on from its saved stage, TransitioningToOff walks on to Off. A chassis that is Off has no host
+ * running, whatever the file says. With ac_loss the file is ignored: the power was gone.
+ *
  * A power command replaces the walk in progress, starting from the current state (an Off during a
  * boot stops the boot where it is; an On during a boot continues it). A command that changes
  * nothing (chassis On while On) emits nothing and leaves the walk in progress alone, as PSM does.
@@ -36,12 +43,16 @@
 #include "statebus/enums.h"
 
 #include "node-observation.h"
+#include "sim-hardware.h"
 
 typedef struct SimConfig {
     uint64_t bmc_ready_ms; /* BMC NotReady -> Ready after start and after a BMC reboot */
     uint64_t power_ms;     /* each chassis or host power transition */
     uint64_t boot_ms;      /* PrimaryProcInit .. OSRunning */
     bool ac_loss;          /* chassis ac_loss: this BMC booted from an AC loss */
+    uint64_t bmc_boot_ms;  /* chassis bmc_boot: unix ms this BMC booted (read by the shell) */
+    bool restore;          /* start from .hardware: a BMC reset (ignored with ac_loss) */
+    SimHardware hardware;  /* the saved hardware (bmc_boot_ms there is the previous boot's) */
 } SimConfig;
 
 typedef enum SimEventKind {
@@ -101,5 +112,11 @@ int sim_model_step(SimModel *m, const SimEvent *ev, SimActions *out);
 
 /* The current value of kind (NULL for a kind a node does not have). */
 const NodeObservation *sim_model_get(const SimModel *m, SbStateKind kind);
+
+/* The hardware to save (--sim-state-file): current chassis, host, boot progress and bmc_boot. */
+void sim_model_hardware(const SimModel *m, SimHardware *ret);
+
+/* True when kind is part of the saved hardware (everything but the BMC's own state). */
+bool sim_kind_is_hardware(SbStateKind kind);
 
 #endif

@@ -29,6 +29,16 @@ typedef struct NodeKindValue {
     uint8_t value;     /* 0 = never heard */
 } NodeKindValue;
 
+/* Clock offset estimate of one node from its heartbeats (clock-offset.c). */
+typedef struct NodeClock {
+    uint64_t epoch;    /* samples are of this agent session */
+    int64_t best_cur;  /* smallest |offset| of the window being filled */
+    int64_t best_prev; /* ... of the last full window */
+    uint8_t n_cur;     /* samples in the current window */
+    bool has_prev;
+    bool drifting; /* a clock-drift event was raised and not yet cleared */
+} NodeClock;
+
 typedef struct Node {
     NodeKindValue kinds[SB_KIND_NODE_COUNT];
     uint64_t epoch; /* current epoch: of the last accepted status */
@@ -40,6 +50,12 @@ typedef struct Node {
     bool usable; /* connected && online && verified */
     bool stale;  /* heard && !usable: last known values are shown */
     bool ready;  /* usable && bmc Ready of the current epoch: the gate's test */
+    /* from the last applied chassis and host messages (issue #4) */
+    bool ac_loss;         /* chassis "ac_loss" */
+    bool in_losses;       /* listed in PowerRestore.losses */
+    bool hv_claim;        /* host "hypervisor" */
+    uint64_t bmc_boot_ms; /* chassis "bmc_boot", 0 = not reported */
+    NodeClock clock;
 } Node;
 
 typedef enum RequestPhase {
@@ -94,6 +110,43 @@ typedef struct Rollup {
     uint64_t seq;
 } Rollup;
 
+/* Runtime settings (settings.c), persisted. */
+typedef struct Settings {
+    SbRestorePolicy policy;   /* power-restore-policy */
+    uint32_t delay_s;         /* power-restore-delay */
+    SbRestorePolicy one_time; /* power-restore-one-time; NONE = not set */
+    bool scheduled;           /* scheduled-transition set */
+    uint64_t scheduled_time_s;
+    SbTransition scheduled_transition;
+} Settings;
+
+/* Power restore (power-restore.c). */
+typedef struct PowerRestore {
+    uint64_t decided_boot_ms; /* persisted: newest bmc_boot whose AC loss was decided */
+    uint64_t counter;         /* persisted: ids power-restore-<n> */
+    NodeLinks loss_links;
+    NodeList losses; /* nodes reporting an AC loss not decided yet */
+    bool has_last;   /* persisted: the last decision, for system/power-restore */
+    SbPowerRestoreMsg last;
+    /* persisted: a decision waiting for power-restore-delay to pass */
+    bool pending;
+    SbTarget target;
+    SbTransition transition;
+    char id[SB_ID_MAX + 1];
+    char reason[SB_REASON_MAX + 1];
+    uint64_t due_ms;
+    uint32_t nodes[SB_COMMAND_NODES_MAX]; /* none = every node */
+    size_t n_nodes;
+} PowerRestore;
+
+/* The single hypervisor (hypervisor.c). */
+typedef struct Hypervisor {
+    NodeLinks links;
+    NodeList claims; /* nodes whose host state says "hypervisor": true */
+    uint32_t node;   /* the lowest claimant: the one whose state is shown, 0 = none */
+    bool published;  /* published at least once in this run */
+} Hypervisor;
+
 struct Coord {
     CoordConfig cfg;
     Node *nodes; /* owned: cfg.nodes + 1, index = node number (0 unused) */
@@ -121,9 +174,14 @@ struct Coord {
     int last[SB_TARGET_COUNT];
     Progress progress[SB_TARGET_COUNT];
     SbTransition requested[SB_TARGET_COUNT]; /* last accepted chassis/host transition */
+    SbTarget requested_last;                 /* which of the two was requested last */
     uint64_t id_counter;                     /* persisted: assigned ids c<epoch>-<counter> */
     uint64_t order_counter;
     uint8_t *scratch; /* owned: cfg.nodes + 1 bytes, duplicate check of "nodes" */
+
+    Settings settings;
+    PowerRestore restore;
+    Hypervisor hv;
 
     uint64_t armed_at_ms; /* last ARM_TIMER */
     uint64_t rejected_total;
@@ -218,6 +276,61 @@ void progress_mark_bmc_left(Coord *c, uint32_t node);
 void progress_check_complete(Coord *c, SbTarget target);
 /* "chassis On", "host Running", "BMC Ready": what the request waits for, for events. */
 const char *progress_goal_name(const Request *r);
+
+/* Submits a request the coordinator makes itself (power restore, schedules): like one from
+ * system/set/<target>, except that it may name nodes without --allow-partial and always queues
+ * behind the gate (nobody would retry a rejected one). nodes may be NULL. */
+void requests_submit(Coord *c,
+                     SbTarget target,
+                     SbTransition transition,
+                     const char *id,
+                     const char *reason,
+                     const uint32_t *nodes,
+                     size_t n_nodes);
+
+/* ---- settings.c ------------------------------------------------------------------------- */
+void settings_init(Coord *c);
+void settings_on_setting(Coord *c, const CoordEvent *ev);
+/* Appends PUBLISH_SETTING of name and marks the durable state dirty (a changed value). */
+void settings_changed(Coord *c, SbSettingName name);
+/* Appends PUBLISH_SETTING of every setting (after a (re)connect). */
+void settings_publish_all(Coord *c);
+/* A setting event (no request id) answered to reply_to (may be NULL). */
+void settings_event(Coord *c, SbEventKind kind, const char *why, const CoordReplyTo *reply_to);
+
+/* ---- schedule.c: scheduled-transition --------------------------------------------------- */
+/* Fires (or drops, when missed by more than the grace) a schedule whose time has come. */
+void schedule_run(Coord *c);
+/* When the schedule is due (unix ms), 0 = none. */
+uint64_t schedule_next_deadline(const Coord *c);
+
+/* ---- power-restore.c -------------------------------------------------------------------- */
+int power_restore_init(Coord *c);
+void power_restore_done(Coord *c);
+/* Forgets the persisted part (a corrupt snapshot). */
+void power_restore_reset(Coord *c);
+/* A chassis message of node was applied: its ac_loss and bmc_boot may have changed. */
+void power_restore_on_chassis(Coord *c, uint32_t node, bool ac_loss, uint64_t bmc_boot_ms);
+/* Decides the undecided AC losses once the gate is open; submits a delayed decision when due. */
+void power_restore_run(Coord *c);
+/* An Off request cancels a power-on still waiting for power-restore-delay. */
+void power_restore_cancel_pending(Coord *c, const char *off_id);
+uint64_t power_restore_next_deadline(const Coord *c);
+
+/* ---- clock-offset.c --------------------------------------------------------------------- */
+void clock_on_heartbeat(Coord *c, uint32_t node, const SbHeartbeatMsg *hb);
+
+/* ---- hypervisor.c ----------------------------------------------------------------------- */
+int hypervisor_init(Coord *c);
+void hypervisor_done(Coord *c);
+/* A host message of node was applied, claiming the hypervisor or not. */
+void hypervisor_on_host(Coord *c, uint32_t node, bool claims);
+/* Host or boot-progress value, or staleness, of node changed. */
+void hypervisor_on_node_change(Coord *c, uint32_t node);
+/* The hypervisor's state (Host states) from the claimant's host state and boot progress. */
+int hypervisor_state(const Coord *c);
+/* Whether system/hypervisor is published at all (a claimant exists or once did). */
+bool hypervisor_is_published(const Coord *c);
 
 /* ---- names shared by events and snapshots ---------------------------------------------- */
 const char *coord_target_name(SbTarget target);

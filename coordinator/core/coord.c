@@ -18,7 +18,9 @@ int coord_new(const CoordConfig *cfg, Coord **ret)
 
     if (!cfg || !ret || cfg->nodes == 0 || cfg->nodes > SB_NODES_MAX || cfg->command_ttl_ms == 0 ||
         (cfg->when_not_ready != COORD_WHEN_NOT_READY_QUEUE &&
-         cfg->when_not_ready != COORD_WHEN_NOT_READY_REJECT)) {
+         cfg->when_not_ready != COORD_WHEN_NOT_READY_REJECT) ||
+        (cfg->node_restore != COORD_NODE_RESTORE_NONE &&
+         cfg->node_restore != COORD_NODE_RESTORE_REJOIN)) {
         return -EINVAL;
     }
     c = calloc(1, sizeof(*c));
@@ -31,6 +33,12 @@ int coord_new(const CoordConfig *cfg, Coord **ret)
         r = progress_init(c);
     }
     if (r >= 0) {
+        r = power_restore_init(c);
+    }
+    if (r >= 0) {
+        r = hypervisor_init(c);
+    }
+    if (r >= 0) {
         c->scratch = calloc((size_t) cfg->nodes + 1, 1);
         r = c->scratch ? 0 : -ENOMEM;
     }
@@ -39,6 +47,7 @@ int coord_new(const CoordConfig *cfg, Coord **ret)
         return r;
     }
     requests_init(c);
+    settings_init(c);
     *ret = c;
     return 0;
 }
@@ -50,6 +59,8 @@ Coord *coord_free(Coord *c)
     }
     node_table_done(c);
     progress_done(c);
+    power_restore_done(c);
+    hypervisor_done(c);
     free(c->scratch);
     free(c);
     return NULL;
@@ -122,6 +133,9 @@ static void handle_event(Coord *c, const CoordEvent *ev)
     case COORD_EV_TIMER:
         /* Deadlines are checked at every step; the timer only makes sure a step happens. */
         return;
+    case COORD_EV_SETTING:
+        settings_on_setting(c, ev);
+        return;
     }
 }
 
@@ -132,12 +146,22 @@ static void check_completions(Coord *c)
     }
 }
 
+static uint64_t earliest(uint64_t a, uint64_t b)
+{
+    if (a == 0) {
+        return b;
+    }
+    return b != 0 && b < a ? b : a;
+}
+
 static uint64_t next_deadline(const Coord *c)
 {
     uint64_t next = requests_next_deadline(c);
 
-    if (c->in_window && (next == 0 || c->window_end_ms < next)) {
-        next = c->window_end_ms;
+    next = earliest(next, power_restore_next_deadline(c));
+    next = earliest(next, schedule_next_deadline(c));
+    if (c->in_window) {
+        next = earliest(next, c->window_end_ms);
     }
     return next;
 }
@@ -153,17 +177,30 @@ static void publish_views(Coord *c, bool force, bool gate_changed)
     if (!publishing) {
         return;
     }
-    for (int k = 0; k < SB_KIND_NODE_COUNT; k++) {
-        /* The hypervisor rollup (issue #4) stays Unknown and is not published yet. */
+    for (int k = 0; k < SB_KIND_COUNT; k++) {
+        /* system/hypervisor only once a node claims it (hypervisor.c). */
+        if (k == SB_KIND_HYPERVISOR && !hypervisor_is_published(c)) {
+            continue;
+        }
         if (force || (changed & (1u << k))) {
             a = coord_action_add(c, COORD_ACT_PUBLISH_ROLLUP);
             if (a) {
                 a->state_kind = (SbStateKind) k;
             }
+            if (k == SB_KIND_HYPERVISOR) {
+                c->hv.published = true;
+            }
         }
     }
     if (force || gate_changed || c->requests_dirty) {
         (void) coord_action_add(c, COORD_ACT_PUBLISH_REQUESTS);
+    }
+    if (force) {
+        /* The effective settings and the last decision, as for the rollups. */
+        settings_publish_all(c);
+        if (c->restore.has_last) {
+            (void) coord_action_add(c, COORD_ACT_PUBLISH_POWER_RESTORE);
+        }
     }
 }
 
@@ -198,9 +235,11 @@ int coord_step(Coord *c, const CoordEvent *ev, CoordActions *out)
     gate_was_open = coord_gate_is_open(c);
 
     requests_run_deadlines(c);
+    schedule_run(c);
     handle_event(c, ev);
     window_ended = window_check_end(c);
     check_completions(c);
+    power_restore_run(c);
     requests_release(c);
     check_completions(c);
     publish_views(c, window_ended, gate_was_open != coord_gate_is_open(c));

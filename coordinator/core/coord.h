@@ -5,8 +5,9 @@
  * allocation after coord_new(). O(1) work per node update: counts and lists are maintained
  * incrementally, never rebuilt by scanning the nodes.
  *
- * The rules are documented in topics/README.md ("Rollup policy", "The gate", "Requests");
- * every rule there has a unit test in test/unit/coordinator/.
+ * The rules are documented in topics/README.md ("Rollup policy", "The gate", "Requests",
+ * "Settings", "Power restore", "Scheduled transitions", "Clock offsets", "Hypervisor"); every rule
+ * there has a unit test in test/unit/coordinator/.
  */
 #ifndef STATEBUS_COORD_H
 #define STATEBUS_COORD_H
@@ -26,6 +27,12 @@ typedef enum CoordWhenNotReady {
     COORD_WHEN_NOT_READY_REJECT = 1, /* answer rejected with the nodes not Ready (BMCNotReady) */
 } CoordWhenNotReady;
 
+/* --node-restore: what a node-local AC loss does (topics/README.md "Power restore"). */
+typedef enum CoordNodeRestore {
+    COORD_NODE_RESTORE_NONE = 0,   /* default: the system stays as it is */
+    COORD_NODE_RESTORE_REJOIN = 1, /* the node rejoins a running system (partial host On) */
+} CoordNodeRestore;
+
 typedef struct CoordConfig {
     uint32_t nodes;                  /* expected nodes 1..nodes (1..SB_NODES_MAX) */
     uint64_t request_timeout_ms;     /* queued longer than this -> expired; 0 = wait forever */
@@ -35,6 +42,11 @@ typedef struct CoordConfig {
                                         publishing rollups from unverified retained data */
     CoordWhenNotReady when_not_ready;
     bool allow_partial;              /* power actions on part of the system ("nodes": [...]) */
+    /* Added with issue #4; 0 keeps the behaviour of a shell that does not know them. */
+    uint64_t schedule_grace_ms;      /* a schedule missed by more than this is dropped; 0 = run
+                                        it however late (PSM's behaviour) */
+    uint64_t clock_drift_ms;         /* clock-drift event past this node clock offset; 0 = off */
+    CoordNodeRestore node_restore;
 } CoordConfig;
 
 /* Where an answer to a request goes besides <root>/event: the MQTT v5 response topic (already
@@ -53,6 +65,8 @@ typedef enum CoordEventKind {
     COORD_EV_NODE_HEARTBEAT, /* .heartbeat for .node */
     COORD_EV_REQUEST,        /* .request on system/set/<.target>, answer to .reply_to */
     COORD_EV_TIMER,          /* the time asked for by COORD_ACT_ARM_TIMER has come */
+    COORD_EV_SETTING,        /* .setting (decoded by sb_setting_decode()) on settings/<name>/set,
+                                answer to .reply_to */
 } CoordEventKind;
 
 typedef struct CoordEvent {
@@ -66,8 +80,9 @@ typedef struct CoordEvent {
         SbStateMsg state;
         SbHeartbeatMsg heartbeat;
         SbCommand request;
+        SbSettingValue setting;
     };
-    CoordReplyTo reply_to;   /* REQUEST */
+    CoordReplyTo reply_to;   /* REQUEST, SETTING */
 } CoordEvent;
 
 typedef enum CoordActionKind {
@@ -87,6 +102,10 @@ typedef enum CoordActionKind {
     COORD_ACT_PUBLISH_REBIRTH,
     /* (Re)arm the single core timer at .at_ms (unix ms); 0 = disarm. */
     COORD_ACT_ARM_TIMER,
+    /* Publish coord_setting_build(.setting) retained on system/settings/<.setting>. */
+    COORD_ACT_PUBLISH_SETTING,
+    /* Publish coord_power_restore_build() retained on system/power-restore. */
+    COORD_ACT_PUBLISH_POWER_RESTORE,
 } CoordActionKind;
 
 typedef struct CoordAction {
@@ -98,6 +117,7 @@ typedef struct CoordAction {
     SbCommand command;       /* DISPATCH: transition, id, reason, deadline (nodes empty) */
     int request_slot;        /* DISPATCH: argument for coord_request_nodes() */
     uint64_t at_ms;          /* ARM_TIMER */
+    SbSettingName setting;   /* PUBLISH_SETTING */
 } CoordAction;
 
 #define COORD_ACTIONS_MAX 64
@@ -133,9 +153,22 @@ int coord_rollup_build(const Coord *c, SbStateKind kind, SbRollupMsg *ret);
 int coord_requests_build(const Coord *c, uint64_t now_ms, SbRequestsMsg *ret);
 int coord_summary_build(const Coord *c, uint64_t now_ms, SbSummaryMsg *ret);
 
+/* The effective value of a setting (the default until one is set). Returns 0 or -EINVAL. */
+int coord_setting_build(const Coord *c, SbSettingName name, SbSettingValue *ret);
+/* The last power-restore decision. Returns 0, -ENOENT when none was made yet, or -EINVAL. */
+int coord_power_restore_build(const Coord *c, SbPowerRestoreMsg *ret);
+
 /* The transition of the latest accepted (or queued) chassis/host request, persisted: power
- * restore's Restore policy (issue #4) uses it. SB_TRANSITION_NONE when there was none. */
+ * restore's Restore policy uses it. SB_TRANSITION_NONE when there was none. */
 SbTransition coord_last_requested(const Coord *c, SbTarget target);
+/* Which target's request was the latest of the two (the system's last requested state), or
+ * SB_TARGET_NONE when neither was ever requested. */
+SbTarget coord_last_requested_target(const Coord *c);
+
+/* A node's clock offset as estimated from its heartbeats (node time - coordinator receive time,
+ * the smallest in magnitude over the last 8 to 16 heartbeats). Returns 0, or -ENOENT when no
+ * estimate exists yet, -EINVAL for a node out of range. */
+int coord_clock_offset(const Coord *c, uint32_t node, int64_t *ret_ms);
 
 /* Iterates the nodes a DISPATCH goes to: call with *cursor = 0; returns the next node number
  * (>= 1) and advances *cursor, or 0 when done. */

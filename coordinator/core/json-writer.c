@@ -113,6 +113,18 @@ void json_uint(JsonWriter *w, uint64_t value)
     put_str(w, number);
 }
 
+void json_bool(JsonWriter *w, bool value)
+{
+    value_prefix(w);
+    put_str(w, value ? "true" : "false");
+}
+
+void json_null(JsonWriter *w)
+{
+    value_prefix(w);
+    put_str(w, "null");
+}
+
 void json_hex(JsonWriter *w, const uint8_t *data, size_t len)
 {
     static const char hex[] = "0123456789abcdef";

@@ -28,6 +28,8 @@ void json_array_end(JsonWriter *w);
 void json_key(JsonWriter *w, const char *key);
 void json_string(JsonWriter *w, const char *s);
 void json_uint(JsonWriter *w, uint64_t value);
+void json_bool(JsonWriter *w, bool value);
+void json_null(JsonWriter *w);
 /* A string of lowercase hex digits. */
 void json_hex(JsonWriter *w, const uint8_t *data, size_t len);
 /* NUL-terminates; returns the length without the NUL, or -ENOSPC. */

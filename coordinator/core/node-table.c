@@ -106,6 +106,7 @@ void node_refresh(Coord *c, uint32_t node)
         }
         /* "stale" is part of every kind's rollup. */
         rollup_mark_all_changed(c);
+        hypervisor_on_node_change(c, node);
     }
     if (ready != nd->ready) {
         nd->ready = ready;
@@ -240,6 +241,28 @@ static bool state_value_is_valid(SbStateKind kind, int state)
     return state >= 1 && state < count && state < COORD_VALUES_MAX;
 }
 
+/* The per-kind details other modules follow: AC loss (power restore), the hypervisor claim. */
+static void apply_details(Coord *c, uint32_t node, const SbStateMsg *m, bool value_changed)
+{
+    switch (m->kind) {
+    case SB_KIND_CHASSIS:
+        power_restore_on_chassis(c, node, m->has_ac_loss && m->ac_loss, m->bmc_boot_ms);
+        break;
+    case SB_KIND_HOST:
+        hypervisor_on_host(c, node, m->hypervisor);
+        break;
+    case SB_KIND_BOOT_PROGRESS:
+        if (value_changed) {
+            hypervisor_on_node_change(c, node);
+        }
+        break;
+    case SB_KIND_BMC:
+    case SB_KIND_HYPERVISOR: /* not a node kind: refused before this */
+    case SB_KIND_COUNT:
+        break;
+    }
+}
+
 /* A live message of the node's current epoch, since our own connection, verifies the node. */
 static void node_maybe_verify(Coord *c, const CoordEvent *ev, Node *nd, uint64_t epoch)
 {
@@ -282,6 +305,7 @@ void node_table_on_state(Coord *c, const CoordEvent *ev)
         kv->epoch = m->epoch;
         kv->seq = m->seq;
         kv->since_ms = m->since_ms;
+        apply_details(c, ev->node, m, old != value);
     }
     node_set_heard(c, nd);
     node_maybe_verify(c, ev, nd, m->epoch);
@@ -298,8 +322,12 @@ void node_table_on_heartbeat(Coord *c, const CoordEvent *ev)
     if (!nd) {
         return;
     }
-    /* A heartbeat carries no state: it only proves that the current session is alive. */
+    /* A heartbeat carries no state: it proves that the current session is alive, and its time
+     * tells how far the node's clock is from ours. */
     node_maybe_verify(c, ev, nd, ev->heartbeat.epoch);
+    if (!ev->retained && c->connected && nd->has_epoch && ev->heartbeat.epoch == nd->epoch) {
+        clock_on_heartbeat(c, ev->node, &ev->heartbeat);
+    }
     node_refresh(c, ev->node);
 }
 

@@ -128,3 +128,8 @@ SbTransition coord_last_requested(const Coord *c, SbTarget target)
     }
     return c->requested[target];
 }
+
+SbTarget coord_last_requested_target(const Coord *c)
+{
+    return c ? c->requested_last : SB_TARGET_NONE;
+}

@@ -22,6 +22,7 @@ void requests_init(Coord *c)
         c->last[t] = -1;
         c->requested[t] = SB_TRANSITION_NONE;
     }
+    c->requested_last = SB_TARGET_NONE;
 }
 
 void requests_reset(Coord *c)
@@ -159,12 +160,18 @@ static void dispatch(Coord *c, int slot)
     mark_changed(c);
 }
 
-static void accept_request(Coord *c, Request *r)
+/* The last requested system state, for power restore's Restore policy. */
+static void remember_requested(Coord *c, const Request *r)
 {
     if (r->target == SB_TARGET_CHASSIS || r->target == SB_TARGET_HOST) {
-        /* The last requested system state, for power restore's Restore policy (issue #4). */
         c->requested[r->target] = r->transition;
+        c->requested_last = r->target;
     }
+}
+
+static void accept_request(Coord *c, Request *r)
+{
+    remember_requested(c, r);
     (void) coord_event_add(c, SB_EVENT_ACCEPTED, r, "accepted", NULL, 0, 0);
     mark_changed(c);
 }
@@ -203,10 +210,13 @@ static void cancel_for_off(Coord *c, const Request *off)
     for (size_t i = 0; i < n; i++) {
         cancel(c, slots[i], "cancelled by Off", off);
     }
+    /* A power restore waiting for its delay is a power-on too. */
+    power_restore_cancel_pending(c, off->id);
 }
 
-/* Checks "nodes" (the shell only decoded them). Returns false with why filled. */
-static bool request_is_valid(Coord *c, const Request *r, char *why, size_t size)
+/* Checks "nodes" (the shell only decoded them). Returns false with why filled. trusted: a
+ * request of the coordinator's own, which may act on part of the system. */
+static bool request_is_valid(Coord *c, const Request *r, bool trusted, char *why, size_t size)
 {
     bool ok = true;
 
@@ -229,7 +239,7 @@ static bool request_is_valid(Coord *c, const Request *r, char *why, size_t size)
             c->scratch[r->nodes[i]] = 0;
         }
     }
-    if (ok && r->n_nodes > 0 && r->target != SB_TARGET_BMC && !c->cfg.allow_partial) {
+    if (ok && r->n_nodes > 0 && r->target != SB_TARGET_BMC && !c->cfg.allow_partial && !trusted) {
         /* A single BMC's reboot is always allowed; power on part of a system is not. */
         (void) snprintf(why, size,
                         "power actions on part of the system are not allowed (--allow-partial)");
@@ -329,14 +339,14 @@ static Request *request_create(Coord *c, const CoordEvent *ev, int *ret_slot)
     return r;
 }
 
-static void queue_or_reject(Coord *c, int slot)
+static void queue_or_reject(Coord *c, int slot, bool trusted)
 {
     Request *r = &c->requests[slot];
     uint32_t nodes[SB_EVENT_NODES_MAX], omitted;
     size_t n = collect_not_ready(c, nodes, &omitted);
     char why[SB_WHY_MAX + 1];
 
-    if (c->cfg.when_not_ready == COORD_WHEN_NOT_READY_REJECT) {
+    if (c->cfg.when_not_ready == COORD_WHEN_NOT_READY_REJECT && !trusted) {
         /* PSM's BMCNotReady. */
         coord_format_nodes(why, sizeof(why), "BMC not Ready on nodes", nodes, n, omitted);
         c->rejected_total++;
@@ -349,13 +359,13 @@ static void queue_or_reject(Coord *c, int slot)
     r->phase = REQUEST_PENDING;
     r->expires_ms = c->cfg.request_timeout_ms ? c->now_ms + c->cfg.request_timeout_ms : 0;
     c->pending[r->target] = slot;
-    c->requested[r->target] = r->transition;
+    remember_requested(c, r);
     coord_format_nodes(why, sizeof(why), "waiting for BMC Ready on nodes", nodes, n, omitted);
     (void) coord_event_add(c, SB_EVENT_QUEUED, r, why, nodes, n, omitted);
     mark_changed(c);
 }
 
-void requests_on_request(Coord *c, const CoordEvent *ev)
+static void submit(Coord *c, const CoordEvent *ev, bool trusted)
 {
     char why[SB_WHY_MAX + 1];
     Request *r;
@@ -377,7 +387,7 @@ void requests_on_request(Coord *c, const CoordEvent *ev)
     if (!r) {
         return;
     }
-    if (!request_is_valid(c, r, why, sizeof(why))) {
+    if (!request_is_valid(c, r, trusted, why, sizeof(why))) {
         c->rejected_total++;
         requests_finish(c, slot, SB_EVENT_REJECTED, why, NULL, 0, 0);
         return;
@@ -395,7 +405,35 @@ void requests_on_request(Coord *c, const CoordEvent *ev)
         dispatch(c, slot);
         return;
     }
-    queue_or_reject(c, slot);
+    queue_or_reject(c, slot, trusted);
+}
+
+void requests_on_request(Coord *c, const CoordEvent *ev)
+{
+    submit(c, ev, false);
+}
+
+void requests_submit(Coord *c,
+                     SbTarget target,
+                     SbTransition transition,
+                     const char *id,
+                     const char *reason,
+                     const uint32_t *nodes,
+                     size_t n_nodes)
+{
+    CoordEvent ev = { .kind = COORD_EV_REQUEST, .now_ms = c->now_ms, .target = target };
+
+    ev.request.transition = transition;
+    (void) snprintf(ev.request.id, sizeof(ev.request.id), "%s", id);
+    (void) snprintf(ev.request.reason, sizeof(ev.request.reason), "%s", reason);
+    if (n_nodes > SB_COMMAND_NODES_MAX) {
+        n_nodes = SB_COMMAND_NODES_MAX;
+    }
+    if (nodes && n_nodes > 0) {
+        memcpy(ev.request.nodes, nodes, n_nodes * sizeof(nodes[0]));
+        ev.request.n_nodes = n_nodes;
+    }
+    submit(c, &ev, true);
 }
 
 void requests_release(Coord *c)

@@ -127,8 +127,7 @@ int rollup_compute_state(const Coord *c, SbStateKind kind)
     case SB_KIND_BOOT_PROGRESS:
         return apply_rules(c, kind, boot_progress_rules);
     case SB_KIND_HYPERVISOR:
-        /* TODO(#4): the hypervisor rollup comes with power restore; Unknown until then. */
-        return 0;
+        return hypervisor_state(c);
     case SB_KIND_COUNT:
         break;
     }
@@ -220,6 +219,21 @@ static void build_nodes(const Coord *c, SbStateKind kind, SbRollupMsg *m)
     m->nodes_omitted = nodes - value_count(c, kind, m->state) - (uint32_t) m->n_nodes;
 }
 
+/* The hypervisor is one per system: its one node, counted once, stale when that node is. */
+static void build_hypervisor(const Coord *c, SbRollupMsg *m)
+{
+    uint32_t node = c->hv.node;
+
+    if (node == 0) {
+        return; /* withdrawn: Unknown with no detail */
+    }
+    m->nodes[m->n_nodes++] = (SbRollupNode){ .node = node, .state = m->state };
+    m->counts[m->state] = 1;
+    if (c->nodes[node].stale) {
+        m->stale[m->n_stale++] = node;
+    }
+}
+
 int coord_rollup_build(const Coord *c, SbStateKind kind, SbRollupMsg *ret)
 {
     const Rollup *r;
@@ -236,8 +250,8 @@ int coord_rollup_build(const Coord *c, SbStateKind kind, SbRollupMsg *ret)
     ret->seq = r->seq;
     ret->expected = c->cfg.nodes;
     ret->mixed = r->mixed;
-    if (kind >= SB_KIND_NODE_COUNT) {
-        /* The hypervisor is one per system, not per node (issue #4). */
+    if (kind == SB_KIND_HYPERVISOR) {
+        build_hypervisor(c, ret);
         return 0;
     }
     for (int v = 0; v < kind_value_count(kind); v++) {

@@ -3,7 +3,6 @@
 #include <errno.h>
 #include <string.h>
 
-#include "json-writer.h"
 #include "snapshot-format.h"
 
 static const char *const phase_names[] = {
@@ -32,7 +31,8 @@ RequestPhase snapshot_phase_from_name(const char *name)
 size_t coord_snapshot_size_max(const Coord *c)
 {
     (void) c; /* the bound does not depend on the number of nodes: requests hold at most 256 */
-    return SNAPSHOT_HEAD_MAX + (size_t) COORD_REQUEST_POOL * SNAPSHOT_RECORD_MAX;
+    return SNAPSHOT_HEAD_MAX + (size_t) COORD_REQUEST_POOL * SNAPSHOT_RECORD_MAX +
+           SNAPSHOT_POWER_MAX;
 }
 
 static void write_request(JsonWriter *w, const Request *r)
@@ -120,6 +120,7 @@ int coord_snapshot_encode(const Coord *c, char *buf, size_t size)
     write_slots(&w, c, c->active);
     write_slots(&w, c, c->last);
     json_array_end(&w);
+    snapshot_write_power(&w, c);
     json_object_end(&w);
     return json_writer_finish(&w);
 }

@@ -12,11 +12,28 @@
  *
  * "result" and "why" are written for done requests only; every other field is always written.
  * Readers ignore unknown fields (later versions only add fields).
+ *
+ * Added with issue #4 (optional on read: a snapshot without them restores the defaults):
+ *
+ *   "requested_last":"host",
+ *   "settings":{"power-restore-policy":"AlwaysOff","power-restore-delay":0,
+ *               "power-restore-one-time":"None",
+ *               "scheduled-transition":null|{"time":s,"transition":"On"}},
+ *   "power_restore":{"decided_boot":ms,"counter":n,
+ *                    "pending":{"id","target","transition","reason","due":ms,"nodes":[n...]},
+ *                    "last":{system/power-restore's fields: "time","loss_id","policy",
+ *                            "one_time","system_wide","action","id","why","nodes",
+ *                            "nodes_omitted","delay","due"}}
+ * "pending" and "last" are written only when there is one; "action" and "id" of "last" only when
+ * the decision made a request.
  */
 #ifndef STATEBUS_COORD_SNAPSHOT_FORMAT_H
 #define STATEBUS_COORD_SNAPSHOT_FORMAT_H
 
+#include <cjson/cJSON.h>
+
 #include "coord-internal.h"
+#include "json-writer.h"
 
 #define SNAPSHOT_VERSION 1
 /* Room for the fixed part and for one request record with every string escaped at its worst
@@ -26,8 +43,41 @@
 /* Integers survive a round trip through a double up to 2^53. */
 #define SNAPSHOT_UINT_MAX 9007199254740992.0
 
+/* Room for "requested_last", "settings" and "power_restore" at their largest: a pending
+ * request with 256 five-digit nodes and an escaped reason, and a decision with 64 nodes and an
+ * escaped why. */
+#define SNAPSHOT_POWER_MAX 12288u
+
 const char *snapshot_phase_name(RequestPhase phase);
 /* REQUEST_FREE for an unknown name. */
 RequestPhase snapshot_phase_from_name(const char *name);
+
+/* ---- reading (snapshot-restore.c): every failure keeps the first reason ------------------ */
+typedef struct SnapshotReader {
+    const char *why; /* first failure */
+} SnapshotReader;
+
+/* Records why (the first one wins) and returns -EBADMSG. */
+int snapshot_fail(SnapshotReader *rd, const char *why);
+const cJSON *snapshot_field(const cJSON *obj, const char *key);
+/* An integer 0..2^53. */
+int snapshot_read_uint(SnapshotReader *rd, const cJSON *obj, const char *key, uint64_t *ret);
+/* A string of at most size - 1 bytes, valid UTF-8 without control characters. */
+int snapshot_read_string(SnapshotReader *rd,
+                         const cJSON *obj,
+                         const char *key,
+                         char *buf,
+                         size_t size);
+/* An enum string, never its 0 (unknown/none). */
+int snapshot_read_enum(SnapshotReader *rd,
+                       const cJSON *obj,
+                       const char *key,
+                       SbEnumType type,
+                       int *ret);
+
+/* ---- settings and power restore (snapshot-power.c) --------------------------------------- */
+void snapshot_write_power(JsonWriter *w, const Coord *c);
+/* Reads them from the snapshot's root object (absent parts keep their defaults). */
+int snapshot_read_power(SnapshotReader *rd, Coord *c, const cJSON *root);
 
 #endif

@@ -6,7 +6,6 @@
  * Restored queued requests stay queued with their expiry; restored active requests are tracked
  * again (never re-dispatched: at most once for power).
  */
-#include <cjson/cJSON.h>
 #include <errno.h>
 #include <math.h>
 #include <stdint.h>
@@ -15,11 +14,7 @@
 #include "snapshot-format.h"
 #include "text-check.h"
 
-typedef struct Reader {
-    const char *why; /* first failure */
-} Reader;
-
-static int fail(Reader *rd, const char *why)
+int snapshot_fail(SnapshotReader *rd, const char *why)
 {
     if (!rd->why) {
         rd->why = why;
@@ -27,58 +22,65 @@ static int fail(Reader *rd, const char *why)
     return -EBADMSG;
 }
 
-static const cJSON *field(const cJSON *obj, const char *key)
+const cJSON *snapshot_field(const cJSON *obj, const char *key)
 {
     return cJSON_GetObjectItemCaseSensitive(obj, key);
 }
 
-static int read_uint(Reader *rd, const cJSON *obj, const char *key, uint64_t *ret)
+int snapshot_read_uint(SnapshotReader *rd, const cJSON *obj, const char *key, uint64_t *ret)
 {
-    const cJSON *item = field(obj, key);
+    const cJSON *item = snapshot_field(obj, key);
     double d;
 
     if (!cJSON_IsNumber(item)) {
-        return fail(rd, "missing or non-numeric field");
+        return snapshot_fail(rd, "missing or non-numeric field");
     }
     d = item->valuedouble;
     if (!isfinite(d) || d < 0 || d > SNAPSHOT_UINT_MAX || (double) (uint64_t) d != d) {
-        return fail(rd, "number out of range");
+        return snapshot_fail(rd, "number out of range");
     }
     *ret = (uint64_t) d;
     return 0;
 }
 
-/* A string of at most size - 1 bytes, valid UTF-8 without control characters. */
-static int read_string(Reader *rd, const cJSON *obj, const char *key, char *buf, size_t size)
+int snapshot_read_string(SnapshotReader *rd,
+                         const cJSON *obj,
+                         const char *key,
+                         char *buf,
+                         size_t size)
 {
-    const cJSON *item = field(obj, key);
+    const cJSON *item = snapshot_field(obj, key);
     size_t len;
 
     if (!cJSON_IsString(item) || !item->valuestring) {
-        return fail(rd, "missing or non-string field");
+        return snapshot_fail(rd, "missing or non-string field");
     }
     len = strlen(item->valuestring);
     if (len >= size) {
-        return fail(rd, "string too long");
+        return snapshot_fail(rd, "string too long");
     }
     if (!text_is_clean(item->valuestring, len)) {
-        return fail(rd, "string with invalid UTF-8 or control characters");
+        return snapshot_fail(rd, "string with invalid UTF-8 or control characters");
     }
     memcpy(buf, item->valuestring, len + 1);
     return 0;
 }
 
-static int read_enum(Reader *rd, const cJSON *obj, const char *key, SbEnumType type, int *ret)
+int snapshot_read_enum(SnapshotReader *rd,
+                       const cJSON *obj,
+                       const char *key,
+                       SbEnumType type,
+                       int *ret)
 {
     char word[32];
     int v;
 
-    if (read_string(rd, obj, key, word, sizeof(word)) < 0) {
+    if (snapshot_read_string(rd, obj, key, word, sizeof(word)) < 0) {
         return -EBADMSG;
     }
     v = sb_enum_from_string(type, word, strlen(word));
     if (v < 1) {
-        return fail(rd, "unknown enum value");
+        return snapshot_fail(rd, "unknown enum value");
     }
     *ret = v;
     return 0;
@@ -98,27 +100,27 @@ static int hex_digit(char ch)
     return -1;
 }
 
-static int read_reply_to(Reader *rd, const cJSON *obj, CoordReplyTo *ret)
+static int read_reply_to(SnapshotReader *rd, const cJSON *obj, CoordReplyTo *ret)
 {
     char hex[2 * SB_CORRELATION_MAX + 1];
     size_t len;
 
-    if (read_string(rd, obj, "reply_topic", ret->topic, sizeof(ret->topic)) < 0 ||
-        read_string(rd, obj, "correlation", hex, sizeof(hex)) < 0) {
+    if (snapshot_read_string(rd, obj, "reply_topic", ret->topic, sizeof(ret->topic)) < 0 ||
+        snapshot_read_string(rd, obj, "correlation", hex, sizeof(hex)) < 0) {
         return -EBADMSG;
     }
     if (strpbrk(ret->topic, "+#")) {
-        return fail(rd, "reply topic with a wildcard");
+        return snapshot_fail(rd, "reply topic with a wildcard");
     }
     len = strlen(hex);
     if (len % 2 != 0) {
-        return fail(rd, "odd correlation length");
+        return snapshot_fail(rd, "odd correlation length");
     }
     for (size_t i = 0; i < len; i += 2) {
         int hi = hex_digit(hex[i]), lo = hex_digit(hex[i + 1]);
 
         if (hi < 0 || lo < 0) {
-            return fail(rd, "correlation is not hex");
+            return snapshot_fail(rd, "correlation is not hex");
         }
         ret->correlation[i / 2] = (uint8_t) (hi << 4 | lo);
     }
@@ -126,59 +128,59 @@ static int read_reply_to(Reader *rd, const cJSON *obj, CoordReplyTo *ret)
     return 0;
 }
 
-static int read_nodes(Reader *rd, const Coord *c, const cJSON *obj, Request *r)
+static int read_nodes(SnapshotReader *rd, const Coord *c, const cJSON *obj, Request *r)
 {
-    const cJSON *arr = field(obj, "nodes"), *item;
+    const cJSON *arr = snapshot_field(obj, "nodes"), *item;
 
     if (!cJSON_IsArray(arr)) {
-        return fail(rd, "missing 'nodes'");
+        return snapshot_fail(rd, "missing 'nodes'");
     }
     cJSON_ArrayForEach(item, arr)
     {
         double d = cJSON_IsNumber(item) ? item->valuedouble : -1;
 
         if (r->n_nodes >= SB_COMMAND_NODES_MAX) {
-            return fail(rd, "too many nodes");
+            return snapshot_fail(rd, "too many nodes");
         }
         if (!(d >= 1 && d <= c->cfg.nodes && (double) (uint32_t) d == d)) {
-            return fail(rd, "node out of range");
+            return snapshot_fail(rd, "node out of range");
         }
         r->nodes[r->n_nodes++] = (uint32_t) d;
     }
     node_numbers_sort(r->nodes, r->n_nodes);
     for (size_t i = 1; i < r->n_nodes; i++) {
         if (r->nodes[i] == r->nodes[i - 1]) {
-            return fail(rd, "node listed twice");
+            return snapshot_fail(rd, "node listed twice");
         }
     }
     return 0;
 }
 
-static int read_times(Reader *rd, const cJSON *obj, Request *r)
+static int read_times(SnapshotReader *rd, const cJSON *obj, Request *r)
 {
-    if (read_uint(rd, obj, "order", &r->order) < 0 ||
-        read_uint(rd, obj, "queued", &r->queued_ms) < 0 ||
-        read_uint(rd, obj, "dispatched", &r->dispatched_ms) < 0 ||
-        read_uint(rd, obj, "expires", &r->expires_ms) < 0 ||
-        read_uint(rd, obj, "fails", &r->fails_ms) < 0 ||
-        read_uint(rd, obj, "finished", &r->finished_ms) < 0) {
+    if (snapshot_read_uint(rd, obj, "order", &r->order) < 0 ||
+        snapshot_read_uint(rd, obj, "queued", &r->queued_ms) < 0 ||
+        snapshot_read_uint(rd, obj, "dispatched", &r->dispatched_ms) < 0 ||
+        snapshot_read_uint(rd, obj, "expires", &r->expires_ms) < 0 ||
+        snapshot_read_uint(rd, obj, "fails", &r->fails_ms) < 0 ||
+        snapshot_read_uint(rd, obj, "finished", &r->finished_ms) < 0) {
         return -EBADMSG;
     }
     if (r->phase == REQUEST_ACTIVE && r->dispatched_ms == 0) {
-        return fail(rd, "active request without dispatch time");
+        return snapshot_fail(rd, "active request without dispatch time");
     }
     return 0;
 }
 
-static int read_result(Reader *rd, const cJSON *obj, Request *r)
+static int read_result(SnapshotReader *rd, const cJSON *obj, Request *r)
 {
     int result;
 
     if (r->phase != REQUEST_DONE) {
         return 0;
     }
-    if (read_enum(rd, obj, "result", SB_ENUM_EVENT_KIND, &result) < 0 ||
-        read_string(rd, obj, "why", r->why, sizeof(r->why)) < 0) {
+    if (snapshot_read_enum(rd, obj, "result", SB_ENUM_EVENT_KIND, &result) < 0 ||
+        snapshot_read_string(rd, obj, "why", r->why, sizeof(r->why)) < 0) {
         return -EBADMSG;
     }
     switch ((SbEventKind) result) {
@@ -190,34 +192,34 @@ static int read_result(Reader *rd, const cJSON *obj, Request *r)
         r->result = (SbEventKind) result;
         return 0;
     default:
-        return fail(rd, "not a result of a finished request");
+        return snapshot_fail(rd, "not a result of a finished request");
     }
 }
 
-static int read_request(Reader *rd, Coord *c, const cJSON *obj)
+static int read_request(SnapshotReader *rd, Coord *c, const cJSON *obj)
 {
     char phase[16];
     int slot, target, transition;
     Request *r;
 
     if (!cJSON_IsObject(obj)) {
-        return fail(rd, "request is not an object");
+        return snapshot_fail(rd, "request is not an object");
     }
     r = request_alloc(c, &slot);
     if (!r) {
-        return fail(rd, "too many requests");
+        return snapshot_fail(rd, "too many requests");
     }
-    if (read_string(rd, obj, "phase", phase, sizeof(phase)) < 0) {
+    if (snapshot_read_string(rd, obj, "phase", phase, sizeof(phase)) < 0) {
         return -EBADMSG;
     }
     r->phase = snapshot_phase_from_name(phase);
     if (r->phase == REQUEST_FREE) {
-        return fail(rd, "unknown request phase");
+        return snapshot_fail(rd, "unknown request phase");
     }
-    if (read_string(rd, obj, "id", r->id, sizeof(r->id)) < 0 ||
-        read_enum(rd, obj, "target", SB_ENUM_TARGET, &target) < 0 ||
-        read_enum(rd, obj, "transition", SB_ENUM_TRANSITION, &transition) < 0 ||
-        read_string(rd, obj, "reason", r->reason, sizeof(r->reason)) < 0 ||
+    if (snapshot_read_string(rd, obj, "id", r->id, sizeof(r->id)) < 0 ||
+        snapshot_read_enum(rd, obj, "target", SB_ENUM_TARGET, &target) < 0 ||
+        snapshot_read_enum(rd, obj, "transition", SB_ENUM_TRANSITION, &transition) < 0 ||
+        snapshot_read_string(rd, obj, "reason", r->reason, sizeof(r->reason)) < 0 ||
         read_reply_to(rd, obj, &r->reply_to) < 0 || read_times(rd, obj, r) < 0 ||
         read_nodes(rd, c, obj, r) < 0 || read_result(rd, obj, r) < 0) {
         return -EBADMSG;
@@ -228,59 +230,59 @@ static int read_request(Reader *rd, Coord *c, const cJSON *obj)
         c->order_counter = r->order;
     }
     if (requests_adopt(c, slot) < 0) {
-        return fail(rd, "invalid or conflicting request");
+        return snapshot_fail(rd, "invalid or conflicting request");
     }
     return 0;
 }
 
-static int read_requested(Reader *rd, Coord *c, const cJSON *root)
+static int read_requested(SnapshotReader *rd, Coord *c, const cJSON *root)
 {
-    const cJSON *obj = field(root, "requested");
+    const cJSON *obj = snapshot_field(root, "requested");
 
     if (!cJSON_IsObject(obj)) {
-        return fail(rd, "missing 'requested'");
+        return snapshot_fail(rd, "missing 'requested'");
     }
     for (int t = SB_TARGET_CHASSIS; t <= SB_TARGET_HOST; t++) {
         const char *name = coord_target_name((SbTarget) t);
         int transition;
 
-        if (!field(obj, name)) {
+        if (!snapshot_field(obj, name)) {
             continue;
         }
-        if (read_enum(rd, obj, name, SB_ENUM_TRANSITION, &transition) < 0) {
+        if (snapshot_read_enum(rd, obj, name, SB_ENUM_TRANSITION, &transition) < 0) {
             return -EBADMSG;
         }
         if (!sb_transition_valid_for((SbTarget) t, (SbTransition) transition)) {
-            return fail(rd, "requested transition not valid for its target");
+            return snapshot_fail(rd, "requested transition not valid for its target");
         }
         c->requested[t] = (SbTransition) transition;
     }
     return 0;
 }
 
-static int read_root(Reader *rd, Coord *c, const cJSON *root)
+static int read_root(SnapshotReader *rd, Coord *c, const cJSON *root)
 {
     const cJSON *requests, *item;
     uint64_t version;
 
     if (!cJSON_IsObject(root)) {
-        return fail(rd, "not a JSON object");
+        return snapshot_fail(rd, "not a JSON object");
     }
-    if (read_uint(rd, root, "v", &version) < 0) {
+    if (snapshot_read_uint(rd, root, "v", &version) < 0) {
         return -EBADMSG;
     }
     if (version != SNAPSHOT_VERSION) {
-        return fail(rd, "unsupported snapshot version");
+        return snapshot_fail(rd, "unsupported snapshot version");
     }
-    if (read_uint(rd, root, "epoch", &c->epoch) < 0 ||
-        read_uint(rd, root, "id_counter", &c->id_counter) < 0 ||
-        read_uint(rd, root, "order_counter", &c->order_counter) < 0 ||
+    if (snapshot_read_uint(rd, root, "epoch", &c->epoch) < 0 ||
+        snapshot_read_uint(rd, root, "id_counter", &c->id_counter) < 0 ||
+        snapshot_read_uint(rd, root, "order_counter", &c->order_counter) < 0 ||
         read_requested(rd, c, root) < 0) {
         return -EBADMSG;
     }
-    requests = field(root, "requests");
+    requests = snapshot_field(root, "requests");
     if (!cJSON_IsArray(requests)) {
-        return fail(rd, "missing 'requests'");
+        return snapshot_fail(rd, "missing 'requests'");
     }
     cJSON_ArrayForEach(item, requests)
     {
@@ -288,7 +290,7 @@ static int read_root(Reader *rd, Coord *c, const cJSON *root)
             return -EBADMSG;
         }
     }
-    return 0;
+    return snapshot_read_power(rd, c, root);
 }
 
 int coord_snapshot_restore(Coord *c,
@@ -297,7 +299,7 @@ int coord_snapshot_restore(Coord *c,
                            uint64_t now_ms,
                            const char **reterr_why)
 {
-    Reader rd = { 0 };
+    SnapshotReader rd = { 0 };
     cJSON *root;
     int r;
 
@@ -309,14 +311,16 @@ int coord_snapshot_restore(Coord *c,
         return -EBUSY;
     }
     if (len == 0 || len > coord_snapshot_size_max(c)) {
-        r = fail(&rd, len == 0 ? "empty snapshot" : "snapshot too large");
+        r = snapshot_fail(&rd, len == 0 ? "empty snapshot" : "snapshot too large");
     } else {
         root = cJSON_ParseWithLength(json, len);
-        r = root ? read_root(&rd, c, root) : fail(&rd, "not JSON");
+        r = root ? read_root(&rd, c, root) : snapshot_fail(&rd, "not JSON");
         cJSON_Delete(root);
     }
     if (r < 0) {
         requests_reset(c);
+        settings_init(c);
+        power_restore_reset(c);
         c->epoch = 0;
         if (reterr_why) {
             *reterr_why = rd.why ? rd.why : "corrupt snapshot";

@@ -6,6 +6,9 @@
 
 #include "json-util.h"
 
+/* The bound of the power-restore-delay setting (payload-setting.c). */
+#define RESTORE_DELAY_MAX_S 86400u
+
 int sb_power_restore_encode(const SbPowerRestoreMsg *m, char *buf, size_t size)
 {
     SbJsonBuilder b;
@@ -14,6 +17,9 @@ int sb_power_restore_encode(const SbPowerRestoreMsg *m, char *buf, size_t size)
         return -EINVAL;
     }
     sb_jb_init(&b);
+    if (m->delay_s > RESTORE_DELAY_MAX_S || m->nodes_omitted > SB_NODES_MAX) {
+        sb_jb_fail(&b, -EINVAL);
+    }
     sb_jb_uint(&b, NULL, "time", m->time_ms);
     sb_jb_uint(&b, NULL, "loss_id", m->loss_id);
     sb_jb_enum(&b, NULL, "policy", SB_ENUM_RESTORE_POLICY, (int) m->policy, false);
@@ -28,6 +34,16 @@ int sb_power_restore_encode(const SbPowerRestoreMsg *m, char *buf, size_t size)
     }
     sb_jb_string(&b, NULL, "why", m->why, SB_WHY_MAX);
     sb_jb_nodes(&b, NULL, "nodes", m->nodes, m->n_nodes, SB_EVENT_NODES_MAX);
+    /* Added with issue #4: written only when set, so older payloads read the same. */
+    if (m->nodes_omitted != 0) {
+        sb_jb_uint(&b, NULL, "nodes_omitted", m->nodes_omitted);
+    }
+    if (m->delay_s != 0) {
+        sb_jb_uint(&b, NULL, "delay", m->delay_s);
+    }
+    if (m->due_ms != 0) {
+        sb_jb_uint(&b, NULL, "due", m->due_ms);
+    }
     return sb_jb_finish(&b, buf, size);
 }
 
@@ -65,7 +81,13 @@ int sb_power_restore_decode(const void *payload,
         (r = sb_json_get_string(root, SB_FIELD("why"), SB_JSON_REQUIRED, ret->why, sizeof(ret->why),
                                 reterr_why)) < 0 ||
         (r = sb_json_get_nodes(root, SB_FIELD("nodes"), SB_JSON_REQUIRED, ret->nodes,
-                               SB_EVENT_NODES_MAX, &ret->n_nodes, reterr_why)) < 0) {
+                               SB_EVENT_NODES_MAX, &ret->n_nodes, reterr_why)) < 0 ||
+        (r = sb_json_get_u32(root, SB_FIELD("nodes_omitted"), SB_JSON_OPTIONAL, 0, SB_NODES_MAX,
+                             &ret->nodes_omitted, reterr_why)) < 0 ||
+        (r = sb_json_get_u32(root, SB_FIELD("delay"), SB_JSON_OPTIONAL, 0, RESTORE_DELAY_MAX_S,
+                             &ret->delay_s, reterr_why)) < 0 ||
+        (r = sb_json_get_uint(root, SB_FIELD("due"), SB_JSON_OPTIONAL, 0, SB_JSON_UINT_MAX,
+                              &ret->due_ms, reterr_why)) < 0) {
         return r;
     }
     ret->policy = (SbRestorePolicy) policy;

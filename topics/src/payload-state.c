@@ -22,10 +22,18 @@ static void encode_per_kind(SbJsonBuilder *b, const SbStateMsg *m)
         if (m->has_ac_loss) {
             sb_jb_bool(b, NULL, "ac_loss", m->ac_loss);
         }
+        if (m->bmc_boot_ms != 0) {
+            sb_jb_uint(b, NULL, "bmc_boot", m->bmc_boot_ms);
+        }
         break;
     case SB_KIND_HOST:
         if (m->restart_cause != 0) {
             sb_jb_enum(b, NULL, "restart_cause", SB_ENUM_RESTART_CAUSE, m->restart_cause, false);
+        }
+        /* Only the node that runs the hypervisor says so; "false" would be noise on every other
+         * node's retained host topic. */
+        if (m->hypervisor) {
+            sb_jb_bool(b, NULL, "hypervisor", true);
         }
         break;
     case SB_KIND_BOOT_PROGRESS:
@@ -79,10 +87,18 @@ static int decode_per_kind(const cJSON *root, SbStateMsg *m, const char **reterr
                                  reterr_why);
             m->has_ac_loss = r > 0;
         }
+        if (r >= 0) {
+            r = sb_json_get_uint(root, SB_FIELD("bmc_boot"), SB_JSON_OPTIONAL, 0, SB_JSON_UINT_MAX,
+                                 &m->bmc_boot_ms, reterr_why);
+        }
         break;
     case SB_KIND_HOST:
         r = sb_json_get_enum(root, SB_FIELD("restart_cause"), SB_JSON_OPTIONAL,
                              SB_ENUM_RESTART_CAUSE, false, &m->restart_cause, reterr_why);
+        if (r >= 0) {
+            r = sb_json_get_bool(root, SB_FIELD("hypervisor"), SB_JSON_OPTIONAL, &m->hypervisor,
+                                 reterr_why);
+        }
         break;
     case SB_KIND_BOOT_PROGRESS:
         r = sb_json_get_uint(root, SB_FIELD("last_update"), SB_JSON_OPTIONAL, 0, SB_JSON_UINT_MAX,

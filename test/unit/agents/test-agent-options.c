@@ -102,6 +102,8 @@ static void test_agent_options_defaults(void **state)
     assert_int_equal(f->o.sim_power_ms, 1000);
     assert_int_equal(f->o.sim_boot_ms, 3000);
     assert_false(f->o.sim_ac_loss);
+    assert_string_equal(f->o.sim_state_file, "");
+    assert_false(f->o.hypervisor);
     assert_false(f->o.verbose);
     assert_string_equal(f->o.config, "");
 }
@@ -113,7 +115,8 @@ static void test_agent_options_every_flag(void **state)
     assert_int_equal(parse(f, "--broker", "127.0.0.1:18830", "--system=rack-7", "--node=16384",
                            "--backend", "sim", "--client-id", "agent_x", "--keepalive", "10",
                            "--heartbeat-ms", "0", "--sim-bmc-ready-ms", "50", "--sim-power-ms",
-                           "20", "--sim-boot-ms", "70", "--sim-ac-loss", "--verbose", NULL),
+                           "20", "--sim-boot-ms", "70", "--sim-ac-loss", "--sim-state-file",
+                           "/tmp/node.json", "--hypervisor", "--verbose", NULL),
                      OPT_RESULT_OK);
     assert_int_equal(f->o.broker.port, 18830);
     assert_string_equal(f->o.system, "rack-7");
@@ -125,6 +128,8 @@ static void test_agent_options_every_flag(void **state)
     assert_int_equal(f->o.sim_power_ms, 20);
     assert_int_equal(f->o.sim_boot_ms, 70);
     assert_true(f->o.sim_ac_loss);
+    assert_string_equal(f->o.sim_state_file, "/tmp/node.json");
+    assert_true(f->o.hypervisor);
     assert_true(f->o.verbose);
 }
 

@@ -538,6 +538,183 @@ static void test_sim_bmc_reboot_while_not_ready_restarts_the_wait(void **state)
     }
 }
 
+/* ---- BMC reset with the host up (--sim-state-file) ---------------------------------------- */
+
+/* Starts a model from saved hardware at t = 0 (log kept, starting with the four initial states). */
+static void start_restored(Fixture *f, const SimHardware *hw, bool ac_loss)
+{
+    memset(f, 0, sizeof(*f));
+    sim_model_init(&f->m, &(SimConfig){ .bmc_ready_ms = READY_MS,
+                                        .power_ms = POWER_MS,
+                                        .boot_ms = BOOT_MS,
+                                        .ac_loss = ac_loss,
+                                        .bmc_boot_ms = 1700000000000,
+                                        .restore = true,
+                                        .hardware = *hw });
+    assert_int_equal(step(f, SIM_EV_START, 0, SB_TARGET_NONE, SB_TRANSITION_NONE), 0);
+}
+
+static void test_sim_restore_keeps_a_running_host(void **state)
+{
+    Fixture *f = *state;
+    const SimHardware hw = { .chassis = SB_CHASSIS_ON,
+                             .power_status = SB_POWER_STATUS_GOOD,
+                             .host = SB_HOST_RUNNING,
+                             .restart_cause = SB_RESTART_CAUSE_REMOTE_COMMAND,
+                             .boot_progress = SB_BOOT_OS_RUNNING,
+                             .bmc_boot_ms = 1600000000000 };
+    const Rec expected[] = { B(NOT_READY), C(ON), H(RUNNING), P(OS_RUNNING),
+                             at(READY_MS, (Rec) B(READY)) };
+    const NodeObservation *chassis;
+    SimHardware saved;
+
+    (void) state;
+    start_restored(f, &hw, false);
+    run_all(f);
+    /* Only the BMC moves: nothing of the host changes because its BMC rebooted. */
+    expect_log(f, expected, ELEMENTS(expected));
+    chassis = sim_model_get(&f->m, SB_KIND_CHASSIS);
+    assert_false(chassis->ac_loss); /* a BMC reset is not an AC loss */
+    assert_true(chassis->bmc_boot_ms == 1700000000000);
+    assert_int_equal(sim_model_get(&f->m, SB_KIND_HOST)->restart_cause,
+                     SB_RESTART_CAUSE_REMOTE_COMMAND);
+    sim_model_hardware(&f->m, &saved);
+    assert_int_equal(saved.chassis, SB_CHASSIS_ON);
+    assert_int_equal(saved.host, SB_HOST_RUNNING);
+    assert_int_equal(saved.boot_progress, SB_BOOT_OS_RUNNING);
+    assert_true(saved.bmc_boot_ms == 1700000000000);
+}
+
+static void test_sim_restore_with_ac_loss_ignores_the_hardware(void **state)
+{
+    Fixture *f = *state;
+    const SimHardware hw = { .chassis = SB_CHASSIS_ON,
+                             .power_status = SB_POWER_STATUS_GOOD,
+                             .host = SB_HOST_RUNNING,
+                             .restart_cause = SB_RESTART_CAUSE_REMOTE_COMMAND,
+                             .boot_progress = SB_BOOT_OS_RUNNING };
+    const Rec expected[] = { B(NOT_READY), C(OFF), H(OFF), P(UNSPECIFIED),
+                             at(READY_MS, (Rec) B(READY)) };
+
+    (void) state;
+    start_restored(f, &hw, true);
+    run_all(f);
+    expect_log(f, expected, ELEMENTS(expected));
+    assert_true(sim_model_get(&f->m, SB_KIND_CHASSIS)->ac_loss);
+}
+
+static void test_sim_restore_continues_a_boot_from_its_stage(void **state)
+{
+    Fixture *f = *state;
+    const SimHardware hw = { .chassis = SB_CHASSIS_ON,
+                             .power_status = SB_POWER_STATUS_GOOD,
+                             .host = SB_HOST_TRANSITIONING_TO_RUNNING,
+                             .restart_cause = SB_RESTART_CAUSE_REMOTE_COMMAND,
+                             .boot_progress = SB_BOOT_PCI_INIT };
+    const Rec expected[] = {
+        B(NOT_READY),
+        C(ON),
+        H(TRANSITIONING_TO_RUNNING),
+        P(PCI_INIT),
+        at(1 * STAGE_MS, (Rec) P(SYSTEM_INIT_COMPLETE)),
+        at(2 * STAGE_MS, (Rec) P(OS_START)),
+        at(3 * STAGE_MS, (Rec) P(OS_RUNNING)),
+        at(3 * STAGE_MS, (Rec) H(RUNNING)),
+        at(READY_MS, (Rec) B(READY)),
+    };
+
+    (void) state;
+    start_restored(f, &hw, false);
+    run_all(f);
+    expect_log(f, expected, ELEMENTS(expected));
+}
+
+static void test_sim_restore_finishes_a_power_transition(void **state)
+{
+    Fixture *f = *state;
+    SimHardware hw = { .chassis = SB_CHASSIS_TRANSITIONING_TO_ON,
+                       .power_status = SB_POWER_STATUS_GOOD,
+                       .host = SB_HOST_OFF,
+                       .restart_cause = SB_RESTART_CAUSE_UNKNOWN,
+                       .boot_progress = SB_BOOT_UNSPECIFIED };
+
+    (void) state;
+    start_restored(f, &hw, false);
+    run_all(f);
+    {
+        const Rec expected[] = {
+            B(NOT_READY),   C(TRANSITIONING_TO_ON),    H(OFF),
+            P(UNSPECIFIED), at(POWER_MS, (Rec) C(ON)), at(READY_MS, (Rec) B(READY))
+        };
+        expect_log(f, expected, ELEMENTS(expected));
+    }
+    hw.chassis = SB_CHASSIS_ON;
+    hw.host = SB_HOST_TRANSITIONING_TO_OFF;
+    hw.boot_progress = SB_BOOT_OS_RUNNING;
+    start_restored(f, &hw, false);
+    run_all(f);
+    {
+        const Rec expected[] = {
+            B(NOT_READY),
+            C(ON),
+            H(TRANSITIONING_TO_OFF),
+            P(OS_RUNNING),
+            at(POWER_MS, (Rec) H(OFF)),
+            at(POWER_MS, (Rec) P(UNSPECIFIED)),
+            at(POWER_MS, (Rec) C(TRANSITIONING_TO_OFF)),
+            at(READY_MS, (Rec) B(READY)),
+            at(2 * POWER_MS, (Rec) C(OFF)),
+        };
+        expect_log(f, expected, ELEMENTS(expected));
+    }
+}
+
+static void test_sim_restore_without_power_has_no_host(void **state)
+{
+    Fixture *f = *state;
+    const SimHardware hw = { .chassis = SB_CHASSIS_OFF,
+                             .power_status = SB_POWER_STATUS_GOOD,
+                             .host = SB_HOST_RUNNING,
+                             .restart_cause = SB_RESTART_CAUSE_REMOTE_COMMAND,
+                             .boot_progress = SB_BOOT_OS_RUNNING };
+    const Rec expected[] = { B(NOT_READY), C(OFF), H(OFF), P(UNSPECIFIED),
+                             at(READY_MS, (Rec) B(READY)) };
+
+    (void) state;
+    start_restored(f, &hw, false);
+    run_all(f);
+    expect_log(f, expected, ELEMENTS(expected));
+}
+
+static void test_sim_restore_out_of_range_keeps_defaults(void **state)
+{
+    Fixture *f = *state;
+    const SimHardware hw = { .chassis = (SbChassisState) 99,
+                             .power_status = SB_POWER_STATUS_NONE,
+                             .host = (SbHostState) -1,
+                             .restart_cause = SB_RESTART_CAUSE_COUNT,
+                             .boot_progress = SB_BOOT_UNKNOWN };
+    const Rec expected[] = { B(NOT_READY), C(OFF), H(OFF), P(UNSPECIFIED),
+                             at(READY_MS, (Rec) B(READY)) };
+
+    (void) state;
+    start_restored(f, &hw, false);
+    run_all(f);
+    expect_log(f, expected, ELEMENTS(expected));
+    assert_int_equal(sim_model_get(&f->m, SB_KIND_CHASSIS)->power_status, SB_POWER_STATUS_GOOD);
+    assert_int_equal(sim_model_get(&f->m, SB_KIND_HOST)->restart_cause, SB_RESTART_CAUSE_UNKNOWN);
+}
+
+static void test_sim_hardware_kinds(void **state)
+{
+    (void) state;
+    assert_false(sim_kind_is_hardware(SB_KIND_BMC));
+    assert_true(sim_kind_is_hardware(SB_KIND_CHASSIS));
+    assert_true(sim_kind_is_hardware(SB_KIND_HOST));
+    assert_true(sim_kind_is_hardware(SB_KIND_BOOT_PROGRESS));
+    assert_false(sim_kind_is_hardware(SB_KIND_HYPERVISOR));
+}
+
 /* ---- walks replaced, commands that change nothing, bad commands -------------------------- */
 
 static void test_sim_off_during_boot_replaces_the_walk(void **state)
@@ -740,6 +917,13 @@ int main(void)
         T(test_sim_bmc_reboot_leaves_running_host_untouched),
         T(test_sim_bmc_hard_reboot_during_boot_does_not_disturb_it),
         T(test_sim_bmc_reboot_while_not_ready_restarts_the_wait),
+        T(test_sim_restore_keeps_a_running_host),
+        T(test_sim_restore_with_ac_loss_ignores_the_hardware),
+        T(test_sim_restore_continues_a_boot_from_its_stage),
+        T(test_sim_restore_finishes_a_power_transition),
+        T(test_sim_restore_without_power_has_no_host),
+        T(test_sim_restore_out_of_range_keeps_defaults),
+        T(test_sim_hardware_kinds),
         T(test_sim_off_during_boot_replaces_the_walk),
         T(test_sim_chassis_off_during_chassis_on_turns_back),
         T(test_sim_host_on_during_boot_continues_it),

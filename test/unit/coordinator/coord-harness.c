@@ -172,6 +172,8 @@ static void describe_items(const CoordAction *items, size_t n, char *buf, size_t
         case COORD_ACT_PUBLISH_ROLLUP:
         case COORD_ACT_PUBLISH_REQUESTS:
         case COORD_ACT_ARM_TIMER:
+        case COORD_ACT_PUBLISH_SETTING:
+        case COORD_ACT_PUBLISH_POWER_RESTORE:
             break;
         }
     }
@@ -288,7 +290,36 @@ static void feed_state(Harness *h,
         .epoch = epoch,
         .seq = seq,
     };
+    if (node <= HARNESS_NODES_MAX) {
+        const HarnessAgent *ag = &h->agents[node];
+
+        if (kind == SB_KIND_CHASSIS) {
+            ev.state.has_ac_loss = true;
+            ev.state.ac_loss = ag->ac_loss;
+            ev.state.bmc_boot_ms = ag->bmc_boot_ms;
+        } else if (kind == SB_KIND_HOST) {
+            ev.state.hypervisor = ag->hypervisor;
+        }
+    }
     harness_feed(h, &ev);
+}
+
+/* ac_loss=0|1, bmc_boot=<ms>|now, hv=0|1 after the first skip words. */
+static void read_details(Harness *h, HarnessAgent *ag, const Args *args, size_t skip)
+{
+    const char *o = opt(args, skip, "ac_loss");
+
+    if (o) {
+        ag->ac_loss = number(o) != 0;
+    }
+    o = opt(args, skip, "bmc_boot");
+    if (o) {
+        ag->bmc_boot_ms = strcmp(o, "now") == 0 ? h->now_ms : number(o);
+    }
+    o = opt(args, skip, "hv");
+    if (o) {
+        ag->hypervisor = number(o) != 0;
+    }
 }
 
 static void feed_status(Harness *h, uint32_t node, SbStatus status, uint64_t epoch, bool retained)
@@ -332,6 +363,7 @@ static void run_birth(Harness *h, const Args *args, bool new_session)
                 ag->values[k] = value_of((SbStateKind) k, v);
             }
         }
+        read_details(h, ag, args, 2);
         if (new_session) {
             ag->epoch = h->next_epoch++;
             ag->seq = 0;
@@ -359,6 +391,7 @@ static void run_state(Harness *h, const Args *args)
     epoch = o ? number(o) : ag->epoch;
     o = opt(args, 4, "since");
     since = o ? number(o) : h->now_ms;
+    read_details(h, ag, args, 4);
     feed_state(h, node, kind, ag->values[kind], epoch, seq, since, flag(args, 4, "retained"));
 }
 
@@ -396,6 +429,11 @@ static void run_heartbeat(Harness *h, const Args *args)
         .seq = 1,
         .time_ms = h->now_ms,
     };
+    /* offset=<ms>: the node's clock runs that far from ours (may be negative). */
+    o = opt(args, 2, "offset");
+    if (o) {
+        ev.heartbeat.time_ms = (uint64_t) ((int64_t) h->now_ms + strtoll(o, NULL, 10));
+    }
     harness_feed(h, &ev);
 }
 
@@ -428,6 +466,30 @@ static void run_request(Harness *h, const Args *args)
         ev.reply_to.correlation[1] = 0x01;
         ev.reply_to.correlation_len = 2;
     }
+    harness_feed(h, &ev);
+}
+
+/* setting <name> <value...>: the rest of the line as an operator's payload, decoded as the shell
+ * does (sb_setting_decode with bare values allowed); the line fails the test if it does not
+ * decode. */
+static void run_setting(Harness *h, const char *input)
+{
+    CoordEvent ev = { .kind = COORD_EV_SETTING };
+    char name[64];
+    const char *value, *why = NULL;
+    int n = 0, v;
+
+    assert_int_equal(sscanf(input, "setting %63s %n", name, &n), 1);
+    assert_true(n > 0);
+    value = input + n;
+    v = sb_enum_from_string(SB_ENUM_SETTING_NAME, name, strlen(name));
+    if (v < 1) {
+        fail_msg("unknown setting '%s'", name);
+    }
+    if (sb_setting_decode(value, strlen(value), (SbSettingName) v, true, &ev.setting, &why) < 0) {
+        fail_msg("setting '%s' does not decode: %s", value, why ? why : "?");
+    }
+    (void) snprintf(ev.reply_to.topic, sizeof(ev.reply_to.topic), "statebus/system/reply/set");
     harness_feed(h, &ev);
 }
 
@@ -500,6 +562,8 @@ const char *harness_run(Harness *h, const char *input)
         run_request(h, &args);
     } else if (strcmp(cmd, "raw-node") == 0) {
         run_raw_node(h, &args);
+    } else if (strcmp(cmd, "setting") == 0) {
+        run_setting(h, input);
     } else {
         fail_msg("unknown script input '%s'", input);
     }
@@ -589,4 +653,53 @@ void harness_bring_up(Harness *h)
     (void) harness_run(h, "connect");
     (void) snprintf(input, sizeof(input), "birth 1-%" PRIu32, h->cfg.nodes);
     (void) harness_run(h, input);
+}
+
+const CoordAction *harness_find_setting(const Harness *h, SbSettingName name)
+{
+    const Captured *cap = captured_of(h);
+
+    for (size_t i = 0; i < cap->n; i++) {
+        if (cap->items[i].kind == COORD_ACT_PUBLISH_SETTING && cap->items[i].setting == name) {
+            return &cap->items[i];
+        }
+    }
+    return NULL;
+}
+
+const CoordAction *harness_find_event_kind(const Harness *h, SbEventKind kind, size_t nth)
+{
+    const Captured *cap = captured_of(h);
+
+    for (size_t i = 0; i < cap->n; i++) {
+        const CoordAction *a = &cap->items[i];
+
+        if (a->kind == COORD_ACT_PUBLISH_EVENT && a->event.kind == kind && nth-- == 0) {
+            return a;
+        }
+    }
+    return NULL;
+}
+
+Harness *harness_restart(Harness *h, uint64_t later_ms)
+{
+    size_t size = coord_snapshot_size_max(h->c);
+    char *buf = malloc(size);
+    const char *why = NULL;
+    Harness *h2;
+    int n;
+
+    assert_non_null(buf);
+    n = coord_snapshot_encode(h->c, buf, size);
+    assert_true(n > 0);
+    h2 = harness_new(&h->cfg);
+    h2->now_ms = h->now_ms + later_ms;
+    h2->next_epoch = h->next_epoch;
+    memcpy(h2->agents, h->agents, sizeof(h->agents));
+    if (coord_snapshot_restore(h2->c, buf, (size_t) n, h2->now_ms, &why) != 0) {
+        fail_msg("restore failed: %s", why ? why : "?");
+    }
+    free(buf);
+    harness_free(h);
+    return h2;
 }

@@ -13,6 +13,10 @@
  *   heartbeat <n> [epoch=<e>]
  *   request <target> <Transition> [id=<id>] [nodes=<a,b,...>] [reply=<topic>]
  *   raw-node <n> state|status    a message for an arbitrary node number (unexpected ones)
+ *   setting <name> <value>       an operator's settings/<name>/set payload (bare values allowed)
+ * birth and state also take the node's details, kept for its later messages: ac_loss=0|1 and
+ * bmc_boot=<ms>|now (chassis), hv=0|1 (host "hypervisor"); heartbeat takes offset=<ms> (the
+ * node's clock minus ours).
  *
  * Expected actions are written as a space-separated description of the batch (see
  * harness_describe()): "persist", "rebirth", "dispatch:<target>:<id>", "<event>:<id>" for request
@@ -35,6 +39,9 @@ typedef struct HarnessAgent {
     uint64_t epoch;
     uint64_t seq;
     int values[SB_KIND_NODE_COUNT];
+    bool ac_loss;         /* chassis ac_loss */
+    uint64_t bmc_boot_ms; /* chassis bmc_boot, 0 = not sent */
+    bool hypervisor;      /* host hypervisor */
 } HarnessAgent;
 
 typedef struct Harness {
@@ -79,6 +86,14 @@ const CoordAction *harness_find_dispatch(const Harness *h, SbTarget target);
 /* The nodes a DISPATCH goes to (coord_request_nodes()). */
 size_t harness_dispatch_nodes(const Harness *h, const CoordAction *a, uint32_t *nodes, size_t max);
 bool harness_rollup_published(const Harness *h, SbStateKind kind);
+/* PUBLISH_SETTING of name in the last script input, or NULL. */
+const CoordAction *harness_find_setting(const Harness *h, SbSettingName name);
+/* The nth (from 0) event of kind in the last script input, or NULL. */
+const CoordAction *harness_find_event_kind(const Harness *h, SbEventKind kind, size_t nth);
+
+/* The coordinator restarts later_ms after h's clock: a new core restored from h's snapshot,
+ * the simulated agents kept. Frees h; returns the new harness (not connected yet). */
+Harness *harness_restart(Harness *h, uint64_t later_ms);
 
 /* Convenience: connect, birth every node with BMC Ready, chassis Off, host Off, boot Unspecified,
  * and end the rebirth window. */

@@ -317,8 +317,12 @@ static void assert_core_empty(const Coord *c)
     assert_int_equal(coord_epoch(c), 0);
     assert_int_equal(coord_last_requested(c, SB_TARGET_HOST), SB_TRANSITION_NONE);
     assert_true(coord_snapshot_encode(c, buf, sizeof(buf)) > 0);
+    /* The settings are back at their defaults and no power-restore decision is remembered. */
     assert_string_equal(buf, "{\"v\":1,\"epoch\":0,\"id_counter\":0,\"order_counter\":0,"
-                             "\"requested\":{},\"requests\":[]}");
+                             "\"requested\":{},\"requests\":[],\"settings\":{"
+                             "\"power-restore-policy\":\"AlwaysOff\",\"power-restore-delay\":0,"
+                             "\"power-restore-one-time\":\"None\",\"scheduled-transition\":null},"
+                             "\"power_restore\":{\"decided_boot\":0,\"counter\":0}}");
 }
 
 static void expect_corrupt(const char *json, size_t len)
@@ -525,6 +529,129 @@ static void test_snapshot_misuse(void **state)
     harness_free(h);
 }
 
+/* Settings and power restore (issue #4): round trip, older snapshots, corrupt parts refused. */
+static void test_snapshot_power_restore_parts(void **state)
+{
+    static const char old_format[] = "{\"v\":1,\"epoch\":3,\"id_counter\":1,\"order_counter\":2,"
+                                     "\"requested\":{\"chassis\":\"On\"},\"requests\":[]}";
+    static const char *const bad_parts[] = {
+        HEAD "\"requests\":[],\"settings\":[]}",
+        HEAD "\"requests\":[],\"settings\":{\"power-restore-policy\":\"Sometimes\","
+             "\"power-restore-delay\":0,\"power-restore-one-time\":\"None\","
+             "\"scheduled-transition\":null}}",
+        HEAD "\"requests\":[],\"settings\":{\"power-restore-policy\":\"AlwaysOn\","
+             "\"power-restore-delay\":86401,\"power-restore-one-time\":\"None\","
+             "\"scheduled-transition\":null}}",
+        HEAD "\"requests\":[],\"settings\":{\"power-restore-policy\":\"AlwaysOn\","
+             "\"power-restore-delay\":0,\"power-restore-one-time\":\"None\"}}",
+        HEAD "\"requests\":[],\"settings\":{\"power-restore-policy\":\"AlwaysOn\","
+             "\"power-restore-delay\":0,\"power-restore-one-time\":\"None\","
+             "\"scheduled-transition\":{\"time\":5,\"transition\":\"PowerCycle\"}}}",
+        HEAD "\"requests\":[],\"requested_last\":\"host\"}",
+        HEAD "\"requests\":[],\"requested_last\":\"bmc\"}",
+        HEAD "\"requests\":[],\"power_restore\":{\"decided_boot\":-1,\"counter\":0}}",
+        HEAD "\"requests\":[],\"power_restore\":{\"decided_boot\":1,\"counter\":0,\"pending\":"
+             "{\"id\":\"p 1\",\"target\":\"host\",\"transition\":\"On\",\"reason\":\"\","
+             "\"due\":5,\"nodes\":[]}}}",
+        HEAD "\"requests\":[],\"power_restore\":{\"decided_boot\":1,\"counter\":0,\"pending\":"
+             "{\"id\":\"p1\",\"target\":\"bmc\",\"transition\":\"Reboot\",\"reason\":\"\","
+             "\"due\":5,\"nodes\":[]}}}",
+        HEAD "\"requests\":[],\"power_restore\":{\"decided_boot\":1,\"counter\":0,\"pending\":"
+             "{\"id\":\"p1\",\"target\":\"host\",\"transition\":\"On\",\"reason\":\"\","
+             "\"due\":5,\"nodes\":[4]}}}",
+        HEAD "\"requests\":[],\"power_restore\":{\"decided_boot\":1,\"counter\":0,\"last\":"
+             "{\"time\":1,\"loss_id\":1,\"policy\":\"None\",\"one_time\":0,\"system_wide\":true,"
+             "\"why\":\"x\",\"nodes\":[],\"nodes_omitted\":0,\"delay\":0,\"due\":0}}}",
+        HEAD "\"requests\":[],\"power_restore\":{\"decided_boot\":1,\"counter\":0,\"last\":"
+             "{\"time\":1,\"loss_id\":1,\"policy\":\"None\",\"one_time\":false,"
+             "\"system_wide\":true,\"action\":\"On\",\"why\":\"x\",\"nodes\":[],"
+             "\"nodes_omitted\":0,\"delay\":0,\"due\":0}}}",
+        HEAD "\"requests\":[],\"power_restore\":{\"decided_boot\":1,\"counter\":0,\"last\":"
+             "{\"time\":1,\"loss_id\":1,\"policy\":\"None\",\"one_time\":false,"
+             "\"system_wide\":true,\"why\":\"\\u0007\",\"nodes\":[],\"nodes_omitted\":0,"
+             "\"delay\":0,\"due\":0}}}",
+    };
+    CoordConfig cfg = harness_config(3);
+    Harness *h = harness_new(&cfg), *h2;
+    SbPowerRestoreMsg a, b;
+    char *json, *json2;
+    int len, len2;
+    SbSettingValue v;
+
+    (void) state;
+    harness_bring_up(h);
+    harness_run(h, "setting power-restore-policy AlwaysOn");
+    harness_run(h, "setting power-restore-delay 30");
+    harness_run(h, "setting power-restore-one-time Restore");
+    harness_run(h, "request chassis On id=c1");
+    harness_run(h, "request host On id=h1");
+    harness_run(h, "birth 1-3 bmc=NotReady ac_loss=1 bmc_boot=now");
+    harness_run(h, "state 1 bmc Ready");
+    harness_run(h, "state 2 bmc Ready");
+    harness_run(h, "state 3 bmc Ready");
+    assert_int_equal(coord_power_restore_build(h->c, &a), 0);
+    assert_true(a.due_ms > h->now_ms);
+    json = snapshot_of(h, &len);
+    h2 = restored(&cfg, json, len, h->now_ms);
+    json2 = snapshot_of(h2, &len2);
+    assert_string_equal(json, json2);
+    assert_int_equal(coord_power_restore_build(h2->c, &b), 0);
+    assert_string_equal(a.why, b.why);
+    assert_true(a.due_ms == b.due_ms && a.loss_id == b.loss_id);
+    assert_int_equal(coord_last_requested_target(h2->c), SB_TARGET_HOST);
+    assert_int_equal(coord_setting_build(h2->c, SB_SETTING_POWER_RESTORE_DELAY, &v), 0);
+    assert_int_equal(v.delay_s, 30);
+    free(json);
+    free(json2);
+    harness_free(h);
+    harness_free(h2);
+
+    /* A snapshot from before issue #4: defaults, and the requested target is derived. */
+    h = restored(&cfg, old_format, (int) strlen(old_format), 1);
+    assert_int_equal(coord_last_requested_target(h->c), SB_TARGET_CHASSIS);
+    assert_int_equal(coord_setting_build(h->c, SB_SETTING_POWER_RESTORE_POLICY, &v), 0);
+    assert_int_equal(v.policy, SB_POLICY_ALWAYS_OFF);
+    assert_int_equal(coord_power_restore_build(h->c, &a), -ENOENT);
+    harness_free(h);
+    for (size_t i = 0; i < sizeof(bad_parts) / sizeof(bad_parts[0]); i++) {
+        expect_corrupt(bad_parts[i], strlen(bad_parts[i]));
+    }
+}
+
+/* The largest power-restore part: a delayed rejoin of 256 nodes. */
+static void test_snapshot_power_restore_size_bound(void **state)
+{
+    CoordConfig cfg = harness_config(HARNESS_NODES_MAX);
+    char input[160];
+    Harness *h;
+    char *json;
+    int len;
+
+    (void) state;
+    cfg.node_restore = COORD_NODE_RESTORE_REJOIN;
+    h = harness_new(&cfg);
+    harness_run(h, "connect");
+    (void) snprintf(input, sizeof(input), "birth 1-%u chassis=On host=Running", HARNESS_NODES_MAX);
+    harness_run(h, input);
+    harness_run(h, "request host On id=on");
+    harness_run(h, "setting power-restore-delay 86400");
+    (void) snprintf(input, sizeof(input),
+                    "birth 2-%u bmc=NotReady chassis=Off host=Off ac_loss=1 "
+                    "bmc_boot=now",
+                    HARNESS_NODES_MAX);
+    harness_run(h, input);
+    for (uint32_t n = 2; n <= HARNESS_NODES_MAX; n++) {
+        (void) snprintf(input, sizeof(input), "state %u bmc Ready", n);
+        harness_run(h, input);
+    }
+    assert_int_equal(coord_power_restore_build(h->c, &(SbPowerRestoreMsg){ 0 }), 0);
+    json = snapshot_of(h, &len);
+    assert_non_null(strstr(json, "\"pending\""));
+    assert_true((size_t) len < coord_snapshot_size_max(h->c));
+    free(json);
+    harness_free(h);
+}
+
 /* The largest durable state fits in coord_snapshot_size_max(). */
 static void test_snapshot_size_bound(void **state)
 {
@@ -602,6 +729,8 @@ int main(void)
         cmocka_unit_test(test_snapshot_mutations_never_crash),
         cmocka_unit_test(test_snapshot_misuse),
         cmocka_unit_test(test_snapshot_size_bound),
+        cmocka_unit_test(test_snapshot_power_restore_parts),
+        cmocka_unit_test(test_snapshot_power_restore_size_bound),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

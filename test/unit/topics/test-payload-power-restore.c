@@ -23,6 +23,11 @@
     "\"system_wide\":true,\"action\":\"On\",\"id\":\"power-restore-4\","                        \
     "\"why\":\"every node reported an AC loss; policy AlwaysOn\",\"nodes\":[1,2,3]}"
 
+#define RESTORE_DELAYED                                                                         \
+    "{\"v\":1,\"time\":1700000000000,\"loss_id\":4,\"policy\":\"AlwaysOn\",\"one_time\":false," \
+    "\"system_wide\":true,\"action\":\"On\",\"id\":\"power-restore-4\",\"why\":\"delayed\","    \
+    "\"nodes\":[1,2,3],\"nodes_omitted\":2,\"delay\":30,\"due\":1700000030000}"
+
 static SbPowerRestoreMsg decoded;
 
 static int decode_restore(const void *p, size_t len, const char **why)
@@ -65,6 +70,9 @@ static void round_trip(const SbPowerRestoreMsg *m, const char *want)
     assert_string_equal(decoded.why, m->why);
     assert_int_equal(decoded.n_nodes, m->n_nodes);
     assert_memory_equal(decoded.nodes, m->nodes, m->n_nodes * sizeof(m->nodes[0]));
+    assert_int_equal(decoded.nodes_omitted, m->nodes_omitted);
+    assert_int_equal(decoded.delay_s, m->delay_s);
+    assert_true(decoded.due_ms == m->due_ms);
     assert_int_equal(sb_power_restore_encode(&decoded, second, sizeof(second)), n);
     assert_string_equal(first, second);
 }
@@ -86,6 +94,16 @@ static void test_power_restore_round_trip(void **state)
     round_trip(&m, "{\"v\":1,\"time\":5,\"loss_id\":1,\"policy\":\"None\",\"one_time\":true,"
                    "\"system_wide\":false,\"why\":\"one node lost AC; policy None\","
                    "\"nodes\":[7]}");
+    /* The fields added with issue #4: a delayed decision about more nodes than are listed. */
+    m = sample();
+    m.nodes_omitted = 100;
+    m.delay_s = 30;
+    m.due_ms = 1700000030000;
+    round_trip(&m, "{\"v\":1,\"time\":1700000000000,\"loss_id\":4,\"policy\":\"AlwaysOn\","
+                   "\"one_time\":false,\"system_wide\":true,\"action\":\"On\","
+                   "\"id\":\"power-restore-4\",\"why\":\"every node reported an AC loss; policy "
+                   "AlwaysOn\",\"nodes\":[1,2,3],\"nodes_omitted\":100,\"delay\":30,"
+                   "\"due\":1700000030000}");
     for (int p = 1; p < SB_POLICY_COUNT; p++) {
         m = sample();
         m.policy = (SbRestorePolicy) p;
@@ -97,6 +115,7 @@ static void test_power_restore_malformed(void **state)
 {
     static const char *const required[] = { "v",           "time", "loss_id", "policy", "one_time",
                                             "system_wide", "why",  "nodes",   NULL };
+    static const char *const optional[] = { "nodes_omitted", "delay", "due", NULL };
     static const char *const fields[] = { "v",        "time",        "loss_id", "policy",
                                           "one_time", "system_wide", "action",  "id",
                                           "why",      "nodes",       NULL };
@@ -115,6 +134,11 @@ static void test_power_restore_malformed(void **state)
     text = test_json_edit(RESTORE_VALID, "nodes", "[3,3]");
     test_expect(decode_restore, text, -EBADMSG, "nodes");
     free(text);
+    /* The optional fields added with issue #4. */
+    test_wrong_types(decode_restore, RESTORE_DELAYED, optional);
+    test_integer_field(decode_restore, RESTORE_DELAYED, "nodes_omitted", 0, SB_NODES_MAX);
+    test_integer_field(decode_restore, RESTORE_DELAYED, "delay", 0, 86400);
+    test_integer_field(decode_restore, RESTORE_DELAYED, "due", 0, UINT64_C(1) << 53);
 }
 
 static void test_power_restore_encode_refuses_invalid(void **state)
@@ -131,6 +155,12 @@ static void test_power_restore_encode_refuses_invalid(void **state)
     assert_int_equal(sb_power_restore_encode(&m, buf, sizeof(buf)), -EINVAL);
     m = sample();
     m.n_nodes = SB_EVENT_NODES_MAX + 1;
+    assert_int_equal(sb_power_restore_encode(&m, buf, sizeof(buf)), -EINVAL);
+    m = sample();
+    m.delay_s = 86401;
+    assert_int_equal(sb_power_restore_encode(&m, buf, sizeof(buf)), -EINVAL);
+    m = sample();
+    m.nodes_omitted = SB_NODES_MAX + 1;
     assert_int_equal(sb_power_restore_encode(&m, buf, sizeof(buf)), -EINVAL);
     m = sample();
     (void) snprintf(m.id, sizeof(m.id), "%s", "a b");

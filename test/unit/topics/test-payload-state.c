@@ -21,13 +21,21 @@
     "\"seq\":12,\"last_reboot_cause\":\"POR\"}"
 #define CHASSIS_VALID                                                                      \
     "{\"v\":1,\"node\":3,\"state\":\"On\",\"since\":1700000000000,\"epoch\":7,\"seq\":12," \
-    "\"power_status\":\"Good\",\"ac_loss\":true}"
+    "\"power_status\":\"Good\",\"ac_loss\":true,\"bmc_boot\":1699999990000}"
 #define HOST_VALID                                                                   \
     "{\"v\":1,\"node\":3,\"state\":\"Running\",\"since\":1700000000000,\"epoch\":7," \
-    "\"seq\":12,\"restart_cause\":\"PowerButton\"}"
+    "\"seq\":12,\"restart_cause\":\"PowerButton\",\"hypervisor\":true}"
 #define BOOT_VALID                                                                     \
     "{\"v\":1,\"node\":3,\"state\":\"OSRunning\",\"since\":1700000000000,\"epoch\":7," \
     "\"seq\":12,\"last_update\":1700000000001}"
+
+/* What the encoder writes for the chassis and host payloads above ("code" added). */
+#define CHASSIS_VALID_ENCODED                                                              \
+    "{\"v\":1,\"node\":3,\"state\":\"On\",\"code\":3,\"since\":1700000000000,\"epoch\":7," \
+    "\"seq\":12,\"power_status\":\"Good\",\"ac_loss\":true,\"bmc_boot\":1699999990000}"
+#define HOST_VALID_ENCODED                                                          \
+    "{\"v\":1,\"node\":3,\"state\":\"Running\",\"code\":4,\"since\":1700000000000," \
+    "\"epoch\":7,\"seq\":12,\"restart_cause\":\"PowerButton\",\"hypervisor\":true}"
 
 static SbStateMsg decoded;
 
@@ -82,6 +90,8 @@ static void encode_decode_encode(const SbStateMsg *m, const char *want)
     assert_int_equal(decoded.ac_loss, m->ac_loss);
     assert_int_equal(decoded.restart_cause, m->restart_cause);
     assert_true(decoded.last_update_ms == m->last_update_ms);
+    assert_true(decoded.bmc_boot_ms == m->bmc_boot_ms);
+    assert_int_equal(decoded.hypervisor, m->hypervisor);
     assert_int_equal(sb_state_encode(&decoded, second, sizeof(second)), n);
     assert_string_equal(first, second);
 }
@@ -113,6 +123,32 @@ static void test_state_round_trip(void **state)
                              "\"since\":9007199254740992,\"epoch\":0,\"seq\":0,"
                              "\"power_status\":\"UninterruptiblePowerSupply\","
                              "\"ac_loss\":false}");
+    /* bmc_boot (issue #4): the identity of a power-loss event. */
+    m = (SbStateMsg){ .kind = SB_KIND_CHASSIS,
+                      .node = 3,
+                      .state = SB_CHASSIS_ON,
+                      .since_ms = 1700000000000,
+                      .epoch = 7,
+                      .seq = 12,
+                      .power_status = SB_POWER_STATUS_GOOD,
+                      .has_ac_loss = true,
+                      .ac_loss = true,
+                      .bmc_boot_ms = 1699999990000 };
+    encode_decode_encode(&m, CHASSIS_VALID_ENCODED);
+    /* hypervisor is written only when true. */
+    m = (SbStateMsg){ .kind = SB_KIND_HOST,
+                      .node = 3,
+                      .state = SB_HOST_RUNNING,
+                      .since_ms = 1700000000000,
+                      .epoch = 7,
+                      .seq = 12,
+                      .restart_cause = SB_RESTART_CAUSE_POWER_BUTTON,
+                      .hypervisor = true };
+    encode_decode_encode(&m, HOST_VALID_ENCODED);
+    m.hypervisor = false;
+    encode_decode_encode(&m, "{\"v\":1,\"node\":3,\"state\":\"Running\",\"code\":4,"
+                             "\"since\":1700000000000,\"epoch\":7,\"seq\":12,"
+                             "\"restart_cause\":\"PowerButton\"}");
     m = (SbStateMsg){ .kind = SB_KIND_HOST,
                       .node = 1,
                       .state = SB_HOST_DIAGNOSTIC_MODE,
@@ -154,6 +190,18 @@ static void test_state_unknown_fields_ignored(void **state)
                 0, NULL);
     assert_int_equal(decoded.restart_cause, 0);
     assert_false(decoded.has_ac_loss);
+    /* Another kind's new fields too: bmc_boot on a host, hypervisor on a chassis. */
+    test_expect(decode_chassis,
+                "{\"v\":1,\"node\":3,\"state\":\"Off\",\"since\":1,\"epoch\":1,\"seq\":1,"
+                "\"hypervisor\":\"yes\"}",
+                0, NULL);
+    assert_false(decoded.hypervisor);
+    assert_true(decoded.bmc_boot_ms == 0);
+    test_expect(decode_host,
+                "{\"v\":1,\"node\":3,\"state\":\"Off\",\"since\":1,\"epoch\":1,\"seq\":1,"
+                "\"bmc_boot\":-5}",
+                0, NULL);
+    assert_true(decoded.bmc_boot_ms == 0);
 }
 
 static void test_state_malformed_common(void **state)
@@ -170,8 +218,8 @@ static void test_state_missing_and_wrong_types(void **state)
     static const char *const bmc_fields[] = { "v",     "node",  "state", "code",
                                               "since", "epoch", "seq",   "last_reboot_cause",
                                               NULL };
-    static const char *const chassis_fields[] = { "power_status", "ac_loss", NULL };
-    static const char *const host_fields[] = { "restart_cause", NULL };
+    static const char *const chassis_fields[] = { "power_status", "ac_loss", "bmc_boot", NULL };
+    static const char *const host_fields[] = { "restart_cause", "hypervisor", NULL };
     static const char *const boot_fields[] = { "last_update", NULL };
 
     (void) state;
@@ -193,6 +241,7 @@ static void test_state_numbers(void **state)
     test_integer_field(decode_host, HOST_VALID, "seq", 0, UINT64_C(1) << 53);
     test_integer_field(decode_host, HOST_VALID, "v", 1, UINT64_C(1) << 53);
     test_integer_field(decode_boot, BOOT_VALID, "last_update", 0, UINT64_C(1) << 53);
+    test_integer_field(decode_chassis, CHASSIS_VALID, "bmc_boot", 0, UINT64_C(1) << 53);
 }
 
 static void test_state_enums(void **state)
@@ -267,6 +316,11 @@ static void test_state_encode_refuses_invalid(void **state)
     assert_int_equal(sb_state_encode(&m, buf, sizeof(buf)), -EINVAL);
     m = good;
     m.seq = (UINT64_C(1) << 53) + 1;
+    assert_int_equal(sb_state_encode(&m, buf, sizeof(buf)), -EINVAL);
+    m = (SbStateMsg){ .kind = SB_KIND_CHASSIS,
+                      .node = 1,
+                      .state = SB_CHASSIS_ON,
+                      .bmc_boot_ms = (UINT64_C(1) << 53) + 1 };
     assert_int_equal(sb_state_encode(&m, buf, sizeof(buf)), -EINVAL);
     m = good;
     m.restart_cause = SB_RESTART_CAUSE_COUNT;

@@ -45,6 +45,11 @@ typedef struct SbStateMsg {
     bool ac_loss;              /* chassis: this BMC booted from an AC loss */
     int restart_cause;         /* host: SbRestartCause */
     uint64_t last_update_ms;   /* boot-progress */
+    /* Added for power restore and the hypervisor (issue #4); optional on decode. */
+    uint64_t bmc_boot_ms;      /* chassis "bmc_boot": unix ms this BMC booted, 0 = absent; with
+                                  ac_loss it identifies one power-loss event */
+    bool hypervisor;           /* host "hypervisor": this node runs the system's hypervisor
+                                  (written only when true) */
 } SbStateMsg;
 /* "code" is written as the state's code; on decode it is optional but, when present, must
  * equal the state's code. */
@@ -200,7 +205,12 @@ typedef struct SbPowerRestoreMsg {
     char why[SB_WHY_MAX + 1];
     uint32_t nodes[SB_EVENT_NODES_MAX]; /* nodes that reported the loss */
     size_t n_nodes;
-    uint64_t loss_id;          /* identifies the power-loss event (decided once) */
+    uint64_t loss_id;          /* identifies the power-loss event (decided once): the newest
+                                  bmc_boot of the nodes that reported it */
+    /* Added with issue #4; optional on decode, omitted when 0. */
+    uint32_t nodes_omitted;    /* "nodes_omitted": nodes that reported the loss, not listed */
+    uint32_t delay_s;          /* "delay": power-restore-delay applied before the request */
+    uint64_t due_ms;           /* "due": unix ms the request is (or was) submitted */
 } SbPowerRestoreMsg;
 int sb_power_restore_encode(const SbPowerRestoreMsg *m, char *buf, size_t size);
 int sb_power_restore_decode(const void *payload, size_t len, SbPowerRestoreMsg *ret,
