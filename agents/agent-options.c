@@ -203,13 +203,6 @@ void agent_options_init(AgentOptions *o)
 
 /* MQTT allows any UTF-8 client id; ours appear in broker logs and ACL patterns (%c), so they stay
  * printable ASCII without spaces or wildcards. */
-static const AgentOptions *last_parsed; /* see agent_options_last_backend_options() */
-
-const BackendOptions *agent_options_last_backend_options(void)
-{
-    return last_parsed ? &last_parsed->backend_options : NULL;
-}
-
 /* What the table cannot check: options that only make sense together. */
 static int backend_options_check(const AgentOptions *o, char *err, size_t err_size)
 {
@@ -280,6 +273,5 @@ int agent_options_parse(AgentOptions *o, int argc, char **argv, char *err, size_
     if (r < 0) {
         return r;
     }
-    last_parsed = o;
     return OPT_RESULT_OK;
 }

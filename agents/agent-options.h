@@ -53,8 +53,4 @@ void agent_options_init(AgentOptions *o);
  * one-line reason in err (exit 2). */
 int agent_options_parse(AgentOptions *o, int argc, char **argv, char *err, size_t err_size);
 
-/* The backend options of the last successful agent_options_parse() (pointing into the caller's
- * AgentOptions), or NULL. Only for backend_new() while agent.c does not pass them (issue #5). */
-const BackendOptions *agent_options_last_backend_options(void);
-
 #endif

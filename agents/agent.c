@@ -53,6 +53,27 @@ static void on_backend_report(Backend *b, const NodeObservation *obs, void *user
     }
 }
 
+/* A transition the backend started did not get there (a power-good timeout, PSM refusing the
+ * request): the coordinator's request will fail by its own time-out, but the operator should see
+ * why at once. */
+static void on_backend_failed(Backend *b,
+                              SbTarget target,
+                              SbTransition transition,
+                              const char *why,
+                              void *userdata)
+{
+    Agent *a = userdata;
+
+    (void) b;
+    log_warning("agent: node=%u failed %s %s why='%s'", (unsigned) a->opts.node,
+                sb_target_topic_name(target), sb_enum_to_string(SB_ENUM_TRANSITION, transition),
+                why);
+    if (mqtt_io_is_connected(a->io) && !a->stopping) {
+        agent_publish_event(a, SB_EVENT_FAILED, &(SbCommand){ .transition = transition }, target,
+                            why);
+    }
+}
+
 /* ---- commands ---------------------------------------------------------------------------- */
 
 static void handle_command(Agent *a, SbTarget target, const struct mosquitto_message *msg)
@@ -410,6 +431,8 @@ int agent_new(sd_event *event, const AgentOptions *opts, const BackendOps *backe
                         &(BackendConfig){
                                 .event = event,
                                 .report = on_backend_report,
+                                .failed = on_backend_failed,
+                                .options = &a->opts.backend_options,
                                 .userdata = a,
                                 .sim_bmc_ready_ms = opts->sim_bmc_ready_ms,
                                 .sim_power_ms = opts->sim_power_ms,

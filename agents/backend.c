@@ -8,7 +8,6 @@
 #include <time.h>
 
 #include "ac-loss.h"
-#include "agent-options.h"
 #include "file-util.h"
 #include "time-util.h"
 
@@ -75,11 +74,6 @@ int backend_new(const BackendOps *ops, const BackendConfig *cfg, Backend **ret)
         return -EINVAL;
     }
     c = *cfg;
-    if (!c.options) {
-        /* agent.c predates the gpio and dbus backends and passes no options: take the ones the
-         * agent's command line gave (issue #5; agent.c should set .options itself). */
-        c.options = agent_options_last_backend_options();
-    }
     if (!c.options) {
         backend_options_init(&defaults);
         c.options = &defaults;

@@ -45,8 +45,8 @@ static int run(int argc, char **argv)
     }
     backend = backend_find(agent_backend_names[opts.backend]);
     if (!backend) {
-        /* gpio and dbus arrive with issue #5; a fake stand-in would lie about the hardware. */
-        fprintf(stderr, "statebus-agent: backend '%s' is not available yet\n",
+        /* The option table and the backend list come from one enum; this is a build error. */
+        fprintf(stderr, "statebus-agent: backend '%s' is not built in\n",
                 agent_backend_names[opts.backend]);
         return 2;
     }

@@ -15,9 +15,9 @@ packages=(
     build-essential cmake pkg-config
     mosquitto mosquitto-clients libmosquitto-dev
     libcjson-dev libgpiod-dev gpiod libsystemd-dev libcmocka-dev
-    python3-paho-mqtt python3-jsonschema
+    python3-paho-mqtt python3-jsonschema systemd
     clang clang-format clang-tidy
-    iproute2
+    iproute2 dbus openssl
 )
 
 missing=()

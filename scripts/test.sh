@@ -20,8 +20,10 @@ bash scripts/build.sh asan
 bash scripts/build.sh release
 
 failed=0
-echo "== ctest: build-asan (every label)"
-ctest --test-dir build-asan --output-on-failure -j2 || failed=1
+# The QEMU gpio-sim test (label hardware) boots a guest kernel under TCG: once is enough, in the
+# release tree, whose agent binary is what a BMC would run.
+echo "== ctest: build-asan (every label but hardware)"
+ctest --test-dir build-asan --output-on-failure -j2 -LE hardware || failed=1
 echo "== ctest: build (every label)"
 ctest --test-dir build --output-on-failure -j2 || failed=1
 

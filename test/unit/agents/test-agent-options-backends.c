@@ -205,19 +205,6 @@ static void test_agent_options_backends_are_registered(void **state)
     assert_ptr_equal(backend_find(agent_backend_names[AGENT_BACKEND_DBUS]), &backend_dbus_ops);
 }
 
-static void test_agent_options_last_parsed_reach_backend_new(void **state)
-{
-    Fixture *f = *state;
-
-    assert_int_equal(parse(f, "--node", "1", "--backend", "gpio", "--gpio-chip", "gpiochip5", NULL),
-                     OPT_RESULT_OK);
-    assert_ptr_equal(agent_options_last_backend_options(), &f->o.backend_options);
-    assert_string_equal(agent_options_last_backend_options()->gpio_chip, "gpiochip5");
-    /* A failed parse leaves the last good one. */
-    assert_true(parse(f, "--node", "0", "--backend", "gpio", NULL) < 0);
-    assert_ptr_equal(agent_options_last_backend_options(), &f->o.backend_options);
-}
-
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -227,7 +214,6 @@ int main(void)
         T(test_agent_options_backend_config_file),
         T(test_agent_options_backend_checks),
         T(test_agent_options_backends_are_registered),
-        T(test_agent_options_last_parsed_reach_backend_new),
 #undef T
     };
 

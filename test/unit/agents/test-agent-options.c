@@ -238,11 +238,11 @@ static void test_agent_backends_available(void **state)
 {
     Fixture *f = *state;
 
-    /* gpio and dbus parse (they are contract words) but have no backend until issue #5. */
+    /* Every contract word has its backend. */
     assert_int_equal(parse(f, "--node", "1", "--backend", "gpio", NULL), OPT_RESULT_OK);
     assert_int_equal(f->o.backend, AGENT_BACKEND_GPIO);
-    assert_null(backend_find(agent_backend_names[AGENT_BACKEND_GPIO]));
-    assert_null(backend_find(agent_backend_names[AGENT_BACKEND_DBUS]));
+    assert_ptr_equal(backend_find(agent_backend_names[AGENT_BACKEND_GPIO]), &backend_gpio_ops);
+    assert_ptr_equal(backend_find(agent_backend_names[AGENT_BACKEND_DBUS]), &backend_dbus_ops);
     assert_ptr_equal(backend_find(agent_backend_names[AGENT_BACKEND_SIM]), &backend_sim_ops);
     assert_null(backend_find("SIM"));
     assert_null(backend_find(NULL));
