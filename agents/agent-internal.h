@@ -14,6 +14,7 @@
 #include "agent.h"
 #include "command-filter.h"
 #include "mqtt-io.h"
+#include "reject-limiter.h"
 
 struct Agent {
     sd_event *event;   /* owned reference */
@@ -21,6 +22,7 @@ struct Agent {
     MqttIo *io;        /* owned */
     Backend *backend;  /* owned */
     CommandFilter filter;
+    RejectLimiter rejections; /* answers to rejected and duplicate commands */
 
     uint64_t epoch; /* of the current (or last) connect attempt */
     uint64_t seq;   /* state publishes in this epoch, across the four kinds */

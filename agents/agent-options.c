@@ -77,6 +77,7 @@ static const OptSpec agent_specs[] = {
       .max = 65535,
       .metavar = "S",
       .help = "MQTT keepalive; the Last Will fires after ~1.5x" },
+    MQTT_AUTH_OPTION_SPECS(AgentOptions, auth),
     { .name = "heartbeat-ms",
       .type = OPT_U64,
       FIELD(heartbeat_ms),
@@ -270,6 +271,10 @@ int agent_options_parse(AgentOptions *o, int argc, char **argv, char *err, size_
         return -EINVAL;
     }
     r = backend_options_check(o, err, err_size);
+    if (r < 0) {
+        return r;
+    }
+    r = mqtt_auth_options_load(&o->auth, err, err_size);
     if (r < 0) {
         return r;
     }

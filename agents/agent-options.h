@@ -10,6 +10,7 @@
 #include "statebus/limits.h"
 
 #include "backend.h"
+#include "mqtt-auth-options.h"
 #include "options.h"
 
 #define AGENT_CLIENT_ID_MAX 128
@@ -42,6 +43,8 @@ typedef struct AgentOptions {
     bool verbose;
     /* gpio and dbus: --gpio-*, --bmc-ready*, --ac-loss*, --dbus-* */
     BackendOptions backend_options;
+    /* --cafile, --cert, --key, --username, --password-file */
+    MqttAuthOptions auth;
 } AgentOptions;
 
 /* The defaults. */

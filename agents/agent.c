@@ -76,6 +76,23 @@ static void on_backend_failed(Backend *b,
 
 /* ---- commands ---------------------------------------------------------------------------- */
 
+/* A flood of bad or repeated commands must not turn into a flood of events and log lines: past
+ * the limiter's rate they are dropped and counted, and the count is logged with the next one. */
+static bool command_answer_allowed(Agent *a)
+{
+    uint64_t suppressed;
+
+    if (!reject_limiter_allow(&a->rejections, now_mono_ms())) {
+        return false;
+    }
+    suppressed = reject_limiter_take_suppressed(&a->rejections);
+    if (suppressed > 0) {
+        log_warning("agent: node=%u suppressed answers to %llu rejected commands (rate limit)",
+                    (unsigned) a->opts.node, (unsigned long long) suppressed);
+    }
+    return true;
+}
+
 static void handle_command(Agent *a, SbTarget target, const struct mosquitto_message *msg)
 {
     const char *target_name = sb_target_topic_name(target);
@@ -87,6 +104,9 @@ static void handle_command(Agent *a, SbTarget target, const struct mosquitto_mes
     r = sb_command_decode(msg->payload, msg->payloadlen > 0 ? (size_t) msg->payloadlen : 0, target,
                           false, &cmd, &why);
     if (r < 0) {
+        if (!command_answer_allowed(a)) {
+            return;
+        }
         (void) snprintf(reason, sizeof(reason), "invalid command: %s", why ? why : "undecodable");
         log_warning("agent: node=%u rejected command on set/%s why='%s'", (unsigned) a->opts.node,
                     target_name, reason);
@@ -96,11 +116,17 @@ static void handle_command(Agent *a, SbTarget target, const struct mosquitto_mes
 
     switch (command_filter_check(&a->filter, target, &cmd, msg->retain, now_unix_ms(), &why)) {
     case COMMAND_REJECT:
+        if (!command_answer_allowed(a)) {
+            return;
+        }
         log_warning("agent: node=%u rejected command id='%s' why='%s'", (unsigned) a->opts.node,
                     cmd.id, why);
         agent_publish_event(a, SB_EVENT_REJECTED, &cmd, target, why);
         return;
     case COMMAND_DUPLICATE:
+        if (!command_answer_allowed(a)) {
+            return;
+        }
         log_notice("agent: node=%u ignored duplicate command id='%s' %s %s",
                    (unsigned) a->opts.node, cmd.id, target_name,
                    sb_enum_to_string(SB_ENUM_TRANSITION, cmd.transition));
@@ -424,6 +450,7 @@ int agent_new(sd_event *event, const AgentOptions *opts, const BackendOps *backe
     a->event = sd_event_ref(event);
     a->opts = *opts;
     command_filter_init(&a->filter);
+    reject_limiter_init(&a->rejections);
 
     r = topics_format(a);
     if (r >= 0) {
@@ -448,6 +475,9 @@ int agent_new(sd_event *event, const AgentOptions *opts, const BackendOps *backe
                                 .host = a->opts.broker.host,
                                 .port = a->opts.broker.port,
                                 .client_id = a->opts.client_id,
+                                .username = mqtt_auth_options_username(&a->opts.auth),
+                                .password = mqtt_auth_options_password(&a->opts.auth),
+                                .tls = mqtt_auth_options_tls(&a->opts.auth),
                                 .keepalive_s = a->opts.keepalive_s,
                         },
                         &(MqttIoCallbacks){

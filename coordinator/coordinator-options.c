@@ -67,6 +67,7 @@ static const OptSpec coordinator_option_specs[] = {
       .max = 65535,
       .metavar = "S",
       .help = "MQTT keepalive in seconds (libmosquitto's minimum is 5)" },
+    MQTT_AUTH_OPTION_SPECS(CoordinatorOptions, auth),
     { .name = "request-timeout",
       .type = OPT_U64,
       .offset = OFF(request_timeout_ms),
@@ -134,6 +135,14 @@ static const OptSpec coordinator_option_specs[] = {
       .metavar = "none|rejoin",
       .help = "a node-local AC loss: leave the system as it is, or power the node back on into "
               "a running system" },
+    { .name = "missed-heartbeats",
+      .type = OPT_UINT,
+      .offset = OFF(missed_heartbeats),
+      .min = 0,
+      .max = 1000,
+      .metavar = "K",
+      .help = "a node whose heartbeats stop for K of its intervals (learned from them) is lost "
+              "before its Last Will; 0 = the Will alone" },
     { .name = "verbose", .type = OPT_BOOL, .offset = OFF(verbose), .help = "log debug lines" },
 };
 
@@ -152,6 +161,7 @@ static void coordinator_options_defaults(CoordinatorOptions *o)
         .schedule_grace_s = 300,
         .clock_drift_ms = 2000,
         .node_restore = COORD_NODE_RESTORE_NONE,
+        .missed_heartbeats = 3,
     };
 }
 
@@ -204,6 +214,10 @@ int coordinator_options_parse(int argc,
                         ret->client_id);
         return -EINVAL;
     }
+    r = mqtt_auth_options_load(&ret->auth, err, err_size);
+    if (r < 0) {
+        return r;
+    }
     return OPT_RESULT_OK;
 }
 
@@ -223,5 +237,6 @@ void coordinator_options_to_config(const CoordinatorOptions *o, CoordConfig *ret
         .clock_drift_ms = o->clock_drift_ms,
         .node_restore = o->node_restore == COORD_NODE_RESTORE_REJOIN ? COORD_NODE_RESTORE_REJOIN
                                                                      : COORD_NODE_RESTORE_NONE,
+        .missed_heartbeats = o->missed_heartbeats,
     };
 }

@@ -14,6 +14,7 @@
 #include "statebus/limits.h"
 
 #include "coord.h"
+#include "mqtt-auth-options.h"
 #include "options.h"
 
 #define COORDINATOR_CLIENT_ID_MAX 128u
@@ -26,6 +27,8 @@ typedef struct CoordinatorOptions {
     char config[PATH_MAX];
     char client_id[COORDINATOR_CLIENT_ID_MAX + 1]; /* "" = statebus-<system>-coordinator */
     uint32_t keepalive_s;
+    /* --cafile, --cert, --key, --username, --password-file */
+    MqttAuthOptions auth;
     uint64_t request_timeout_ms;
     uint64_t transition_timeout_ms;
     uint64_t command_ttl_ms;
@@ -36,6 +39,8 @@ typedef struct CoordinatorOptions {
     uint64_t schedule_grace_s; /* a schedule missed by more is dropped; 0 = run however late */
     uint64_t clock_drift_ms;   /* clock-drift events past this node clock offset; 0 = off */
     int node_restore;          /* CoordNodeRestore: index into "none", "rejoin" */
+    /* a node silent for this many of its heartbeat intervals is lost; 0 = the Will alone */
+    uint32_t missed_heartbeats;
     bool verbose;
 } CoordinatorOptions;
 

@@ -191,6 +191,11 @@ static void text_add_request(Text *t, const SbRequestInfo *r)
         text_add(t, " nodes=");
         text_add_nodes(t, r->nodes, r->n_nodes, r->nodes_omitted);
     }
+    /* The coordinator's own words for why it waits or how it ended ("waiting for BMC Ready on
+     * nodes 2"): what an operator asks first. */
+    if (r->why[0]) {
+        text_add(t, " (%s)", r->why);
+    }
 }
 
 void ctl_format_requests(char *buf, size_t size, const SbRequestsMsg *m)

@@ -34,6 +34,7 @@ struct CtlMqtt {
     size_t subs_pending;
     bool sub_refused;
     bool synced;
+    int publish_refused; /* v5 PUBACK reason >= 0x80 (e.g. 0x87 not authorized by the ACL) */
 };
 
 static volatile sig_atomic_t ctl_interrupted;
@@ -120,6 +121,22 @@ static void on_subscribe(struct mosquitto *mosq,
     }
 }
 
+static void on_publish(struct mosquitto *mosq,
+                       void *obj,
+                       int mid,
+                       int reason_code,
+                       const mosquitto_property *props)
+{
+    CtlMqtt *m = obj;
+
+    (void) mosq;
+    (void) mid;
+    (void) props;
+    if (reason_code >= 0x80 && m->publish_refused == 0) {
+        m->publish_refused = reason_code;
+    }
+}
+
 static void on_message(struct mosquitto *mosq,
                        void *obj,
                        const struct mosquitto_message *msg,
@@ -138,6 +155,27 @@ static void on_message(struct mosquitto *mosq,
     if (m->handler) {
         m->handler(msg, props, m->userdata);
     }
+}
+
+/* TLS and credentials (--cafile, --cert, --key, --username, --password-file). */
+static int ctl_mqtt_auth_set(struct mosquitto *mosq, const MqttAuthOptions *auth)
+{
+    MqttIoTls tls = mqtt_auth_options_tls(auth);
+    int rc = MOSQ_ERR_SUCCESS;
+
+    if (tls.cafile) {
+        rc = mosquitto_tls_set(mosq, tls.cafile, NULL, tls.certfile, tls.keyfile, NULL);
+    }
+    if (rc == MOSQ_ERR_SUCCESS && mqtt_auth_options_username(auth)) {
+        rc = mosquitto_username_pw_set(mosq, mqtt_auth_options_username(auth),
+                                       mqtt_auth_options_password(auth));
+    }
+    if (rc != MOSQ_ERR_SUCCESS) {
+        (void) fprintf(stderr, "statebusctl: cannot use the TLS files or credentials: %s\n",
+                       mosquitto_strerror(rc));
+        return -EINVAL;
+    }
+    return 0;
 }
 
 static bool is_connack(void *userdata)
@@ -181,18 +219,29 @@ int ctl_mqtt_connect(const CtlOptions *o,
     }
     (void) mosquitto_int_option(m->mosq, MOSQ_OPT_PROTOCOL_VERSION, MQTT_PROTOCOL_V5);
     (void) mosquitto_int_option(m->mosq, MOSQ_OPT_TCP_NODELAY, 1);
+    r = ctl_mqtt_auth_set(m->mosq, &o->auth);
+    if (r < 0) {
+        ctl_mqtt_free(m);
+        return r;
+    }
     mosquitto_connect_v5_callback_set(m->mosq, on_connect);
     mosquitto_disconnect_v5_callback_set(m->mosq, on_disconnect);
     mosquitto_subscribe_v5_callback_set(m->mosq, on_subscribe);
+    mosquitto_publish_v5_callback_set(m->mosq, on_publish);
     mosquitto_message_v5_callback_set(m->mosq, on_message);
 
     errno = 0;
     rc = mosquitto_connect_bind_v5(m->mosq, o->broker.host, o->broker.port, CTL_KEEPALIVE_S, NULL,
                                    NULL);
     if (rc != MOSQ_ERR_SUCCESS) {
-        (void) fprintf(stderr, "statebusctl: cannot connect to broker %s:%u: %s\n", o->broker.host,
-                       o->broker.port,
-                       rc == MOSQ_ERR_ERRNO ? strerror(errno) : mosquitto_strerror(rc));
+        /* A TLS broker that refuses our certificate (TLS 1.3 reports it after the handshake)
+         * shows up as a TLS or protocol error: say where to look. */
+        (void) fprintf(stderr, "statebusctl: cannot connect to broker %s:%u: %s%s\n",
+                       o->broker.host, o->broker.port,
+                       rc == MOSQ_ERR_ERRNO ? strerror(errno) : mosquitto_strerror(rc),
+                       (rc == MOSQ_ERR_TLS || rc == MOSQ_ERR_PROTOCOL)
+                               ? " (TLS: check --cafile, --cert and --key against the broker's CA)"
+                               : "");
         ctl_mqtt_free(m);
         return -ECONNREFUSED;
     }
@@ -332,6 +381,13 @@ int ctl_mqtt_run(CtlMqtt *m,
         if (m->lost) {
             (void) fprintf(stderr, "statebusctl: lost the connection to the broker\n");
             return -ECONNRESET;
+        }
+        if (m->publish_refused) {
+            /* Nobody will answer a message the broker dropped: say why now, not at the
+             * deadline. */
+            (void) fprintf(stderr, "statebusctl: the broker refused our publish: %s\n",
+                           mosquitto_reason_string(m->publish_refused));
+            return -EACCES;
         }
         now = ctl_now_mono_ms();
         if (now >= deadline_mono_ms) {

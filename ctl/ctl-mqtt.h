@@ -52,8 +52,10 @@ int ctl_mqtt_publish(CtlMqtt *m,
                      size_t len,
                      const mosquitto_property *props);
 
-/* Runs the loop until done(userdata) is true, the deadline passes, the connection drops or SIGINT
- * arrives. Returns 0 (done), -ETIMEDOUT, -EINTR (SIGINT) or -ECONNRESET (printed). */
+/* Runs the loop until done(userdata) is true, the deadline passes, the connection drops, the
+ * broker refuses one of our publishes (MQTT v5 PUBACK reason, e.g. not authorized by its ACL) or
+ * SIGINT arrives. Returns 0 (done), -ETIMEDOUT, -EINTR (SIGINT), -ECONNRESET or -EACCES (both
+ * printed). */
 int ctl_mqtt_run(CtlMqtt *m,
                  bool (*done)(void *userdata),
                  void *userdata,

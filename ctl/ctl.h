@@ -12,6 +12,7 @@
 
 #include "statebus/limits.h"
 
+#include "mqtt-auth-options.h"
 #include "options.h"
 
 typedef enum CtlExit {
@@ -30,6 +31,8 @@ typedef struct CtlOptions {
     bool one_time;      /* set-policy --one-time */
     char delay[16];     /* set-policy --delay S; "" = not given */
     bool clear;         /* schedule --clear */
+    /* --cafile, --cert, --key, --username, --password-file */
+    MqttAuthOptions auth;
 } CtlOptions;
 
 /* Queries: state, bmcstate, chassisstate, hoststate, bootprogress. */

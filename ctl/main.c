@@ -87,6 +87,7 @@ static const OptSpec ctl_option_specs[] = {
       .type = OPT_BOOL,
       .offset = OFF(clear),
       .help = "schedule: remove the scheduled transition" },
+    MQTT_AUTH_OPTION_SPECS(CtlOptions, auth),
 };
 
 /* args: the words after the verb (only set-policy and schedule take any). */
@@ -145,6 +146,11 @@ int main(int argc, char **argv)
     if (!sb_system_id_is_valid(o.system)) {
         (void) fprintf(stderr, "statebusctl: --system: expected [A-Za-z0-9_-]{1,64}, got '%s'\n",
                        o.system);
+        return CTL_EXIT_USAGE;
+    }
+    r = mqtt_auth_options_load(&o.auth, err, sizeof(err));
+    if (r < 0) {
+        (void) fprintf(stderr, "statebusctl: %s\n", err);
         return CTL_EXIT_USAGE;
     }
 

@@ -17,7 +17,7 @@ packages=(
     libcjson-dev libgpiod-dev gpiod libsystemd-dev libcmocka-dev
     python3-paho-mqtt python3-jsonschema systemd
     clang clang-format clang-tidy
-    iproute2 dbus openssl
+    iproute2 dbus openssl curl libmicrohttpd-dev libclang-rt-14-dev
 )
 
 missing=()

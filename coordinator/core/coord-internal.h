@@ -39,6 +39,18 @@ typedef struct NodeClock {
     bool drifting; /* a clock-drift event was raised and not yet cleared */
 } NodeClock;
 
+/* Heartbeat liveness of one node (liveness.c). */
+typedef struct NodeLiveness {
+    uint64_t epoch;         /* the agent session the fields below are about */
+    uint64_t last_heard_ms; /* coordinator time of the session's last live message */
+    uint64_t hb_time_ms;    /* node "time" of the session's previous heartbeat */
+    uint64_t hb_seq;        /* its "seq", 0 = none yet */
+    uint64_t sample_ms;     /* an interval sample waiting for a second one that agrees */
+    uint64_t interval_ms;   /* learned heartbeat interval of the session, 0 = not yet */
+    int16_t class_slot;     /* index of the liveness class (deadline FIFO) it is in, -1 = none */
+    bool silent;            /* missed its heartbeats: stale, node-lost raised, no Will yet */
+} NodeLiveness;
+
 typedef struct Node {
     NodeKindValue kinds[SB_KIND_NODE_COUNT];
     uint64_t epoch; /* current epoch: of the last accepted status */
@@ -56,6 +68,7 @@ typedef struct Node {
     bool hv_claim;        /* host "hypervisor" */
     uint64_t bmc_boot_ms; /* chassis "bmc_boot", 0 = not reported */
     NodeClock clock;
+    NodeLiveness live; /* issue #7 */
 } Node;
 
 typedef enum RequestPhase {
@@ -139,6 +152,23 @@ typedef struct PowerRestore {
     size_t n_nodes;
 } PowerRestore;
 
+/* Heartbeat liveness (liveness.c). Nodes whose learned intervals agree share a class; inside a
+ * class every node has the same timeout, so a FIFO ordered by last-heard time is ordered by
+ * deadline too and its head is the next to expire. */
+#define LIVENESS_CLASSES 8
+
+typedef struct LivenessClass {
+    uint64_t interval_ms; /* the longest interval of its members; 0 = free */
+    NodeList fifo;        /* members, least recently heard first */
+} LivenessClass;
+
+typedef struct Liveness {
+    NodeLinks links; /* a node is in at most one class FIFO */
+    LivenessClass classes[LIVENESS_CLASSES];
+    uint64_t hold_until_ms; /* after a stall of our own loop: no expiry before this */
+    uint64_t latest_ms;     /* the latest clock reading seen, to notice it stepping back */
+} Liveness;
+
 /* The single hypervisor (hypervisor.c). */
 typedef struct Hypervisor {
     NodeLinks links;
@@ -182,8 +212,9 @@ struct Coord {
     Settings settings;
     PowerRestore restore;
     Hypervisor hv;
+    Liveness liveness;
 
-    uint64_t armed_at_ms; /* last ARM_TIMER */
+    uint64_t armed_at_ms; /* last ARM_TIMER, 0 after it fired (one-shot) */
     uint64_t rejected_total;
     bool started; /* first event seen: snapshot_restore is no longer allowed */
 
@@ -319,6 +350,27 @@ uint64_t power_restore_next_deadline(const Coord *c);
 
 /* ---- clock-offset.c --------------------------------------------------------------------- */
 void clock_on_heartbeat(Coord *c, uint32_t node, const SbHeartbeatMsg *hb);
+
+/* ---- liveness.c: heartbeat liveness (topics/README.md "Node lifecycle") ------------------ */
+int liveness_init(Coord *c);
+void liveness_done(Coord *c);
+/* A live (not retained) message of node's current session arrived while connected and online;
+ * hb is its heartbeat, NULL for any other message. Learns the interval, moves the node to the
+ * tail of its class and, when it was silent, raises node-back. The caller refreshes the node. */
+void liveness_on_heard(Coord *c, uint32_t node, const SbHeartbeatMsg *hb);
+/* The node's session ended (a Will, a clean stop) or a new one began: forgets what was learned.
+ * Returns whether the node was silent (its node-lost was already raised). */
+bool liveness_forget(Coord *c, uint32_t node);
+/* Our own disconnect: stops timing the node, keeps what was learned and its silence. */
+void liveness_untrack(Coord *c, uint32_t node);
+/* At the start of a step: a timer served far later than asked means our own loop stalled (a
+ * suspended process, a paused VM, the wall clock stepped forward): heartbeats may be waiting
+ * unread. A clock stepped back would push every deadline out by the step: they restart now. */
+void liveness_check_clock(Coord *c);
+/* Declares silent the nodes whose deadline passed, a bounded number per step (the rest are due
+ * at once: liveness_next_deadline() is then in the past). */
+void liveness_run(Coord *c);
+uint64_t liveness_next_deadline(const Coord *c);
 
 /* ---- hypervisor.c ----------------------------------------------------------------------- */
 int hypervisor_init(Coord *c);

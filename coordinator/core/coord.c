@@ -3,7 +3,7 @@
  * coord_step(): one event in, the batch of actions out. This file owns the connection life cycle
  * (epoch, rebirth window), the order of work inside a step and the batch's epilogue (rollups,
  * system/requests, the single timer, PERSIST at the head). The rules live in node-table.c,
- * rollup.c, requests.c and request-progress.c.
+ * liveness.c, rollup.c, requests.c and request-progress.c.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -131,7 +131,9 @@ static void handle_event(Coord *c, const CoordEvent *ev)
         requests_on_request(c, ev);
         return;
     case COORD_EV_TIMER:
-        /* Deadlines are checked at every step; the timer only makes sure a step happens. */
+        /* Deadlines are checked at every step; the timer only makes sure a step happens. It is
+         * one-shot (coord.h): the next deadline is armed again even when it is the same time. */
+        c->armed_at_ms = 0;
         return;
     case COORD_EV_SETTING:
         settings_on_setting(c, ev);
@@ -160,6 +162,7 @@ static uint64_t next_deadline(const Coord *c)
 
     next = earliest(next, power_restore_next_deadline(c));
     next = earliest(next, schedule_next_deadline(c));
+    next = earliest(next, liveness_next_deadline(c));
     if (c->in_window) {
         next = earliest(next, c->window_end_ms);
     }
@@ -234,9 +237,13 @@ int coord_step(Coord *c, const CoordEvent *ev, CoordActions *out)
     c->started = true;
     gate_was_open = coord_gate_is_open(c);
 
+    liveness_check_clock(c);
     requests_run_deadlines(c);
     schedule_run(c);
     handle_event(c, ev);
+    /* After the event: a late heartbeat being handled now refreshes its node before it could
+     * expire. */
+    liveness_run(c);
     window_ended = window_check_end(c);
     check_completions(c);
     power_restore_run(c);

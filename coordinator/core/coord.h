@@ -6,8 +6,8 @@
  * incrementally, never rebuilt by scanning the nodes.
  *
  * The rules are documented in topics/README.md ("Rollup policy", "The gate", "Requests",
- * "Settings", "Power restore", "Scheduled transitions", "Clock offsets", "Hypervisor"); every rule
- * there has a unit test in test/unit/coordinator/.
+ * "Settings", "Power restore", "Scheduled transitions", "Clock offsets", "Hypervisor", "Node
+ * lifecycle" for heartbeat liveness); every rule there has a unit test in test/unit/coordinator/.
  */
 #ifndef STATEBUS_COORD_H
 #define STATEBUS_COORD_H
@@ -47,6 +47,10 @@ typedef struct CoordConfig {
                                         it however late (PSM's behaviour) */
     uint64_t clock_drift_ms;         /* clock-drift event past this node clock offset; 0 = off */
     CoordNodeRestore node_restore;
+    /* Added with issue #7 (topics/README.md "Node lifecycle"): a node whose heartbeats stop for
+     * this many of its own intervals (learned from its heartbeats) is stale and raises node-lost
+     * before its Last Will; 0 = off, the Will alone decides. */
+    uint32_t missed_heartbeats;
 } CoordConfig;
 
 /* Where an answer to a request goes besides <root>/event: the MQTT v5 response topic (already
@@ -100,7 +104,9 @@ typedef enum CoordActionKind {
     COORD_ACT_DISPATCH,
     /* Publish system/rebirth ({}). */
     COORD_ACT_PUBLISH_REBIRTH,
-    /* (Re)arm the single core timer at .at_ms (unix ms); 0 = disarm. */
+    /* (Re)arm the single core timer at .at_ms (unix ms); 0 = disarm. The timer is one-shot: once
+     * COORD_EV_TIMER was fed, the core counts it as disarmed. .at_ms may be in the past (more work
+     * is due at once, e.g. a burst of heartbeat expiries split over several steps): fire at once. */
     COORD_ACT_ARM_TIMER,
     /* Publish coord_setting_build(.setting) retained on system/settings/<.setting>. */
     COORD_ACT_PUBLISH_SETTING,

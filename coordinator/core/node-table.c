@@ -35,6 +35,10 @@ int node_table_init(Coord *c)
     if (r < 0) {
         return r;
     }
+    r = liveness_init(c);
+    if (r < 0) {
+        return r;
+    }
     /* Every node starts never heard from (value 0 of every kind) and not Ready. */
     for (uint32_t n = 1; n <= n_nodes; n++) {
         for (int k = 0; k < SB_KIND_NODE_COUNT; k++) {
@@ -52,6 +56,7 @@ void node_table_done(Coord *c)
     }
     node_links_done(&c->stale_links);
     node_links_done(&c->not_ready_links);
+    liveness_done(c);
     free(c->nodes);
     c->nodes = NULL;
 }
@@ -87,7 +92,9 @@ void node_refresh(Coord *c, uint32_t node)
 {
     Node *nd = &c->nodes[node];
     const NodeKindValue *bmc = &nd->kinds[SB_KIND_BMC];
-    bool usable = c->connected && nd->status == SB_STATUS_ONLINE && nd->verified;
+    /* A silent node (missed heartbeats, liveness.c) is not usable: its Will is still on its way. */
+    bool usable =
+            c->connected && nd->status == SB_STATUS_ONLINE && nd->verified && !nd->live.silent;
     bool stale = nd->heard && !usable;
     bool ready = usable && bmc->value == SB_BMC_READY && bmc->epoch == nd->epoch;
 
@@ -158,18 +165,21 @@ static void node_event(Coord *c, SbEventKind kind, uint32_t node, const char *wh
 
 static void node_went_down(Coord *c, uint32_t node, Node *nd, const SbStatusMsg *m)
 {
-    bool was_online = nd->status == SB_STATUS_ONLINE;
+    bool was_online = nd->status == SB_STATUS_ONLINE, was_silent;
 
     /* A lost or offline of another epoch than the current one is a late will. */
     if (nd->has_epoch && m->epoch != nd->epoch) {
         return;
     }
+    /* A node already declared lost by its missed heartbeats: the Will confirms it, no second
+     * node-lost. */
+    was_silent = liveness_forget(c, node);
     nd->status = (uint8_t) m->status;
     nd->epoch = m->epoch;
     nd->has_epoch = true;
     node_set_heard(c, nd);
     node_set_verified(c, nd, false);
-    if (was_online) {
+    if (was_online && !was_silent) {
         node_event(c, SB_EVENT_NODE_LOST, node,
                    m->status == SB_STATUS_LOST ? "status lost (Last Will)"
                                                : "status offline (clean stop)");
@@ -184,9 +194,12 @@ static void node_came_up(Coord *c, const CoordEvent *ev, Node *nd)
     bool had_epoch = nd->has_epoch;
     bool epoch_changed = !nd->has_epoch || m->epoch != nd->epoch;
     bool was_down = nd->status == SB_STATUS_OFFLINE || nd->status == SB_STATUS_LOST;
+    bool live = !ev->retained && c->connected;
 
     if (epoch_changed) {
-        /* A new agent session: it has to prove itself again. */
+        /* A new agent session: it has to prove itself again. A node silent since its old
+         * session's heartbeats stopped is back too (that session's Will may never come). */
+        was_down = liveness_forget(c, ev->node) || was_down;
         node_set_verified(c, nd, false);
         if (had_epoch) {
             progress_mark_bmc_left(c, ev->node);
@@ -196,8 +209,10 @@ static void node_came_up(Coord *c, const CoordEvent *ev, Node *nd)
     nd->epoch = m->epoch;
     nd->has_epoch = true;
     node_set_heard(c, nd);
-    if (!ev->retained && c->connected) {
+    if (live) {
         node_set_verified(c, nd, true);
+        /* Proves the session alive; liveness.c raises node-back when it had gone silent. */
+        liveness_on_heard(c, ev->node, NULL);
     }
     if (was_down) {
         char why[64];
@@ -263,12 +278,18 @@ static void apply_details(Coord *c, uint32_t node, const SbStateMsg *m, bool val
     }
 }
 
-/* A live message of the node's current epoch, since our own connection, verifies the node. */
-static void node_maybe_verify(Coord *c, const CoordEvent *ev, Node *nd, uint64_t epoch)
+/* A live message of the node's current epoch, since our own connection, verifies the node and
+ * proves it alive (liveness.c; hb is the message when it is a heartbeat). */
+static void node_maybe_verify(Coord *c,
+                              const CoordEvent *ev,
+                              Node *nd,
+                              uint64_t epoch,
+                              const SbHeartbeatMsg *hb)
 {
     if (!ev->retained && c->connected && nd->status == SB_STATUS_ONLINE && nd->has_epoch &&
         epoch == nd->epoch) {
         node_set_verified(c, nd, true);
+        liveness_on_heard(c, ev->node, hb);
     }
 }
 
@@ -308,7 +329,7 @@ void node_table_on_state(Coord *c, const CoordEvent *ev)
         apply_details(c, ev->node, m, old != value);
     }
     node_set_heard(c, nd);
-    node_maybe_verify(c, ev, nd, m->epoch);
+    node_maybe_verify(c, ev, nd, m->epoch, NULL);
     if (m->kind == SB_KIND_CHASSIS || m->kind == SB_KIND_HOST) {
         progress_on_state(c, ev->node, m->kind);
     }
@@ -324,7 +345,7 @@ void node_table_on_heartbeat(Coord *c, const CoordEvent *ev)
     }
     /* A heartbeat carries no state: it proves that the current session is alive, and its time
      * tells how far the node's clock is from ours. */
-    node_maybe_verify(c, ev, nd, ev->heartbeat.epoch);
+    node_maybe_verify(c, ev, nd, ev->heartbeat.epoch, &ev->heartbeat);
     if (!ev->retained && c->connected && nd->has_epoch && ev->heartbeat.epoch == nd->epoch) {
         clock_on_heartbeat(c, ev->node, &ev->heartbeat);
     }
@@ -346,6 +367,8 @@ void node_table_on_disconnected(Coord *c)
 {
     c->connected = false;
     for (uint32_t n = 1; n <= c->cfg.nodes; n++) {
+        /* Nobody can be heard now: no deadlines until the nodes are heard again. */
+        liveness_untrack(c, n);
         node_refresh(c, n);
     }
 }

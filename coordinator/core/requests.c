@@ -389,6 +389,9 @@ static void submit(Coord *c, const CoordEvent *ev, bool trusted)
     }
     if (!request_is_valid(c, r, trusted, why, sizeof(why))) {
         c->rejected_total++;
+        /* Kept as the last request, it is persisted: a node outside 1..--nodes there would make
+         * the snapshot unreadable at the next start (found by test/fuzz/fuzz-coordinator.c). */
+        r->n_nodes = 0;
         requests_finish(c, slot, SB_EVENT_REJECTED, why, NULL, 0, 0);
         return;
     }

@@ -126,11 +126,16 @@ class Broker:
             if self.port is None or attempts > 1:
                 self.port = free_port()
             with open(self.conf, "w", encoding="utf-8") as f:
-                f.write(derive_broker_config(self.port, self.dir))
+                f.write(self.config_text())
             if self._spawn_and_wait():
                 return
         raise RuntimeError(f"mosquitto did not start:\n{read_tail(self.stdio)}\n"
                            f"{read_tail(self.log)}")
+
+    def config_text(self):
+        """The config for this start (port and directory chosen); a subclass may derive it from
+        another template (test_security.py: the production config)."""
+        return derive_broker_config(self.port, self.dir)
 
     def _spawn_and_wait(self):
         with open(self.stdio, "ab") as out:
@@ -300,7 +305,7 @@ def topic_matches(filt, topic):
 class Client:
     """A paho client (MQTT v5 or v3.1.1) that records every message it receives."""
 
-    def __init__(self, port, protocol=5, client_id=None, name="client"):
+    def __init__(self, port, protocol=5, client_id=None, name="client", tls=None):
         self.name = name
         self.client_id = client_id or unique_id(name)
         self.protocol = mqtt.MQTTv5 if protocol == 5 else mqtt.MQTTv311
@@ -317,6 +322,9 @@ class Client:
             socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         self.subacks = {}
         self.port = port
+        if tls:
+            # paho's tls_set() arguments (ca_certs, certfile, keyfile): a TLS broker.
+            self.mqtt.tls_set(**tls)
         self.mqtt.connect("127.0.0.1", port, keepalive=30)
         self.mqtt.loop_start()
         self.wait_for(lambda _: self.connected, START_TIMEOUT, f"{self.name} connected")

@@ -1,0 +1,189 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#include "redfish-options.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "statebus/topic.h"
+
+#include "broker-addr.h"
+#include "macro.h"
+
+#define USAGE                                                                                \
+    "usage: statebus-redfish [--broker HOST[:PORT]] [--system ID] [--listen ADDR[:PORT]]"    \
+    " [options]\n"                                                                           \
+    "Serves the system's statebus state as Redfish resources (/redfish/v1/Systems/system,\n" \
+    "Chassis, Managers) over HTTP and turns ComputerSystem.Reset into statebus requests.\n"  \
+    "Plain HTTP without authentication: listen on loopback, behind a reverse proxy that\n"   \
+    "does TLS and authentication (topics/redfish.md)."
+
+#define OFF(field) offsetof(RedfishOptions, field)
+
+static const OptSpec redfish_option_specs[] = {
+    { .name = "broker",
+      .type = OPT_BROKER,
+      .offset = OFF(broker),
+      .metavar = "HOST[:PORT]",
+      .help = "MQTT broker" },
+    { .name = "system",
+      .type = OPT_STRING,
+      .offset = OFF(system),
+      .size = sizeof(((RedfishOptions *) NULL)->system),
+      .metavar = "ID",
+      .help = "system id, [A-Za-z0-9_-]{1,64}: topics live under statebus/ID" },
+    { .name = "listen",
+      .type = OPT_STRING,
+      .offset = OFF(listen),
+      .size = sizeof(((RedfishOptions *) NULL)->listen),
+      .metavar = "ADDR[:PORT]",
+      .help = "HTTP address (an IP literal; [V6ADDR]:PORT for IPv6; port 0 = any free port)" },
+    { .name = "config",
+      .type = OPT_STRING,
+      .offset = OFF(config),
+      .size = sizeof(((RedfishOptions *) NULL)->config),
+      .metavar = "FILE",
+      .help = "JSON config file; flags override it" },
+    { .name = "client-id",
+      .type = OPT_STRING,
+      .offset = OFF(client_id),
+      .size = sizeof(((RedfishOptions *) NULL)->client_id),
+      .metavar = "ID",
+      .help = "MQTT client id (default: statebus-<system>-redfish-<pid>)" },
+    { .name = "keepalive",
+      .type = OPT_UINT,
+      .offset = OFF(keepalive_s),
+      .min = 5,
+      .max = 65535,
+      .metavar = "S",
+      .help = "MQTT keepalive in seconds (libmosquitto's minimum is 5)" },
+    MQTT_AUTH_OPTION_SPECS(RedfishOptions, auth),
+    { .name = "reply-timeout",
+      .type = OPT_U64,
+      .offset = OFF(reply_timeout_ms),
+      .min = 100,
+      .max = 600000,
+      .metavar = "MS",
+      .help = "a Reset not answered by the coordinator within this is answered 503" },
+    { .name = "verbose", .type = OPT_BOOL, .offset = OFF(verbose), .help = "log debug lines" },
+};
+
+static void redfish_options_defaults(RedfishOptions *o)
+{
+    *o = (RedfishOptions){
+        .broker = { .host = BROKER_DEFAULT_HOST, .port = BROKER_DEFAULT_PORT },
+        .system = SB_DEFAULT_SYSTEM,
+        .listen = REDFISH_DEFAULT_LISTEN,
+        .keepalive_s = 30,
+        .reply_timeout_ms = 5000,
+    };
+}
+
+static int port_parse(const char *s, uint16_t *ret)
+{
+    unsigned long v = 0;
+
+    if (!*s) {
+        return -EINVAL;
+    }
+    for (; *s; s++) {
+        if (*s < '0' || *s > '9') {
+            return -EINVAL;
+        }
+        v = v * 10u + (unsigned long) (*s - '0');
+        if (v > 65535u) {
+            return -EINVAL;
+        }
+    }
+    *ret = (uint16_t) v;
+    return 0;
+}
+
+int redfish_listen_parse(const char *s, char *host, size_t host_size, uint16_t *ret_port)
+{
+    const char *end = NULL;
+    const char *port = NULL;
+    unsigned char probe[sizeof(struct in6_addr)];
+    size_t len;
+    uint16_t p = REDFISH_DEFAULT_HTTP_PORT;
+
+    if (s[0] == '[') {
+        end = strchr(s, ']');
+        if (!end || (end[1] != '\0' && end[1] != ':')) {
+            return -EINVAL;
+        }
+        port = end[1] == ':' ? end + 2 : NULL;
+        s++;
+    } else {
+        port = strrchr(s, ':');
+        end = port ? port : s + strlen(s);
+        if (port) {
+            port++;
+        }
+    }
+    len = (size_t) (end - s);
+    if (len == 0 || len >= host_size || (port && port_parse(port, &p) < 0)) {
+        return -EINVAL;
+    }
+    (void) memcpy(host, s, len);
+    host[len] = '\0';
+    if (inet_pton(AF_INET, host, probe) != 1 && inet_pton(AF_INET6, host, probe) != 1) {
+        return -EINVAL;
+    }
+    *ret_port = p;
+    return 0;
+}
+
+/* Printable ASCII without white space: what a broker log and an ACL can show. */
+static bool client_id_is_valid(const char *s)
+{
+    for (; *s; s++) {
+        if (*s <= 0x20 || *s >= 0x7f) {
+            return false;
+        }
+    }
+    return true;
+}
+
+int redfish_options_parse(int argc, char **argv, RedfishOptions *ret, char *err, size_t err_size)
+{
+    const char *positional[1];
+    size_t n_positional = 0;
+    int r;
+
+    redfish_options_defaults(ret);
+    r = options_parse(redfish_option_specs, ELEMENTSOF(redfish_option_specs), ret, argc, argv,
+                      USAGE, positional, ELEMENTSOF(positional), &n_positional, err, err_size);
+    if (r != OPT_RESULT_OK) {
+        return r;
+    }
+    if (n_positional > 0) {
+        (void) snprintf(err, err_size, "unexpected argument '%s'", positional[0]);
+        return -EINVAL;
+    }
+    if (!sb_system_id_is_valid(ret->system)) {
+        (void) snprintf(err, err_size, "--system: expected [A-Za-z0-9_-]{1,64}, got '%s'",
+                        ret->system);
+        return -EINVAL;
+    }
+    if (redfish_listen_parse(ret->listen, ret->listen_host, sizeof(ret->listen_host),
+                             &ret->listen_port) < 0) {
+        (void) snprintf(err, err_size,
+                        "--listen: expected ADDR[:PORT] with an IP address, got '%s'", ret->listen);
+        return -EINVAL;
+    }
+    if (ret->client_id[0] == '\0') {
+        (void) snprintf(ret->client_id, sizeof(ret->client_id), "statebus-%s-redfish-%ld",
+                        ret->system, (long) getpid());
+    } else if (!client_id_is_valid(ret->client_id)) {
+        (void) snprintf(err, err_size,
+                        "--client-id: expected printable ASCII without white space, got '%s'",
+                        ret->client_id);
+        return -EINVAL;
+    }
+    r = mqtt_auth_options_load(&ret->auth, err, err_size);
+    return r < 0 ? r : OPT_RESULT_OK;
+}
