@@ -556,6 +556,19 @@ class IntegrationTest(unittest.TestCase):
         return watcher.wait_json(self.t(f"node/{node}/bmc"), timeout, since,
                                  f"node {node} BMC Ready", state="Ready")
 
+    def wait_gate_sees_ready(self, watcher, nodes, since=0, timeout=START_TIMEOUT):
+        """Until the coordinator itself counts nodes as Ready (online, verified, BMC Ready): its
+        system/bmc rollup shows them Ready and not stale. A node's own bmc topic says Ready before
+        its status says online (the birth publishes states first), so that alone is too early."""
+        want = {str(n) for n in nodes}
+
+        def sees(m):
+            shown = m.get("nodes", {})
+            stale = {str(n) for n in m.get("stale", [])}
+            return all(shown.get(n) == "Ready" for n in want) and not (want & stale)
+        return watcher.wait_msg(self.t("system/bmc"), sees, timeout=timeout, since=since,
+                                what=f"coordinator counting nodes {sorted(nodes)} Ready")
+
     def wait_coordinator_online(self, watcher, since=0, timeout=START_TIMEOUT):
         return watcher.wait_json(self.t("system/status"), timeout, since,
                                  "coordinator online", status="online")

@@ -161,8 +161,7 @@ class CoordinatorTest(IntegrationTest):
         coord, first = self.start_coordinator(watcher, 4, state_dir=state_dir)
         for n in (1, 2, 3):
             self.agent(n, power_ms=300, boot_ms=600)
-        for n in (1, 2, 3):
-            self.wait_bmc_ready(watcher, n)
+        self.wait_gate_sees_ready(watcher, (1, 2, 3))
         self.client(name="operator").publish(self.t("system/set/host"),
                                              {"transition": "On", "id": "q-1"})
         queued = watcher.wait_json(self.t("event"), kind="queued", id="q-1")
