@@ -39,8 +39,8 @@ typedef struct InputResult {
     SbTarget target;          /* the target of a system/set topic, NONE otherwise */
     CoordReplyTo reply_to;    /* a valid response topic (and its correlation data), also for
                                  a rejection; topic "" = none */
-    char id[SB_ID_MAX + 1];    /* REJECT of a request: its "id" when that much was readable,
-                                  so every client sees the answer with the id it sent */
+    char id[SB_ID_MAX + 1];   /* REJECT of a request: its "id" when that much was readable,
+                                 so every client sees the answer with the id it sent */
     SbTransition transition;  /* likewise */
     bool reply_topic_refused; /* a response topic was given but is not under <root>/reply/:
                                  the request goes on, its answers only to <root>/event */

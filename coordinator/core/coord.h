@@ -34,18 +34,18 @@ typedef enum CoordNodeRestore {
 } CoordNodeRestore;
 
 typedef struct CoordConfig {
-    uint32_t nodes;                  /* expected nodes 1..nodes (1..SB_NODES_MAX) */
-    uint64_t request_timeout_ms;     /* queued longer than this -> expired; 0 = wait forever */
-    uint64_t transition_timeout_ms;  /* dispatched longer than this -> failed */
-    uint64_t command_ttl_ms;         /* deadline of commands to agents = dispatch time + ttl */
-    uint64_t rebirth_window_ms;      /* after connect: wait this long for rebirth answers before
-                                        publishing rollups from unverified retained data */
+    uint32_t nodes;                 /* expected nodes 1..nodes (1..SB_NODES_MAX) */
+    uint64_t request_timeout_ms;    /* queued longer than this -> expired; 0 = wait forever */
+    uint64_t transition_timeout_ms; /* dispatched longer than this -> failed */
+    uint64_t command_ttl_ms;        /* deadline of commands to agents = dispatch time + ttl */
+    uint64_t rebirth_window_ms;     /* after connect: wait this long for rebirth answers before
+                                       publishing rollups from unverified retained data */
     CoordWhenNotReady when_not_ready;
-    bool allow_partial;              /* power actions on part of the system ("nodes": [...]) */
+    bool allow_partial; /* power actions on part of the system ("nodes": [...]) */
     /* Added with issue #4; 0 keeps the behaviour of a shell that does not know them. */
-    uint64_t schedule_grace_ms;      /* a schedule missed by more than this is dropped; 0 = run
-                                        it however late (PSM's behaviour) */
-    uint64_t clock_drift_ms;         /* clock-drift event past this node clock offset; 0 = off */
+    uint64_t schedule_grace_ms; /* a schedule missed by more than this is dropped; 0 = run
+                                   it however late (PSM's behaviour) */
+    uint64_t clock_drift_ms;    /* clock-drift event past this node clock offset; 0 = off */
     CoordNodeRestore node_restore;
     /* Added with issue #7 (topics/README.md "Node lifecycle"): a node whose heartbeats stop for
      * this many of its own intervals (learned from its heartbeats) is stale and raises node-lost
@@ -56,7 +56,7 @@ typedef struct CoordConfig {
 /* Where an answer to a request goes besides <root>/event: the MQTT v5 response topic (already
  * checked by the shell to be under <root>/reply/) and its correlation data. */
 typedef struct CoordReplyTo {
-    char topic[SB_TOPIC_MAX + 1];    /* "" = none */
+    char topic[SB_TOPIC_MAX + 1]; /* "" = none */
     uint8_t correlation[SB_CORRELATION_MAX];
     size_t correlation_len;
 } CoordReplyTo;
@@ -75,10 +75,10 @@ typedef enum CoordEventKind {
 
 typedef struct CoordEvent {
     CoordEventKind kind;
-    uint64_t now_ms;         /* unix ms, read by the shell */
-    uint32_t node;           /* NODE_*: as parsed from the topic (may be > nodes: rejected) */
-    bool retained;           /* NODE_*: delivered from the broker's retained store */
-    SbTarget target;         /* REQUEST */
+    uint64_t now_ms; /* unix ms, read by the shell */
+    uint32_t node;   /* NODE_*: as parsed from the topic (may be > nodes: rejected) */
+    bool retained;   /* NODE_*: delivered from the broker's retained store */
+    SbTarget target; /* REQUEST */
     union {
         SbStatusMsg status;
         SbStateMsg state;
@@ -86,7 +86,7 @@ typedef struct CoordEvent {
         SbCommand request;
         SbSettingValue setting;
     };
-    CoordReplyTo reply_to;   /* REQUEST, SETTING */
+    CoordReplyTo reply_to; /* REQUEST, SETTING */
 } CoordEvent;
 
 typedef enum CoordActionKind {
@@ -106,7 +106,8 @@ typedef enum CoordActionKind {
     COORD_ACT_PUBLISH_REBIRTH,
     /* (Re)arm the single core timer at .at_ms (unix ms); 0 = disarm. The timer is one-shot: once
      * COORD_EV_TIMER was fed, the core counts it as disarmed. .at_ms may be in the past (more work
-     * is due at once, e.g. a burst of heartbeat expiries split over several steps): fire at once. */
+     * is due at once, e.g. a burst of heartbeat expiries split over several steps): fire at once.
+     */
     COORD_ACT_ARM_TIMER,
     /* Publish coord_setting_build(.setting) retained on system/settings/<.setting>. */
     COORD_ACT_PUBLISH_SETTING,
@@ -116,14 +117,14 @@ typedef enum CoordActionKind {
 
 typedef struct CoordAction {
     CoordActionKind kind;
-    SbStateKind state_kind;  /* PUBLISH_ROLLUP */
-    SbEvent event;           /* PUBLISH_EVENT */
-    CoordReplyTo reply_to;   /* PUBLISH_EVENT */
-    SbTarget target;         /* DISPATCH */
-    SbCommand command;       /* DISPATCH: transition, id, reason, deadline (nodes empty) */
-    int request_slot;        /* DISPATCH: argument for coord_request_nodes() */
-    uint64_t at_ms;          /* ARM_TIMER */
-    SbSettingName setting;   /* PUBLISH_SETTING */
+    SbStateKind state_kind; /* PUBLISH_ROLLUP */
+    SbEvent event;          /* PUBLISH_EVENT */
+    CoordReplyTo reply_to;  /* PUBLISH_EVENT */
+    SbTarget target;        /* DISPATCH */
+    SbCommand command;      /* DISPATCH: transition, id, reason, deadline (nodes empty) */
+    int request_slot;       /* DISPATCH: argument for coord_request_nodes() */
+    uint64_t at_ms;         /* ARM_TIMER */
+    SbSettingName setting;  /* PUBLISH_SETTING */
 } CoordAction;
 
 #define COORD_ACTIONS_MAX 64
@@ -144,8 +145,11 @@ int coord_step(Coord *c, const CoordEvent *ev, CoordActions *out);
 /* Rebuilds the durable state (queue, active requests, last requested state, id counter, epoch)
  * from a snapshot written by coord_snapshot_encode(). Call once, before the first event.
  * Returns 0, or -EBADMSG with *reterr_why for a corrupt snapshot (the core is left empty). */
-int coord_snapshot_restore(Coord *c, const char *json, size_t len, uint64_t now_ms,
-        const char **reterr_why);
+int coord_snapshot_restore(Coord *c,
+                           const char *json,
+                           size_t len,
+                           uint64_t now_ms,
+                           const char **reterr_why);
 /* Encodes the durable state as JSON into buf. Returns the length or -ENOSPC. */
 int coord_snapshot_encode(const Coord *c, char *buf, size_t size);
 /* Upper bound for the snapshot buffer. */

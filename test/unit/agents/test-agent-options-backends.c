@@ -209,10 +209,8 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
 #define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
-        T(test_agent_options_backend_defaults),
-        T(test_agent_options_backend_every_flag),
-        T(test_agent_options_backend_config_file),
-        T(test_agent_options_backend_checks),
+        T(test_agent_options_backend_defaults),        T(test_agent_options_backend_every_flag),
+        T(test_agent_options_backend_config_file),     T(test_agent_options_backend_checks),
         T(test_agent_options_backends_are_registered),
 #undef T
     };

@@ -17,31 +17,31 @@
 
 typedef enum SbTopicKind {
     SB_TOPIC_INVALID = 0,
-    SB_TOPIC_NODE_STATUS,      /* <root>/node/<n>/status */
-    SB_TOPIC_NODE_STATE,       /* <root>/node/<n>/<bmc|chassis|host|boot-progress> (.state_kind) */
-    SB_TOPIC_NODE_HEARTBEAT,   /* <root>/node/<n>/heartbeat */
-    SB_TOPIC_NODE_SET,         /* <root>/node/<n>/set/<target> (.target) */
-    SB_TOPIC_SYSTEM_STATUS,    /* <root>/system/status */
-    SB_TOPIC_SYSTEM_REBIRTH,   /* <root>/system/rebirth */
-    SB_TOPIC_SYSTEM_SUMMARY,   /* <root>/system/summary */
-    SB_TOPIC_SYSTEM_ROLLUP,    /* <root>/system/<bmc|chassis|host|boot-progress|hypervisor> */
-    SB_TOPIC_SYSTEM_REQUESTS,  /* <root>/system/requests */
+    SB_TOPIC_NODE_STATUS,     /* <root>/node/<n>/status */
+    SB_TOPIC_NODE_STATE,      /* <root>/node/<n>/<bmc|chassis|host|boot-progress> (.state_kind) */
+    SB_TOPIC_NODE_HEARTBEAT,  /* <root>/node/<n>/heartbeat */
+    SB_TOPIC_NODE_SET,        /* <root>/node/<n>/set/<target> (.target) */
+    SB_TOPIC_SYSTEM_STATUS,   /* <root>/system/status */
+    SB_TOPIC_SYSTEM_REBIRTH,  /* <root>/system/rebirth */
+    SB_TOPIC_SYSTEM_SUMMARY,  /* <root>/system/summary */
+    SB_TOPIC_SYSTEM_ROLLUP,   /* <root>/system/<bmc|chassis|host|boot-progress|hypervisor> */
+    SB_TOPIC_SYSTEM_REQUESTS, /* <root>/system/requests */
     SB_TOPIC_SYSTEM_POWER_RESTORE, /* <root>/system/power-restore */
-    SB_TOPIC_SYSTEM_SET,       /* <root>/system/set/<target> (.target) */
-    SB_TOPIC_SETTING,          /* <root>/system/settings/<name> (.setting) */
-    SB_TOPIC_SETTING_SET,      /* <root>/system/settings/<name>/set (.setting) */
-    SB_TOPIC_EVENT,            /* <root>/event */
-    SB_TOPIC_REPLY,            /* <root>/reply/<anything> (.reply_suffix) */
+    SB_TOPIC_SYSTEM_SET,           /* <root>/system/set/<target> (.target) */
+    SB_TOPIC_SETTING,              /* <root>/system/settings/<name> (.setting) */
+    SB_TOPIC_SETTING_SET,          /* <root>/system/settings/<name>/set (.setting) */
+    SB_TOPIC_EVENT,                /* <root>/event */
+    SB_TOPIC_REPLY,                /* <root>/reply/<anything> (.reply_suffix) */
     SB_TOPIC_KIND_COUNT,
 } SbTopicKind;
 
 typedef struct SbTopic {
     SbTopicKind kind;
     char system[SB_SYSTEM_ID_MAX + 1];
-    uint32_t node;             /* NODE_*: 1..SB_NODES_MAX */
-    SbStateKind state_kind;    /* NODE_STATE, SYSTEM_ROLLUP */
-    SbTarget target;           /* NODE_SET, SYSTEM_SET */
-    SbSettingName setting;     /* SETTING, SETTING_SET */
+    uint32_t node;                       /* NODE_*: 1..SB_NODES_MAX */
+    SbStateKind state_kind;              /* NODE_STATE, SYSTEM_ROLLUP */
+    SbTarget target;                     /* NODE_SET, SYSTEM_SET */
+    SbSettingName setting;               /* SETTING, SETTING_SET */
     char reply_suffix[SB_TOPIC_MAX + 1]; /* REPLY: what follows "<root>/reply/" */
 } SbTopic;
 
@@ -66,13 +66,13 @@ int sb_topic_format(char *buf, size_t size, const SbTopic *t);
 
 /* Subscription filters. */
 typedef enum SbFilter {
-    SB_FILTER_ALL,            /* <root>/# */
-    SB_FILTER_NODE_TOPICS,    /* <root>/node/+/+  (status, states, heartbeat of every node) */
-    SB_FILTER_NODE_SET,       /* <root>/node/<n>/set/+ */
-    SB_FILTER_SYSTEM_SET,     /* <root>/system/set/+ */
-    SB_FILTER_SETTINGS_SET,   /* <root>/system/settings/+/set */
-    SB_FILTER_SYSTEM_ALL,     /* <root>/system/# */
-    SB_FILTER_NODE_ALL,       /* <root>/node/<n>/# */
+    SB_FILTER_ALL,          /* <root>/# */
+    SB_FILTER_NODE_TOPICS,  /* <root>/node/+/+  (status, states, heartbeat of every node) */
+    SB_FILTER_NODE_SET,     /* <root>/node/<n>/set/+ */
+    SB_FILTER_SYSTEM_SET,   /* <root>/system/set/+ */
+    SB_FILTER_SETTINGS_SET, /* <root>/system/settings/+/set */
+    SB_FILTER_SYSTEM_ALL,   /* <root>/system/# */
+    SB_FILTER_NODE_ALL,     /* <root>/node/<n>/# */
     SB_FILTER_COUNT,
 } SbFilter;
 
