@@ -13,6 +13,7 @@
 #define TIMER_ACCURACY_USEC   (1000u)
 #define RECONNECT_MIN_DEFAULT 100u
 #define RECONNECT_MAX_DEFAULT 5000u
+#define READ_PACKETS_MAX      1024u /* packets read per wake-up before other sources run */
 
 struct MqttIo {
     sd_event *event;        /* owned reference */

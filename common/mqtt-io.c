@@ -20,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/ioctl.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -73,6 +74,30 @@ static void io_handle_stale(MqttIo *io)
     mqtt_io_reconnect_schedule(io, was_connected ? NULL : mosquitto_strerror(MOSQ_ERR_CONN_LOST));
 }
 
+/* libmosquitto 2.0 reads one packet per mosquitto_loop_read() for QoS 0/1 traffic (max_packets is
+ * ignored): keep reading while the kernel holds more bytes, so a burst is handled in one wake-up
+ * and what the post sources publish (the coordinator's rollups) goes out once for the burst, not
+ * once per message. Bounded, so timers and signals still get their turn in a flood. Measured with
+ * bench/ (BENCHMARKS.md). */
+static void io_read(MqttIo *io)
+{
+    for (unsigned i = 0; i < READ_PACKETS_MAX; i++) {
+        int avail = 0;
+
+        io->saved_errno = 0;
+        if (mosquitto_loop_read(io->mosq, 1) != MOSQ_ERR_SUCCESS) {
+            return;
+        }
+        /* Gone (on_mosq_disconnect dropped the source) or still handshaking: one read is all. */
+        if (!io->connected || !io->io_source || mosquitto_socket(io->mosq) != io->io_fd) {
+            return;
+        }
+        if (ioctl(io->io_fd, FIONREAD, &avail) < 0 || avail <= 0) {
+            return;
+        }
+    }
+}
+
 int mqtt_io_on_io(sd_event_source *s, int fd, uint32_t revents, void *userdata)
 {
     MqttIo *io = userdata;
@@ -87,8 +112,7 @@ int mqtt_io_on_io(sd_event_source *s, int fd, uint32_t revents, void *userdata)
     if (tls_handshake || (revents & (EPOLLIN | EPOLLHUP | EPOLLERR))) {
         /* Errors (refused connect, reset, EOF) surface as a failed read, and libmosquitto then
          * closes the socket and calls on_mosq_disconnect(). */
-        io->saved_errno = 0;
-        (void) mosquitto_loop_read(io->mosq, 1);
+        io_read(io);
     }
     if (io->io_source && (revents & EPOLLOUT)) {
         (void) mosquitto_loop_write(io->mosq, 1);

@@ -361,14 +361,16 @@ void coordinator_feed(Coordinator *co, const CoordEvent *ev)
 }
 
 /* Publishes payload retained at QoS 1 unless canonical equals what was last published there.
- * Returns 1 when published, 0 when unchanged, negative errno on failure (logged). */
+ * Returns 1 when published (*ret_mid, when not NULL, is its mid), 0 when unchanged, negative
+ * errno on failure (logged). */
 static int publish_if_changed(Coordinator *co,
                               const char *topic,
                               PublishedCache *cache,
                               const char *canonical,
                               size_t canonical_len,
                               const char *payload,
-                              size_t len)
+                              size_t len,
+                              int *ret_mid)
 {
     int r;
 
@@ -376,7 +378,7 @@ static int publish_if_changed(Coordinator *co,
         memcmp(cache->bytes, canonical, canonical_len) == 0) {
         return 0;
     }
-    r = mqtt_io_publish(co->io, topic, payload, len, 1, true, NULL, NULL);
+    r = mqtt_io_publish(co->io, topic, payload, len, 1, true, NULL, ret_mid);
     if (r < 0) {
         /* Not resent later: the core asks again when it has something new, and after a
          * reconnect it republishes everything once the rebirth window is over. */
@@ -407,7 +409,7 @@ static void flush_rollup(Coordinator *co, SbStateKind kind)
         return;
     }
     if (publish_if_changed(co, co->topics.rollup[kind], &co->rollup_last[kind], payload, (size_t) n,
-                           payload, (size_t) n) > 0) {
+                           payload, (size_t) n, &co->rollup_mid[kind]) > 0) {
         log_info("coordinator: published rollup kind=%s state=%s mixed=%s stale=%zu",
                  sb_state_kind_topic_name(kind),
                  str_or(sb_enum_to_string(sb_state_kind_enum(kind), m.state), "Unknown"),
@@ -438,7 +440,7 @@ static void flush_requests(Coordinator *co)
         return;
     }
     if (publish_if_changed(co, co->topics.requests, &co->requests_last, canonical, (size_t) c,
-                           payload, (size_t) n) > 0) {
+                           payload, (size_t) n, NULL) > 0) {
         log_debug("coordinator: published requests gate=%s pending_or_active=%zu",
                   m.gate_open ? "open" : "closed", m.n_requests);
     }
@@ -487,7 +489,7 @@ static void flush_setting(Coordinator *co, SbSettingName name)
         return;
     }
     if (publish_if_changed(co, co->topics.setting[name], &co->setting_last[name], payload,
-                           (size_t) n, payload, (size_t) n) > 0) {
+                           (size_t) n, payload, (size_t) n, NULL) > 0) {
         setting_text(&v, text, sizeof(text));
         log_info("coordinator: published setting name=%s value='%s'",
                  str_or(sb_setting_topic_name(name), "-"), text);
@@ -512,7 +514,7 @@ static void flush_power_restore(Coordinator *co)
         return;
     }
     if (publish_if_changed(co, co->topics.power_restore, &co->power_restore_last, payload,
-                           (size_t) n, payload, (size_t) n) > 0) {
+                           (size_t) n, payload, (size_t) n, NULL) > 0) {
         log_info("coordinator: published power-restore loss_id=%llu policy=%s action=%s id='%s'",
                  (unsigned long long) m.loss_id,
                  str_or(sb_enum_to_string(SB_ENUM_RESTORE_POLICY, (int) m.policy), "-"),
@@ -523,7 +525,8 @@ static void flush_power_restore(Coordinator *co)
 void coordinator_flush(Coordinator *co)
 {
     for (int kind = 0; kind < SB_KIND_COUNT; kind++) {
-        if (co->rollup_dirty[kind]) {
+        /* Held back while the previous one awaits its PUBACK (coordinator_on_published). */
+        if (co->rollup_dirty[kind] && co->rollup_mid[kind] == 0) {
             co->rollup_dirty[kind] = false;
             flush_rollup(co, (SbStateKind) kind);
         }
@@ -548,10 +551,21 @@ void coordinator_forget_published(Coordinator *co)
 {
     for (int kind = 0; kind < SB_KIND_COUNT; kind++) {
         co->rollup_last[kind].valid = false;
+        /* The PUBACKs of the old connection will never come. */
+        co->rollup_mid[kind] = 0;
     }
     co->requests_last.valid = false;
     for (int name = 0; name < SB_SETTING_COUNT; name++) {
         co->setting_last[name].valid = false;
     }
     co->power_restore_last.valid = false;
+}
+
+void coordinator_on_published(Coordinator *co, int mid)
+{
+    for (int kind = 0; kind < SB_KIND_COUNT; kind++) {
+        if (co->rollup_mid[kind] == mid) {
+            co->rollup_mid[kind] = 0;
+        }
+    }
 }

@@ -76,6 +76,11 @@ struct Coordinator {
     bool setting_dirty[SB_SETTING_COUNT];
     bool power_restore_dirty;
     PublishedCache rollup_last[SB_KIND_COUNT];
+    /* At most one rollup of each kind awaits its PUBACK (0 = none): a change made meanwhile stays
+     * dirty and goes out, with the latest payload, when the PUBACK arrives. A burst that outruns
+     * the broker then costs one rollup per broker round trip, not one per loop iteration queued
+     * in libmosquitto (memory) and in the broker (load) - measured with bench/, BENCHMARKS.md. */
+    int rollup_mid[SB_KIND_COUNT];
     PublishedCache requests_last; /* compared with "time" zeroed: it changes every build */
     PublishedCache setting_last[SB_SETTING_COUNT];
     PublishedCache power_restore_last;
@@ -100,6 +105,9 @@ void coordinator_flush(Coordinator *co);
 
 /* Forgets what was published: after a reconnect the broker's retained copy may be gone. */
 void coordinator_forget_published(Coordinator *co);
+
+/* The PUBACK of mid arrived: a rollup held back behind it may go out at the next flush. */
+void coordinator_on_published(Coordinator *co, int mid);
 
 /* Publishes ev on <root>/event and, when reply_to names a valid topic, there too with its
  * correlation data. Returns 0 or negative errno of the <root>/event publish. */

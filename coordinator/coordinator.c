@@ -36,6 +36,18 @@ static const SbFilter subscription_filters[COORDINATOR_SUBSCRIPTIONS] = {
     SB_FILTER_NODE_TOPICS,
 };
 
+/* Node topics are delivered to us at QoS 0: on a clean session QoS 1 adds nothing on the broker's
+ * leg to us (TCP keeps a connection's messages in order and whole; what is in flight when it
+ * drops is lost either way and the rebirth after the reconnect replaces it; mosquitto 2.0 drops
+ * QoS 0 and QoS 1 alike once max_queued_messages is reached), but a PUBACK per node message
+ * doubles the packets the broker handles for us and cost the coordinator a third of its CPU:
+ * measured with bench/, cold start at 10,000 nodes 2.1 s -> 0.65 s (BENCHMARKS.md). Requests and
+ * settings keep QoS 1 (the agents' publishes are QoS 1 too, contract.md "Topic tree"). */
+static int subscription_qos(SbFilter filter)
+{
+    return filter == SB_FILTER_NODE_TOPICS ? 0 : 1;
+}
+
 static int format_system_topic(const char *system,
                                SbTopicKind kind,
                                SbStateKind state_kind,
@@ -133,7 +145,8 @@ static void on_mqtt_connect(MqttIo *io, void *userdata)
                (unsigned long long) co->will_epoch);
     co->subs_pending = 0;
     for (size_t i = 0; i < COORDINATOR_SUBSCRIPTIONS; i++) {
-        int r = mqtt_io_subscribe(io, co->topics.filters[i], 1, &co->sub_mids[i]);
+        int r = mqtt_io_subscribe(io, co->topics.filters[i],
+                                  subscription_qos(subscription_filters[i]), &co->sub_mids[i]);
         if (r < 0) {
             /* Only on a connection that is already going away: its disconnect reconnects. */
             log_error_errno(r, "coordinator: failed to subscribe filter='%s': %m",
@@ -255,6 +268,7 @@ static void on_mqtt_publish(MqttIo *io, int mid, void *userdata)
     Coordinator *co = userdata;
 
     (void) io;
+    coordinator_on_published(co, mid);
     if (co->stopping && !co->disconnect_sent && mid == co->offline_mid) {
         log_info("coordinator: published offline status epoch=%llu",
                  (unsigned long long) co->will_epoch);
