@@ -10,8 +10,9 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "statebus/text.h"
+
 #include "coord-internal.h"
-#include "text-check.h"
 
 void requests_init(Coord *c)
 {
@@ -253,7 +254,7 @@ static void answer_without_record(Coord *c, const CoordEvent *ev, SbEventKind ki
     Request r = { .target = ev->target, .transition = ev->request.transition };
 
     /* An id that is not one cannot be echoed: the event encoder refuses it. */
-    if (text_is_request_id(ev->request.id)) {
+    if (sb_request_id_is_valid(ev->request.id, strlen(ev->request.id))) {
         (void) snprintf(r.id, sizeof(r.id), "%s", ev->request.id);
     }
     if (!target_is_valid(r.target)) {
@@ -276,14 +277,14 @@ static void keep_clean_text(Request *r)
     size_t len = strnlen(r->reply_to.topic, sizeof(r->reply_to.topic) - 1);
 
     r->reply_to.topic[len] = '\0';
-    if (!text_is_clean(r->reply_to.topic, len) || strpbrk(r->reply_to.topic, "+#")) {
+    if (!sb_text_is_clean(r->reply_to.topic, len) || strpbrk(r->reply_to.topic, "+#")) {
         /* Not a topic we can answer on: the answer still goes to <root>/event. */
         r->reply_to.topic[0] = '\0';
     }
     if (r->reply_to.correlation_len > SB_CORRELATION_MAX) {
         r->reply_to.correlation_len = SB_CORRELATION_MAX;
     }
-    if (!text_is_clean(r->reason, strlen(r->reason))) {
+    if (!sb_text_is_clean(r->reason, strlen(r->reason))) {
         for (char *p = r->reason; *p; p++) {
             unsigned char ch = (unsigned char) *p;
 
@@ -302,7 +303,7 @@ static Request *request_create(Coord *c, const CoordEvent *ev, int *ret_slot)
     Request *r;
 
     if (cmd->id[0] != '\0') {
-        if (!text_is_request_id(cmd->id)) {
+        if (!sb_request_id_is_valid(cmd->id, strlen(cmd->id))) {
             answer_without_record(c, ev, SB_EVENT_REJECTED, "invalid id");
             return NULL;
         }
@@ -538,7 +539,7 @@ int requests_adopt(Coord *c, int slot)
     RequestPhase phase;
 
     if (!target_is_valid(t) || !sb_transition_valid_for(t, r->transition) ||
-        !text_is_request_id(r->id)) {
+        !sb_request_id_is_valid(r->id, strlen(r->id))) {
         return -EBADMSG;
     }
     if (r->phase != REQUEST_DONE && find_by_id(c, r->id, &phase) >= 0) {

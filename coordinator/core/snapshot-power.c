@@ -9,8 +9,9 @@
 #include <math.h>
 #include <string.h>
 
+#include "statebus/text.h"
+
 #include "snapshot-format.h"
-#include "text-check.h"
 
 /* Bounds also enforced on the settings topics (payload-setting.c, settings.c). */
 #define DELAY_MAX_S         86400u
@@ -281,7 +282,8 @@ static int read_pending(SnapshotReader *rd, Coord *c, const cJSON *obj)
         read_nodes(rd, obj, c->cfg.nodes, pr->nodes, SB_COMMAND_NODES_MAX, &pr->n_nodes) < 0) {
         return -EBADMSG;
     }
-    if (!text_is_request_id(pr->id) || (target != SB_TARGET_CHASSIS && target != SB_TARGET_HOST) ||
+    if (!sb_request_id_is_valid(pr->id, strlen(pr->id)) ||
+        (target != SB_TARGET_CHASSIS && target != SB_TARGET_HOST) ||
         !sb_transition_valid_for((SbTarget) target, (SbTransition) transition)) {
         return snapshot_fail(rd, "invalid pending power-restore request");
     }
@@ -301,7 +303,7 @@ static int read_last_optional(SnapshotReader *rd, const cJSON *obj, SbPowerResto
             snapshot_read_string(rd, obj, "id", m->id, sizeof(m->id)) < 0) {
             return -EBADMSG;
         }
-        if (!text_is_request_id(m->id)) {
+        if (!sb_request_id_is_valid(m->id, strlen(m->id))) {
             return snapshot_fail(rd, "invalid power-restore request id");
         }
         m->action = (SbTransition) action;

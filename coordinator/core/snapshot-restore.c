@@ -11,8 +11,9 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "statebus/text.h"
+
 #include "snapshot-format.h"
-#include "text-check.h"
 
 int snapshot_fail(SnapshotReader *rd, const char *why)
 {
@@ -59,7 +60,7 @@ int snapshot_read_string(SnapshotReader *rd,
     if (len >= size) {
         return snapshot_fail(rd, "string too long");
     }
-    if (!text_is_clean(item->valuestring, len)) {
+    if (!sb_text_is_clean(item->valuestring, len)) {
         return snapshot_fail(rd, "string with invalid UTF-8 or control characters");
     }
     memcpy(buf, item->valuestring, len + 1);
