@@ -92,6 +92,11 @@ int state_store_load(StateStore *s, Coord *core, uint64_t now_ms)
             log_notice("coordinator: restored state path='%s' pending=%u active=%u epoch=%llu",
                        s->path, st.requests_pending, st.requests_active,
                        (unsigned long long) coord_epoch(core));
+            if (st.restore_nodes_dropped > 0) {
+                log_warning("coordinator: restored state named nodes above --nodes, left out "
+                            "path='%s' node_refs=%u requests=%u",
+                            s->path, st.restore_nodes_dropped, st.restore_requests_dropped);
+            }
             return 0;
         }
         if (!why) {

@@ -222,7 +222,9 @@ struct Coord {
     CoordActions *out;
     uint64_t now_ms;
     bool overflow;
-    bool durable_dirty;  /* needs PERSIST at the head of this batch */
+    bool durable_dirty; /* needs PERSIST at the head of this batch */
+    /* What the snapshot named beyond --nodes and the restore left out (CoordStats). */
+    unsigned restore_nodes_dropped, restore_requests_dropped;
     bool requests_dirty; /* needs PUBLISH_REQUESTS */
 
     uint64_t node_visits; /* debug: node records touched (see coord_debug_node_visits) */

@@ -287,6 +287,8 @@ void coord_stats(const Coord *c, CoordStats *ret)
     ret->requests_active = count_slots(c->active);
     ret->gate_open = coord_gate_is_open(c);
     ret->connected = c->connected;
+    ret->restore_nodes_dropped = c->restore_nodes_dropped;
+    ret->restore_requests_dropped = c->restore_requests_dropped;
 }
 
 int coord_summary_build(const Coord *c, uint64_t now_ms, SbSummaryMsg *ret)

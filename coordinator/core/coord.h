@@ -144,7 +144,8 @@ int coord_step(Coord *c, const CoordEvent *ev, CoordActions *out);
 
 /* Rebuilds the durable state (queue, active requests, last requested state, id counter, epoch)
  * from a snapshot written by coord_snapshot_encode(). Call once, before the first event.
- * Returns 0, or -EBADMSG with *reterr_why for a corrupt snapshot (the core is left empty). */
+ * Returns 0, or -EBADMSG with *reterr_why for a corrupt snapshot (the core is left empty). Nodes
+ * above cfg->nodes are not corrupt: they are left out and counted in CoordStats. */
 int coord_snapshot_restore(Coord *c,
                            const char *json,
                            size_t len,
@@ -189,6 +190,9 @@ typedef struct CoordStats {
     uint32_t nodes_online, nodes_ready, nodes_stale, nodes_never_seen;
     uint32_t requests_pending, requests_active;
     bool gate_open, connected;
+    /* Left out by the snapshot restore: node numbers above --nodes, and requests that named only
+     * such nodes (the system was made smaller since the file was written). */
+    unsigned restore_nodes_dropped, restore_requests_dropped;
 } CoordStats;
 void coord_stats(const Coord *c, CoordStats *ret);
 

@@ -54,8 +54,24 @@ RequestPhase snapshot_phase_from_name(const char *name);
 
 /* ---- reading (snapshot-restore.c): every failure keeps the first reason ------------------ */
 typedef struct SnapshotReader {
-    const char *why; /* first failure */
+    const char *why;           /* first failure */
+    uint32_t nodes;            /* the system's size now (--nodes) */
+    unsigned nodes_dropped;    /* node numbers above it, left out */
+    unsigned requests_dropped; /* requests that named only such nodes, left out */
 } SnapshotReader;
+
+/* The "nodes" array of obj into nodes[0..max): sorted, without duplicates, each
+ * 1..SB_NODES_MAX. A number above keep_max (rd->nodes for what still acts on nodes: the system
+ * was made smaller since the file was written) is left out and counted, not an error;
+ * *ret_only_dropped says the array named nodes and every one was left out (the record must not
+ * become "every node"). */
+int snapshot_read_nodes(SnapshotReader *rd,
+                        const cJSON *obj,
+                        uint32_t keep_max,
+                        uint32_t *nodes,
+                        size_t max,
+                        size_t *ret_n,
+                        bool *ret_only_dropped);
 
 /* Records why (the first one wins) and returns -EBADMSG. */
 int snapshot_fail(SnapshotReader *rd, const char *why);

@@ -155,41 +155,6 @@ static int read_policy(SnapshotReader *rd, const cJSON *obj, const char *key, Sb
 }
 
 /* Distinct node numbers 1..max_node, at most max of them, sorted. */
-static int read_nodes(SnapshotReader *rd,
-                      const cJSON *obj,
-                      uint32_t max_node,
-                      uint32_t *nodes,
-                      size_t max,
-                      size_t *ret_n)
-{
-    const cJSON *arr = snapshot_field(obj, "nodes"), *item;
-    size_t n = 0;
-
-    if (!cJSON_IsArray(arr)) {
-        return snapshot_fail(rd, "missing 'nodes'");
-    }
-    cJSON_ArrayForEach(item, arr)
-    {
-        double d = cJSON_IsNumber(item) ? item->valuedouble : -1;
-
-        if (n >= max) {
-            return snapshot_fail(rd, "too many nodes");
-        }
-        if (!(d >= 1 && d <= max_node && (double) (uint32_t) d == d)) {
-            return snapshot_fail(rd, "node out of range");
-        }
-        nodes[n++] = (uint32_t) d;
-    }
-    node_numbers_sort(nodes, n);
-    for (size_t i = 1; i < n; i++) {
-        if (nodes[i] == nodes[i - 1]) {
-            return snapshot_fail(rd, "node listed twice");
-        }
-    }
-    *ret_n = n;
-    return 0;
-}
-
 static int read_requested_last(SnapshotReader *rd, Coord *c, const cJSON *root)
 {
     int target;
@@ -270,6 +235,7 @@ static int read_pending(SnapshotReader *rd, Coord *c, const cJSON *obj)
 {
     PowerRestore *pr = &c->restore;
     int target, transition;
+    bool gone = false;
 
     if (!cJSON_IsObject(obj)) {
         return snapshot_fail(rd, "'pending' is not an object");
@@ -279,13 +245,20 @@ static int read_pending(SnapshotReader *rd, Coord *c, const cJSON *obj)
         snapshot_read_enum(rd, obj, "transition", SB_ENUM_TRANSITION, &transition) < 0 ||
         snapshot_read_string(rd, obj, "reason", pr->reason, sizeof(pr->reason)) < 0 ||
         snapshot_read_uint(rd, obj, "due", &pr->due_ms) < 0 ||
-        read_nodes(rd, obj, c->cfg.nodes, pr->nodes, SB_COMMAND_NODES_MAX, &pr->n_nodes) < 0) {
+        snapshot_read_nodes(rd, obj, rd->nodes, pr->nodes, SB_COMMAND_NODES_MAX, &pr->n_nodes,
+                            &gone) < 0) {
         return -EBADMSG;
     }
     if (!sb_request_id_is_valid(pr->id, strlen(pr->id)) ||
         (target != SB_TARGET_CHASSIS && target != SB_TARGET_HOST) ||
         !sb_transition_valid_for((SbTarget) target, (SbTransition) transition)) {
         return snapshot_fail(rd, "invalid pending power-restore request");
+    }
+    if (gone) {
+        /* It was for nodes that have left the system. */
+        pr->id[0] = '\0';
+        rd->requests_dropped++;
+        return 0;
     }
     pr->target = (SbTarget) target;
     pr->transition = (SbTransition) transition;
@@ -325,6 +298,7 @@ static int read_last(SnapshotReader *rd, Coord *c, const cJSON *obj)
 {
     SbPowerRestoreMsg m = { 0 };
     char check[SB_PAYLOAD_MAX + 1];
+    bool listed_gone;
 
     if (!cJSON_IsObject(obj)) {
         return snapshot_fail(rd, "'last' is not an object");
@@ -335,7 +309,9 @@ static int read_last(SnapshotReader *rd, Coord *c, const cJSON *obj)
         read_bool(rd, obj, "one_time", &m.one_time) < 0 ||
         read_bool(rd, obj, "system_wide", &m.system_wide) < 0 ||
         snapshot_read_string(rd, obj, "why", m.why, sizeof(m.why)) < 0 ||
-        read_nodes(rd, obj, SB_NODES_MAX, m.nodes, SB_EVENT_NODES_MAX, &m.n_nodes) < 0 ||
+        /* A record of what was decided: it keeps every node it names. */
+        snapshot_read_nodes(rd, obj, SB_NODES_MAX, m.nodes, SB_EVENT_NODES_MAX, &m.n_nodes,
+                            &listed_gone) < 0 ||
         read_last_optional(rd, obj, &m) < 0) {
         return -EBADMSG;
     }

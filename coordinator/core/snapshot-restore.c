@@ -129,9 +129,16 @@ static int read_reply_to(SnapshotReader *rd, const cJSON *obj, CoordReplyTo *ret
     return 0;
 }
 
-static int read_nodes(SnapshotReader *rd, const Coord *c, const cJSON *obj, Request *r)
+int snapshot_read_nodes(SnapshotReader *rd,
+                        const cJSON *obj,
+                        uint32_t keep_max,
+                        uint32_t *nodes,
+                        size_t max,
+                        size_t *ret_n,
+                        bool *ret_only_dropped)
 {
     const cJSON *arr = snapshot_field(obj, "nodes"), *item;
+    size_t n = 0, listed = 0;
 
     if (!cJSON_IsArray(arr)) {
         return snapshot_fail(rd, "missing 'nodes'");
@@ -140,20 +147,26 @@ static int read_nodes(SnapshotReader *rd, const Coord *c, const cJSON *obj, Requ
     {
         double d = cJSON_IsNumber(item) ? item->valuedouble : -1;
 
-        if (r->n_nodes >= SB_COMMAND_NODES_MAX) {
+        if (listed++ >= max) {
             return snapshot_fail(rd, "too many nodes");
         }
-        if (!(d >= 1 && d <= c->cfg.nodes && (double) (uint32_t) d == d)) {
+        if (!(d >= 1 && d <= SB_NODES_MAX && (double) (uint32_t) d == d)) {
             return snapshot_fail(rd, "node out of range");
         }
-        r->nodes[r->n_nodes++] = (uint32_t) d;
+        if ((uint32_t) d > keep_max) {
+            rd->nodes_dropped++;
+            continue;
+        }
+        nodes[n++] = (uint32_t) d;
     }
-    node_numbers_sort(r->nodes, r->n_nodes);
-    for (size_t i = 1; i < r->n_nodes; i++) {
-        if (r->nodes[i] == r->nodes[i - 1]) {
+    node_numbers_sort(nodes, n);
+    for (size_t i = 1; i < n; i++) {
+        if (nodes[i] == nodes[i - 1]) {
             return snapshot_fail(rd, "node listed twice");
         }
     }
+    *ret_n = n;
+    *ret_only_dropped = listed > 0 && n == 0;
     return 0;
 }
 
@@ -201,6 +214,7 @@ static int read_request(SnapshotReader *rd, Coord *c, const cJSON *obj)
 {
     char phase[16];
     int slot, target, transition;
+    bool gone = false;
     Request *r;
 
     if (!cJSON_IsObject(obj)) {
@@ -222,8 +236,16 @@ static int read_request(SnapshotReader *rd, Coord *c, const cJSON *obj)
         snapshot_read_enum(rd, obj, "transition", SB_ENUM_TRANSITION, &transition) < 0 ||
         snapshot_read_string(rd, obj, "reason", r->reason, sizeof(r->reason)) < 0 ||
         read_reply_to(rd, obj, &r->reply_to) < 0 || read_times(rd, obj, r) < 0 ||
-        read_nodes(rd, c, obj, r) < 0 || read_result(rd, obj, r) < 0) {
+        snapshot_read_nodes(rd, obj, rd->nodes, r->nodes, SB_COMMAND_NODES_MAX, &r->n_nodes,
+                            &gone) < 0 ||
+        read_result(rd, obj, r) < 0) {
         return -EBADMSG;
+    }
+    if (gone) {
+        /* Every node it named has left the system: nothing left to do or to track. */
+        r->phase = REQUEST_FREE;
+        rd->requests_dropped++;
+        return 0;
     }
     r->target = (SbTarget) target;
     r->transition = (SbTransition) transition;
@@ -307,6 +329,7 @@ int coord_snapshot_restore(Coord *c,
     if (!c || (!json && len > 0)) {
         return -EINVAL;
     }
+    rd.nodes = c->cfg.nodes;
     if (c->started) {
         /* coord.h: once, before the first event. */
         return -EBUSY;
@@ -327,6 +350,11 @@ int coord_snapshot_restore(Coord *c,
             *reterr_why = rd.why ? rd.why : "corrupt snapshot";
         }
         return -EBADMSG;
+    }
+    c->restore_nodes_dropped = rd.nodes_dropped;
+    c->restore_requests_dropped = rd.requests_dropped;
+    if (rd.nodes_dropped > 0) {
+        c->durable_dirty = true; /* the file still names them: rewrite it at the first step */
     }
     /* The rollups' "since" starts at the restart, not at 1970. */
     for (int k = 0; k < SB_KIND_COUNT; k++) {

@@ -353,6 +353,36 @@ static void expect_corrupt(const char *json, size_t len)
             extra "}"
 #define REQ(phase, id, target, transition, extra) REQN(phase, id, target, transition, "[]", extra)
 
+/* A system made smaller (--nodes lowered) since the file was written: what names the nodes that
+ * left is left out, and the rest is restored. */
+static void test_snapshot_nodes_above_a_smaller_system_are_left_out(void **state)
+{
+    static const char json[] =
+            HEAD "\"requests\":[" REQN("active", "a", "host", "On", "[2,4]", "") "," REQN(
+                    "pending", "b", "chassis", "On", "[4,5]",
+                    "") "],\"power_restore\":{\"decided_boot\":1,\"counter\":0,\"pending\":"
+                        "{\"id\":\"p1\",\"target\":\"host\",\"transition\":\"On\","
+                        "\"reason\":\"\",\"due\":5,\"nodes\":[6]}}}";
+    CoordConfig cfg = harness_config(3);
+    Harness *h = restored(&cfg, json, (int) strlen(json), 10);
+    CoordStats st = stats(h);
+    int len;
+    char *again;
+
+    (void) state;
+    assert_int_equal(st.requests_active, 1);
+    assert_int_equal(st.requests_pending, 0);
+    assert_int_equal(st.restore_nodes_dropped, 4);
+    assert_int_equal(st.restore_requests_dropped, 2);
+    again = snapshot_of(h, &len);
+    assert_non_null(strstr(again, "\"id\":\"a\""));
+    assert_non_null(strstr(again, "\"nodes\":[2]"));
+    assert_null(strstr(again, "\"id\":\"b\""));
+    assert_null(strstr(again, "\"pending\""));
+    free(again);
+    harness_free(h);
+}
+
 static void test_snapshot_corrupt_refused(void **state)
 {
     static const char *const bad[] = {
@@ -399,10 +429,8 @@ static void test_snapshot_corrupt_refused(void **state)
              "\"reason\":\"\",\"reply_topic\":\"\",\"correlation\":\"\",\"order\":1,\"queued\":5,"
              "\"dispatched\":0,\"expires\":0,\"fails\":9,\"finished\":0,\"nodes\":[]}]}",
         HEAD "\"requests\":[" REQN("active", "a", "host", "On", "[0]", "") "]}",
-        HEAD "\"requests\":[{\"phase\":\"active\",\"id\":\"a\",\"target\":\"host\",\"transition\":"
-             "\"On\","
-             "\"reason\":\"\",\"reply_topic\":\"\",\"correlation\":\"\",\"order\":1,\"queued\":5,"
-             "\"dispatched\":6,\"expires\":0,\"fails\":9,\"finished\":0,\"nodes\":[4]}]}",
+        /* Above SB_NODES_MAX: never a node (one above --nodes is left out, see below). */
+        HEAD "\"requests\":[" REQN("active", "a", "host", "On", "[16385]", "") "]}",
         HEAD "\"requests\":[{\"phase\":\"active\",\"id\":\"a\",\"target\":\"host\",\"transition\":"
              "\"On\","
              "\"reason\":\"\",\"reply_topic\":\"\",\"correlation\":\"\",\"order\":1,\"queued\":5,"
@@ -558,7 +586,7 @@ static void test_snapshot_power_restore_parts(void **state)
              "\"due\":5,\"nodes\":[]}}}",
         HEAD "\"requests\":[],\"power_restore\":{\"decided_boot\":1,\"counter\":0,\"pending\":"
              "{\"id\":\"p1\",\"target\":\"host\",\"transition\":\"On\",\"reason\":\"\","
-             "\"due\":5,\"nodes\":[4]}}}",
+             "\"due\":5,\"nodes\":[16385]}}}",
         HEAD "\"requests\":[],\"power_restore\":{\"decided_boot\":1,\"counter\":0,\"last\":"
              "{\"time\":1,\"loss_id\":1,\"policy\":\"None\",\"one_time\":0,\"system_wide\":true,"
              "\"why\":\"x\",\"nodes\":[],\"nodes_omitted\":0,\"delay\":0,\"due\":0}}}",
@@ -725,6 +753,7 @@ int main(void)
         cmocka_unit_test(test_snapshot_restored_active_fails_at_its_deadline),
         cmocka_unit_test(test_snapshot_round_trip),
         cmocka_unit_test(test_snapshot_partial_active_keeps_its_nodes),
+        cmocka_unit_test(test_snapshot_nodes_above_a_smaller_system_are_left_out),
         cmocka_unit_test(test_snapshot_corrupt_refused),
         cmocka_unit_test(test_snapshot_mutations_never_crash),
         cmocka_unit_test(test_snapshot_misuse),
