@@ -2,6 +2,7 @@
 /* The agent shell: life cycle, MQTT and backend callbacks, commands (see agent.h). */
 #include <errno.h>
 #include <inttypes.h>
+#include <mqtt_protocol.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -210,9 +211,11 @@ static void on_mqtt_connect(MqttIo *io, void *userdata)
 
     /* Subscribe before the birth: on one connection the broker handles packets in order, so no
      * command sent after our "online" can be missed. */
-    r = mqtt_io_subscribe(io, a->filter_set, 1, NULL);
+    /* Retain-as-published: a command or rebirth published retained keeps its flag even live,
+     * and is dropped at once (command_filter_check), not only when replayed at a connect. */
+    r = mqtt_io_subscribe(io, a->filter_set, 1, MQTT_SUB_OPT_RETAIN_AS_PUBLISHED, NULL);
     if (r >= 0) {
-        r = mqtt_io_subscribe(io, a->topic_rebirth, 1, NULL);
+        r = mqtt_io_subscribe(io, a->topic_rebirth, 1, MQTT_SUB_OPT_RETAIN_AS_PUBLISHED, NULL);
     }
     if (r < 0) {
         (void) log_error_errno(r, "agent: node=%u failed to subscribe: %m",

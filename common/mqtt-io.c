@@ -340,7 +340,7 @@ int mqtt_io_publish(MqttIo *io,
     return 0;
 }
 
-int mqtt_io_subscribe(MqttIo *io, const char *filter, int qos, int *ret_mid)
+int mqtt_io_subscribe(MqttIo *io, const char *filter, int qos, int options, int *ret_mid)
 {
     int mid = 0;
     int rc;
@@ -351,7 +351,7 @@ int mqtt_io_subscribe(MqttIo *io, const char *filter, int qos, int *ret_mid)
     if (!io->connected) {
         return -ENOTCONN;
     }
-    rc = mosquitto_subscribe_v5(io->mosq, &mid, filter, qos, 0, NULL);
+    rc = mosquitto_subscribe_v5(io->mosq, &mid, filter, qos, options, NULL);
     if (rc != MOSQ_ERR_SUCCESS) {
         return mqtt_error_to_errno(rc);
     }

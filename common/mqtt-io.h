@@ -96,7 +96,10 @@ int mqtt_io_publish(MqttIo *io,
                     const mosquitto_property *props,
                     int *ret_mid);
 
-int mqtt_io_subscribe(MqttIo *io, const char *filter, int qos, int *ret_mid);
+/* options: MQTT v5 subscription options (MQTT_SUB_OPT_*, mqtt_protocol.h), 0 for none. With
+ * MQTT_SUB_OPT_RETAIN_AS_PUBLISHED a message published retained arrives with the retain flag
+ * even live, so "never retained" topics (commands) can refuse it at once. */
+int mqtt_io_subscribe(MqttIo *io, const char *filter, int qos, int options, int *ret_mid);
 
 /* Clean stop: DISCONNECT (the broker discards the will) and no more reconnects. Publish
  * "offline" and wait for its PUBACK before calling this. Returns 0 when a DISCONNECT was sent

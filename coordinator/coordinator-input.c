@@ -105,9 +105,21 @@ static void translate_request(const char *system,
                               InputResult *ret)
 {
     const char *why = NULL;
+    int r;
 
     ret->target = t->target;
     translate_reply_to(system, m, ret);
+    *ev = (CoordEvent){
+        .kind = COORD_EV_REQUEST,
+        .now_ms = m->now_ms,
+        .target = t->target,
+        .reply_to = ret->reply_to,
+    };
+    r = sb_command_decode(m->payload, m->len, t->target, true, &ev->request, &why);
+    /* The decoder leaves a well-formed id and transition readable even when the rest is
+     * invalid: echo them with any rejection, so the sender can match it to its request. */
+    (void) snprintf(ret->id, sizeof(ret->id), "%s", ev->request.id);
+    ret->transition = ev->request.transition;
     /* Commands are never retained (contract.md "Lifecycle rules"): a retained power-on would be
      * replayed at every coordinator start, the classic random power-on. */
     if (m->retained) {
@@ -118,18 +130,7 @@ static void translate_request(const char *system,
         (void) reject(ret, "correlation data longer than 64 bytes");
         return;
     }
-
-    *ev = (CoordEvent){
-        .kind = COORD_EV_REQUEST,
-        .now_ms = m->now_ms,
-        .target = t->target,
-        .reply_to = ret->reply_to,
-    };
-    if (sb_command_decode(m->payload, m->len, t->target, true, &ev->request, &why) < 0) {
-        /* The decoder leaves a well-formed id and transition readable even when the rest is
-         * invalid: echo them so the sender can match the rejection to its request. */
-        (void) snprintf(ret->id, sizeof(ret->id), "%s", ev->request.id);
-        ret->transition = ev->request.transition;
+    if (r < 0) {
         (void) reject(ret, why ? why : "invalid command");
         return;
     }

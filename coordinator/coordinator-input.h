@@ -46,8 +46,8 @@ typedef struct InputResult {
                                  the request goes on, its answers only to <root>/event */
 } InputResult;
 
-/* Classifies one message received by the coordinator of system. Always fills *ret; fills
- * *ret_event only for INPUT_FEED. */
+/* Classifies one message received by the coordinator of system. Always fills *ret;
+ * *ret_event is meaningful only for INPUT_FEED. */
 void input_translate(const char *system,
                      const InputMessage *m,
                      CoordEvent *ret_event,

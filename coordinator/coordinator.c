@@ -11,6 +11,7 @@
  *   SIGTERM: system/status "offline" (QoS 1, PUBACK awaited at most 2 s), DISCONNECT, exit 0.
  */
 #include <errno.h>
+#include <mqtt_protocol.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -41,11 +42,20 @@ static const SbFilter subscription_filters[COORDINATOR_SUBSCRIPTIONS] = {
  * drops is lost either way and the rebirth after the reconnect replaces it; mosquitto 2.0 drops
  * QoS 0 and QoS 1 alike once max_queued_messages is reached), but a PUBACK per node message
  * doubles the packets the broker handles for us and cost the coordinator a third of its CPU:
- * measured with bench/, cold start at 10,000 nodes 2.1 s -> 0.65 s (BENCHMARKS.md). Requests and
+ * measured with bench/, cold start at 10,000 nodes 2.35 s -> 0.8 s (BENCHMARKS.md). Requests and
  * settings keep QoS 1 (the agents' publishes are QoS 1 too, contract.md "Topic tree"). */
 static int subscription_qos(SbFilter filter)
 {
     return filter == SB_FILTER_NODE_TOPICS ? 0 : 1;
+}
+
+/* Requests and settings are never retained (contract.md "Lifecycle rules"): with
+ * retain-as-published one published retained is refused at once, not only when the broker
+ * replays it at our next connect. Not for node topics: there the retain flag tells the retained
+ * snapshot from live updates. */
+static int subscription_options(SbFilter filter)
+{
+    return filter == SB_FILTER_NODE_TOPICS ? 0 : MQTT_SUB_OPT_RETAIN_AS_PUBLISHED;
 }
 
 static int format_system_topic(const char *system,
@@ -146,7 +156,8 @@ static void on_mqtt_connect(MqttIo *io, void *userdata)
     co->subs_pending = 0;
     for (size_t i = 0; i < COORDINATOR_SUBSCRIPTIONS; i++) {
         int r = mqtt_io_subscribe(io, co->topics.filters[i],
-                                  subscription_qos(subscription_filters[i]), &co->sub_mids[i]);
+                                  subscription_qos(subscription_filters[i]),
+                                  subscription_options(subscription_filters[i]), &co->sub_mids[i]);
         if (r < 0) {
             /* Only on a connection that is already going away: its disconnect reconnects. */
             log_error_errno(r, "coordinator: failed to subscribe filter='%s': %m",

@@ -414,7 +414,7 @@ static void on_mqtt_connect(MqttIo *io, void *userdata)
 
     log_info("redfish: connected broker=%s:%u", b->opts->broker.host, b->opts->broker.port);
     for (size_t i = 0; i < SUBSCRIPTIONS; i++) {
-        int r = mqtt_io_subscribe(io, b->filters[i], 1, NULL);
+        int r = mqtt_io_subscribe(io, b->filters[i], 1, 0, NULL);
         if (r < 0) {
             log_warning_errno(r, "redfish: failed to subscribe filter='%s': %m", b->filters[i]);
         }

@@ -156,6 +156,15 @@ class AgentTest(IntegrationTest):
             self.t("event"), mark, lambda m: m.get("kind") == "rejected")) >= 5,
             EVENT_TIMEOUT, "five rejected events (one per dropped command)")
 
+        # Published retained while the agent runs: its subscription keeps the flag
+        # (retain-as-published), so it is dropped now, not only when replayed at a connect.
+        op.publish(self.t("node/1/set/chassis"), {
+            "transition": "On", "id": "retained-live-1", "deadline": now_ms() + 30000},
+            retain=True)
+        watcher.wait_json(self.t("event"), since=mark, kind="rejected", id="retained-live-1",
+                          what="rejected event for the live retained command")
+        op.publish(self.t("node/1/set/chassis"), b"", retain=True)  # remove it from the broker
+
         rb_mark, states = self.rebirth_states(watcher, 1, epoch)
         self.assertEqual(states["chassis"].json["state"], "Off", "a dropped command ran")
         self.assertEqual(states["host"].json["state"], "Off", "a dropped command ran")

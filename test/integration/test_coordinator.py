@@ -155,6 +155,19 @@ class CoordinatorTest(IntegrationTest):
         watcher.wait_json(self.t("event"), kind="rejected", id="bad-1",
                           what="rejected event echoing id bad-1")
 
+        # Published retained while the coordinator runs: its subscription keeps the flag
+        # (retain-as-published), so the command is refused now, not only when the broker
+        # replays it at the next start, and the host stays off.
+        mark = watcher.mark()
+        v5.publish(self.t("system/set/host"), {"transition": "On", "id": "retained-live-1"},
+                   retain=True)
+        ev = watcher.wait_json(self.t("event"), since=mark, kind="rejected", id="retained-live-1",
+                               what="rejected event for the live retained command")
+        self.assertIn("retained", ev.json.get("why", ""), ev)
+        v5.publish(self.t("system/set/host"), b"", retain=True)  # remove it from the broker
+        self.assertEqual(watcher.received(self.t("node/1/set/host"), mark), [],
+                         "a retained command was dispatched")
+
     def test_restart_with_queued_request_resumes_queue(self):
         watcher = self.watcher()
         state_dir = f"{self.tmp}/coord-state"
