@@ -265,6 +265,22 @@ on_mqtt_connect_failed(MqttIo *io, const char *reason, unsigned retry_ms, void *
     }
 }
 
+/* An ACL that checks subscriptions refused one: without it no command reaches this node. */
+static void on_mqtt_subscribe_refused(MqttIo *io,
+                                      const char *filter,
+                                      int reason,
+                                      unsigned retry_ms,
+                                      void *userdata)
+{
+    Agent *a = userdata;
+
+    (void) io;
+    log_error("agent: node=%u subscription refused filter='%s' reason='%s' (0x%02x), retrying in "
+              "%u ms (check the broker's ACL for this node)",
+              (unsigned) a->opts.node, filter, mosquitto_reason_string(reason), (unsigned) reason,
+              retry_ms);
+}
+
 static void on_mqtt_message(MqttIo *io,
                             const struct mosquitto_message *msg,
                             const mosquitto_property *props,
@@ -490,6 +506,7 @@ int agent_new(sd_event *event, const AgentOptions *opts, const BackendOps *backe
                                 .on_message = on_mqtt_message,
                                 .on_publish = on_mqtt_publish,
                                 .on_connect_failed = on_mqtt_connect_failed,
+                                .on_subscribe_refused = on_mqtt_subscribe_refused,
                         },
                         a, &a->io);
     }

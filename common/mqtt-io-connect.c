@@ -27,6 +27,7 @@ static void on_mosq_connect(struct mosquitto *mosq,
         return;
     }
     io->connack_reason = 0;
+    mqtt_io_subscriptions_clear(io);
     io->connected = true;
     io->backoff_ms = io->cfg.reconnect_min_ms;
     if (!io->stopping && io->cb.on_connect) {
@@ -63,6 +64,7 @@ on_mosq_disconnect(struct mosquitto *mosq, void *obj, int rc, const mosquitto_pr
     }
     io->attempt_open = false;
     io->connected = false;
+    mqtt_io_subscriptions_clear(io);
     mqtt_io_source_drop(io);
 
     if (io->stopping) {
@@ -121,12 +123,8 @@ static void on_mosq_subscribe(struct mosquitto *mosq,
     MqttIo *io = obj;
 
     (void) mosq;
-    (void) qos_count;
-    (void) granted_qos;
     (void) props;
-    if (io->cb.on_subscribe) {
-        io->cb.on_subscribe(io, mid, io->userdata);
-    }
+    mqtt_io_on_suback(io, mid, qos_count, granted_qos);
 }
 
 /* ---- connecting -------------------------------------------------------------------------- */

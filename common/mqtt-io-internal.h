@@ -9,11 +9,23 @@
 
 #include "mqtt-io.h"
 
-#define MISC_INTERVAL_USEC    (1000u * 1000u) /* mosquitto_loop_misc(): "around once per second" */
-#define TIMER_ACCURACY_USEC   (1000u)
-#define RECONNECT_MIN_DEFAULT 100u
-#define RECONNECT_MAX_DEFAULT 5000u
-#define READ_PACKETS_MAX      1024u /* packets read per wake-up before other sources run */
+#define MISC_INTERVAL_USEC        (1000u * 1000u) /* mosquitto_loop_misc(): "around once per second" */
+#define TIMER_ACCURACY_USEC       (1000u)
+#define RECONNECT_MIN_DEFAULT     100u
+#define RECONNECT_MAX_DEFAULT     5000u
+#define READ_PACKETS_MAX          1024u /* packets read per wake-up before other sources run */
+#define MQTT_IO_SUBSCRIPTIONS_MAX 8u
+#define SUBSCRIBE_RETRY_MIN_MS    1000u  /* a refused subscription is tried again after this, */
+#define SUBSCRIBE_RETRY_MAX_MS    60000u /* doubling up to this */
+
+/* One subscription of the current connection until its SUBACK grants it (mqtt-io-subscribe.c). */
+typedef struct MqttIoSubscription {
+    char *filter; /* owned; NULL = free slot */
+    int qos;
+    int options;
+    int mid;       /* of the SUBSCRIBE awaiting its SUBACK; 0 = refused, due for a retry */
+    int first_mid; /* what mqtt_io_subscribe() returned: on_subscribe reports this one */
+} MqttIoSubscription;
 
 struct MqttIo {
     sd_event *event;        /* owned reference */
@@ -28,6 +40,10 @@ struct MqttIo {
     sd_event_source *misc_timer;      /* owned */
     sd_event_source *reconnect_timer; /* owned */
     sd_event_source *post_source;     /* owned */
+    sd_event_source *sub_retry_timer; /* owned */
+
+    MqttIoSubscription subs[MQTT_IO_SUBSCRIPTIONS_MAX];
+    unsigned sub_backoff_ms; /* 0 = nothing refused on this connection yet */
 
     char *will_topic;   /* owned; NULL = no will */
     void *will_payload; /* owned */
@@ -62,5 +78,11 @@ void mqtt_io_attempt_connect(MqttIo *io);
  * failed_reason != NULL also reports a failed attempt to on_connect_failed. */
 void mqtt_io_reconnect_schedule(MqttIo *io, const char *failed_reason);
 int mqtt_io_on_reconnect_timer(sd_event_source *s, uint64_t usec, void *userdata);
+
+/* A SUBACK: grants go to on_subscribe, refusals are retried (mqtt-io-subscribe.c). */
+void mqtt_io_on_suback(MqttIo *io, int mid, int n, const int *granted);
+int mqtt_io_on_sub_retry_timer(sd_event_source *s, uint64_t usec, void *userdata);
+/* Forgets every subscription of the connection (it is new or gone). */
+void mqtt_io_subscriptions_clear(MqttIo *io);
 
 #endif

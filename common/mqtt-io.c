@@ -231,6 +231,13 @@ int mqtt_io_new(sd_event *event,
     if (r >= 0) {
         r = sd_event_add_post(event, &io->post_source, on_post, io);
     }
+    if (r >= 0) {
+        r = sd_event_add_time_relative(event, &io->sub_retry_timer, CLOCK_MONOTONIC, 0,
+                                       TIMER_ACCURACY_USEC, mqtt_io_on_sub_retry_timer, io);
+    }
+    if (r >= 0) {
+        r = sd_event_source_set_enabled(io->sub_retry_timer, SD_EVENT_OFF);
+    }
     if (r < 0) {
         mqtt_io_free(io);
         return r;
@@ -248,6 +255,8 @@ MqttIo *mqtt_io_free(MqttIo *io)
     io->misc_timer = sd_event_source_disable_unref(io->misc_timer);
     io->reconnect_timer = sd_event_source_disable_unref(io->reconnect_timer);
     io->post_source = sd_event_source_disable_unref(io->post_source);
+    io->sub_retry_timer = sd_event_source_disable_unref(io->sub_retry_timer);
+    mqtt_io_subscriptions_clear(io);
     if (io->mosq) {
         mosquitto_destroy(io->mosq);
     }
@@ -331,27 +340,6 @@ int mqtt_io_publish(MqttIo *io,
         return -ENOTCONN;
     }
     rc = mosquitto_publish_v5(io->mosq, &mid, topic, (int) len, payload, qos, retain, props);
-    if (rc != MOSQ_ERR_SUCCESS) {
-        return mqtt_error_to_errno(rc);
-    }
-    if (ret_mid) {
-        *ret_mid = mid;
-    }
-    return 0;
-}
-
-int mqtt_io_subscribe(MqttIo *io, const char *filter, int qos, int options, int *ret_mid)
-{
-    int mid = 0;
-    int rc;
-
-    if (!io || !filter) {
-        return -EINVAL;
-    }
-    if (!io->connected) {
-        return -ENOTCONN;
-    }
-    rc = mosquitto_subscribe_v5(io->mosq, &mid, filter, qos, options, NULL);
     if (rc != MOSQ_ERR_SUCCESS) {
         return mqtt_error_to_errno(rc);
     }

@@ -55,13 +55,22 @@ typedef struct MqttIoCallbacks {
                        void *userdata);
     /* PUBACK for a QoS 1 publish (or the write of a QoS 0 one). May be NULL. */
     void (*on_publish)(MqttIo *io, int mid, void *userdata);
-    /* SUBACK. May be NULL. */
+    /* SUBACK granting a subscription (a refused one is retried: on_subscribe_refused). May be
+     * NULL. */
     void (*on_subscribe)(MqttIo *io, int mid, void *userdata);
     /* A connect attempt failed before CONNACK (refused, unreachable, CONNACK with an error, ...);
      * reason is a static human-readable string, the next attempt starts in retry_ms. Not called
      * for a connection that was up: that is on_disconnect. May be NULL. (Added after the first
      * version: leave it out of positional initializers.) */
     void (*on_connect_failed)(MqttIo *io, const char *reason, unsigned retry_ms, void *userdata);
+    /* The broker refused a subscription (reason: an MQTT v5 reason code >= 0x80, e.g. 0x87 "not
+     * authorized"); mqtt-io subscribes again in retry_ms on the same connection and reports
+     * on_subscribe (with the first mid) once it is granted. May be NULL. */
+    void (*on_subscribe_refused)(MqttIo *io,
+                                 const char *filter,
+                                 int reason,
+                                 unsigned retry_ms,
+                                 void *userdata);
 } MqttIoCallbacks;
 
 /* Creates the client attached to event (reference taken). cfg strings are borrowed.
@@ -96,7 +105,8 @@ int mqtt_io_publish(MqttIo *io,
                     const mosquitto_property *props,
                     int *ret_mid);
 
-/* options: MQTT v5 subscription options (MQTT_SUB_OPT_*, mqtt_protocol.h), 0 for none. With
+/* At most 8 subscriptions awaiting their SUBACK at once (-ENOSPC beyond).
+ * options: MQTT v5 subscription options (MQTT_SUB_OPT_*, mqtt_protocol.h), 0 for none. With
  * MQTT_SUB_OPT_RETAIN_AS_PUBLISHED a message published retained arrives with the retain flag
  * even live, so "never retained" topics (commands) can refuse it at once. */
 int mqtt_io_subscribe(MqttIo *io, const char *filter, int qos, int options, int *ret_mid);

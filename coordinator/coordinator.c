@@ -255,6 +255,24 @@ on_mqtt_connect_failed(MqttIo *io, const char *reason, unsigned retry_ms, void *
                 co->opts->broker.host, co->opts->broker.port, reason, retry_ms);
 }
 
+/* Until every subscription is granted the coordinator is not online: it would publish rollups
+ * and gate decisions from a partial view. */
+static void on_mqtt_subscribe_refused(MqttIo *io,
+                                      const char *filter,
+                                      int reason,
+                                      unsigned retry_ms,
+                                      void *userdata)
+{
+    (void) io;
+    (void) userdata;
+    log_error("coordinator: subscription refused filter='%s' reason='%s' (0x%02x), not online "
+              "until it is granted, retrying in %u ms (check the broker's ACL for the "
+              "coordinator)",
+              filter, mosquitto_reason_string(reason), (unsigned) reason, retry_ms);
+    (void) daemon_notify_status("subscription refused: %s (%s)", filter,
+                                mosquitto_reason_string(reason));
+}
+
 /* ---- clean stop ------------------------------------------------------------------------- */
 
 static void coordinator_send_disconnect(Coordinator *co)
@@ -476,6 +494,7 @@ static int coordinator_add_mqtt(Coordinator *co)
         .on_publish = on_mqtt_publish,
         .on_subscribe = on_mqtt_subscribe,
         .on_connect_failed = on_mqtt_connect_failed,
+        .on_subscribe_refused = on_mqtt_subscribe_refused,
     };
     int r = mqtt_io_new(co->event, &cfg, &cb, co, &co->io);
 

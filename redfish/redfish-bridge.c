@@ -446,6 +446,16 @@ static void on_mqtt_connect_failed(MqttIo *io, const char *reason, unsigned retr
                 b->opts->broker.host, b->opts->broker.port, reason, retry_ms);
 }
 
+static void
+on_mqtt_subscribe_refused(MqttIo *io, const char *filter, int reason, unsigned retry_ms, void *ud)
+{
+    (void) io;
+    (void) ud;
+    log_error("redfish: subscription refused filter='%s' reason='%s' (0x%02x), retrying in %u ms "
+              "(check the broker's ACL for this client)",
+              filter, mosquitto_reason_string(reason), (unsigned) reason, retry_ms);
+}
+
 /* ---- life cycle ------------------------------------------------------------------------- */
 
 static int on_stop_timer(sd_event_source *s, uint64_t usec, void *userdata)
@@ -521,6 +531,7 @@ static int bridge_add_mqtt(RedfishBridge *b)
         .on_disconnect = on_mqtt_disconnect,
         .on_message = on_mqtt_message,
         .on_connect_failed = on_mqtt_connect_failed,
+        .on_subscribe_refused = on_mqtt_subscribe_refused,
     };
     int r = mqtt_io_new(b->event, &cfg, &cb, b, &b->io);
 

@@ -305,7 +305,8 @@ def topic_matches(filt, topic):
 class Client:
     """A paho client (MQTT v5 or v3.1.1) that records every message it receives."""
 
-    def __init__(self, port, protocol=5, client_id=None, name="client", tls=None):
+    def __init__(self, port, protocol=5, client_id=None, name="client", tls=None,
+                 credentials=None):
         self.name = name
         self.client_id = client_id or unique_id(name)
         self.protocol = mqtt.MQTTv5 if protocol == 5 else mqtt.MQTTv311
@@ -325,6 +326,8 @@ class Client:
         if tls:
             # paho's tls_set() arguments (ca_certs, certfile, keyfile): a TLS broker.
             self.mqtt.tls_set(**tls)
+        if credentials:
+            self.mqtt.username_pw_set(*credentials)  # (username, password)
         self.mqtt.connect("127.0.0.1", port, keepalive=30)
         self.mqtt.loop_start()
         self.wait_for(lambda _: self.connected, START_TIMEOUT, f"{self.name} connected")

@@ -607,5 +607,86 @@ class PasswordTest(IntegrationTest):
         self.assertNotIn("s3cret", " ".join(good.args), "the password is on a command line")
 
 
+DYNSEC_PLUGIN = "/usr/lib/x86_64-linux-gnu/mosquitto_dynamic_security.so"
+
+
+@unittest.skipUnless(os.path.exists(DYNSEC_PLUGIN), "mosquitto's dynamic-security plugin")
+class SubscribeAclTest(IntegrationTest):
+    """A broker whose ACL checks subscriptions (mosquitto's dynamic-security plugin, like most
+    clustering brokers) refuses one with SUBACK 0x87. mosquitto's acl_file never does, so the
+    production config cannot show this."""
+
+    start_broker = False
+
+    def setUp(self):
+        super().setUp()
+        directory = os.path.join(self.tmp, "dynsec")
+        os.makedirs(directory)
+        config = os.path.join(directory, "dynamic-security.json")
+        subprocess.run(["mosquitto_ctrl", "dynsec", "init", config, "admin", "admin-pw"],
+                       check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        if os.geteuid() == 0:
+            # mosquitto drops to its user, and the plugin rewrites the file on every change.
+            pw = pwd.getpwnam("mosquitto")
+            for path in (directory, config):
+                os.chown(path, pw.pw_uid, pw.pw_gid)
+
+        class DynsecBroker(Broker):
+            def config_text(self):
+                text, n = re.subn(r"(?m)^allow_anonymous true$",
+                                  f"allow_anonymous false\nplugin {DYNSEC_PLUGIN}\n"
+                                  f"plugin_opt_config_file {config}",
+                                  super().config_text())
+                if n != 1:
+                    raise RuntimeError("statebus-dev.conf: no 'allow_anonymous true' line")
+                return text
+
+        self.broker = DynsecBroker(os.path.join(self.tmp, "broker"))
+        self.broker.start()
+        # The coordinator may write its topics and subscribe to the system's, not yet to the
+        # nodes'; the watcher reads everything.
+        self.dynsec("createRole", "coord")
+        self.dynsec("addRoleACL", "coord", "publishClientSend", "statebus/#", "allow")
+        self.dynsec("addRoleACL", "coord", "subscribePattern", self.t("system/#"), "allow")
+        self.dynsec("createClient", "coordinator", "-p", "coord-pw")
+        self.dynsec("addClientRole", "coordinator", "coord")
+        self.dynsec("createRole", "watch")
+        self.dynsec("addRoleACL", "watch", "subscribePattern", "statebus/#", "allow")
+        self.dynsec("createClient", "watcher", "-p", "watch-pw")
+        self.dynsec("addClientRole", "watcher", "watch")
+
+    def dynsec(self, *args):
+        subprocess.run(["mosquitto_ctrl", "-h", "127.0.0.1", "-p", str(self.broker.port),
+                        "-u", "admin", "-P", "admin-pw", "dynsec", *args],
+                       check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                       timeout=START_TIMEOUT)
+
+    def test_refused_subscription_keeps_the_coordinator_offline_until_granted(self):
+        watcher = Client(self.broker.port, name="watcher", client_id="watcher",
+                         credentials=("watcher", "watch-pw"))
+        self.clients.append(watcher)
+        watcher.subscribe(self.t("#"))
+        password = os.path.join(self.tmp, "coordinator-pw")
+        with open(password, "w", encoding="utf-8") as f:
+            f.write("coord-pw\n")
+        os.chmod(password, 0o600)
+        coord = self.coordinator(1, extra=["--username", "coordinator",
+                                           "--password-file", password])
+        node_filter = re.escape(self.t("node/+/+"))
+        # Refused, and tried again on the same connection with a backoff (1 s, then 2 s).
+        self.wait_log(coord, rf"^<3>coordinator: subscription refused filter='{node_filter}' "
+                             r"reason='Not authorized' \(0x87\).*retrying in 2000 ms")
+        # Two refusals a second apart: had it gone online on a partial view, it would have.
+        self.assertEqual(watcher.received(self.t("system/status"), 0,
+                                          lambda m: m.get("status") == "online"), [],
+                         "online without its node subscription")
+        mark = watcher.mark()
+        # The ACL is fixed while it runs: no restart needed (the plugin may also drop the
+        # client on a role change; either way it comes back online on its own).
+        self.dynsec("addRoleACL", "coord", "subscribePattern", self.t("node/#"), "allow")
+        self.wait_coordinator_online(watcher, since=mark)
+        self.assertTrue(coord.alive())
+
+
 if __name__ == "__main__":
     unittest.main()
