@@ -47,7 +47,9 @@ EXPECTED = [
     "share/man/man8/statebus-coordinator.8",
     "share/bash-completion/completions/statebusctl",
 ]
-REDFISH = ["bin/statebus-redfish", "share/man/man8/statebus-redfish.8"]
+REDFISH = ["bin/statebus-redfish", "share/man/man8/statebus-redfish.8",
+           "lib/systemd/system/statebus-redfish@.service",
+           "share/doc/statebus/examples/redfish.json.example"]
 
 
 class InstallTest(unittest.TestCase):
