@@ -16,62 +16,10 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "agent-options-fixture.h"
 #include "agent-options.h"
 #include "backend.h"
 #include "file-util.h"
-
-typedef struct Fixture {
-    AgentOptions o;
-    char dir[128];
-    char config[160];
-    char err[512];
-} Fixture;
-
-static int setup(void **state)
-{
-    static Fixture f;
-    const char *tmp = getenv("TMPDIR");
-
-    memset(&f, 0, sizeof(f));
-    (void) snprintf(f.dir, sizeof(f.dir), "%s/statebus-agent-hw-XXXXXX", tmp ? tmp : "/tmp");
-    if (!mkdtemp(f.dir)) {
-        return -1;
-    }
-    (void) snprintf(f.config, sizeof(f.config), "%s/agent.json", f.dir);
-    *state = &f;
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    Fixture *f = *state;
-
-    (void) unlink(f->config);
-    return rmdir(f->dir);
-}
-
-static int parse(Fixture *f, ...)
-{
-    char *argv[48] = { (char *) "statebus-agent" };
-    int argc = 1;
-    const char *a;
-    va_list ap;
-    int r;
-
-    va_start(ap, f);
-    while ((a = va_arg(ap, const char *)) && argc < 47) {
-        argv[argc++] = (char *) a;
-    }
-    va_end(ap);
-    f->err[0] = '\0';
-    agent_options_init(&f->o);
-    r = agent_options_parse(&f->o, argc, argv, f->err, sizeof(f->err));
-    if (r < 0) {
-        assert_true(f->err[0] != '\0');
-        assert_null(strchr(f->err, '\n'));
-    }
-    return r;
-}
 
 static void test_agent_options_backend_defaults(void **state)
 {
@@ -153,7 +101,7 @@ static void test_agent_options_backend_config_file(void **state)
                                " \"ac-loss\": \"file\", \"ac-loss-file\": \"/run/lost\","
                                " \"gpio-power-good-active-low\": true}";
 
-    assert_int_equal(write_file_atomic(f->config, json, strlen(json)), 0);
+    write_config(f, json);
     assert_int_equal(parse(f, "--config", f->config, "--dbus-instance", "2", NULL), OPT_RESULT_OK);
     assert_int_equal(f->o.backend, AGENT_BACKEND_DBUS);
     assert_int_equal(f->o.backend_options.dbus_instance, 2); /* the flag wins */

@@ -15,74 +15,16 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "agent-options-fixture.h"
 #include "agent-options.h"
 #include "backend.h"
 #include "capture.h"
 #include "file-util.h"
 
-typedef struct Fixture {
-    AgentOptions o;
-    char dir[128];
-    char config[160];
-    char err[512];
-} Fixture;
-
-static int setup(void **state)
-{
-    static Fixture f;
-    const char *tmp = getenv("TMPDIR");
-
-    memset(&f, 0, sizeof(f));
-    agent_options_init(&f.o);
-    (void) snprintf(f.dir, sizeof(f.dir), "%s/statebus-agent-options-XXXXXX", tmp ? tmp : "/tmp");
-    if (!mkdtemp(f.dir)) {
-        return -1;
-    }
-    (void) snprintf(f.config, sizeof(f.config), "%s/agent.json", f.dir);
-    *state = &f;
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    Fixture *f = *state;
-
-    (void) unlink(f->config);
-    return rmdir(f->dir);
-}
-
-static int parse(Fixture *f, ...)
-{
-    char *argv[32] = { (char *) "statebus-agent" };
-    int argc = 1;
-    const char *a;
-    va_list ap;
-    int r;
-
-    va_start(ap, f);
-    while ((a = va_arg(ap, const char *)) && argc < 31) {
-        argv[argc++] = (char *) a;
-    }
-    va_end(ap);
-    f->err[0] = '\0';
-    agent_options_init(&f->o); /* every parse starts from the defaults, as main() does */
-    r = agent_options_parse(&f->o, argc, argv, f->err, sizeof(f->err));
-    if (r < 0) {
-        assert_true(f->err[0] != '\0');
-        assert_null(strchr(f->err, '\n'));
-    }
-    return r;
-}
-
 static void expect_error(Fixture *f, int r, const char *err)
 {
     assert_true(r < 0);
     assert_string_equal(f->err, err);
-}
-
-static void write_config(Fixture *f, const char *json)
-{
-    assert_int_equal(write_file_atomic(f->config, json, strlen(json)), 0);
 }
 
 static void test_agent_options_defaults(void **state)
