@@ -41,6 +41,25 @@ typedef struct OptSpec {
     const char *implicit;
 } OptSpec;
 
+/* Rows every statebus program shares: the same flag, meaning and help in each. */
+#define OPT_SPEC_BROKER(Type, field)                                           \
+    {                                                                          \
+        .name = "broker", .type = OPT_BROKER, .offset = offsetof(Type, field), \
+        .metavar = "HOST[:PORT]", .help = "MQTT broker"                        \
+    }
+#define OPT_SPEC_SYSTEM(Type, field)                                            \
+    {                                                                           \
+        .name = "system", .type = OPT_STRING, .offset = offsetof(Type, field),  \
+        .size = sizeof(((Type *) NULL)->field), .metavar = "ID",                \
+        .help = "system id, [A-Za-z0-9_-]{1,64}: topics live under statebus/ID" \
+    }
+/* The MQTT keepalive in seconds; text says what it means for this program. */
+#define OPT_SPEC_KEEPALIVE(Type, field, text)                                             \
+    {                                                                                     \
+        .name = "keepalive", .type = OPT_UINT, .offset = offsetof(Type, field), .min = 5, \
+        .max = 65535, .metavar = "S", .help = (text)                                      \
+    }
+
 typedef enum OptResult {
     OPT_RESULT_OK = 0,
     OPT_RESULT_HELP = 1, /* --help was given: usage printed to stdout, exit 0 */

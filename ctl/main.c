@@ -39,17 +39,8 @@
 #define OFF(field) offsetof(CtlOptions, field)
 
 static const OptSpec ctl_option_specs[] = {
-    { .name = "broker",
-      .type = OPT_BROKER,
-      .offset = OFF(broker),
-      .metavar = "HOST[:PORT]",
-      .help = "MQTT broker" },
-    { .name = "system",
-      .type = OPT_STRING,
-      .offset = OFF(system),
-      .size = sizeof(((CtlOptions *) NULL)->system),
-      .metavar = "ID",
-      .help = "system id: topics live under statebus/ID" },
+    OPT_SPEC_BROKER(CtlOptions, broker),
+    OPT_SPEC_SYSTEM(CtlOptions, system),
     { .name = "node",
       .type = OPT_UINT,
       .offset = OFF(node),
