@@ -42,6 +42,7 @@ static const RequestVerb request_verbs[] = {
 
 typedef struct Seen {
     SbEventKind kind;
+    uint32_t node; /* agents' events of one request differ only by node, often in the same ms */
     uint64_t time_ms;
     size_t why_len;
 } Seen;
@@ -109,11 +110,11 @@ static void request_goal(const RequestVerb *v, SbStateKind *ret_kind, int *ret_s
 
 static bool request_seen(Request *rq, const SbEvent *e)
 {
-    Seen s = { .kind = e->kind, .time_ms = e->time_ms, .why_len = strlen(e->why) };
+    Seen s = { .kind = e->kind, .node = e->node, .time_ms = e->time_ms, .why_len = strlen(e->why) };
 
     for (size_t i = 0; i < rq->n_seen && i < SEEN_MAX; i++) {
-        if (rq->seen[i].kind == s.kind && rq->seen[i].time_ms == s.time_ms &&
-            rq->seen[i].why_len == s.why_len) {
+        if (rq->seen[i].kind == s.kind && rq->seen[i].node == s.node &&
+            rq->seen[i].time_ms == s.time_ms && rq->seen[i].why_len == s.why_len) {
             return true;
         }
     }

@@ -27,6 +27,10 @@ class DemoTest(IntegrationTest):
         self.assertIn("power-on completed", out)
         # The story: the request waited for the BMCs (queued), then went out.
         self.assertRegex(out, r"(?i)queued", f"the power-on was not shown queued:\n{out}")
+        # Every node's "accepted", though the four agents answer within the same millisecond.
+        for node in range(1, 5):
+            self.assertRegex(out, rf"(?m)^accepted host On id='\S+' node={node}$",
+                             f"node {node}'s accepted event was not shown:\n{out}")
         # Nothing it started is left running: the broker's port is free again.
         self.assertNotEqual(subprocess.run(
             ["bash", "-c", f"exec 3<>/dev/tcp/127.0.0.1/{port}"], stderr=subprocess.DEVNULL,
