@@ -60,29 +60,36 @@ int mqtt_io_subscribe(MqttIo *io, const char *filter, int qos, int options, int 
     if (!sub) {
         return -ENOSPC;
     }
+    sub->filter = strdup(filter);
+    if (!sub->filter) {
+        return -ENOMEM;
+    }
     rc = mosquitto_subscribe_v5(io->mosq, &mid, filter, qos, options, NULL);
     if (rc != MOSQ_ERR_SUCCESS) {
+        subscription_free(sub);
         return mqtt_error_to_errno(rc);
     }
+    sub->qos = qos;
+    sub->options = options;
+    sub->mid = mid;
+    sub->first_mid = mid;
     if (ret_mid) {
         *ret_mid = mid;
-    }
-    /* Without memory for the copy a refusal cannot be retried: its SUBACK then goes to
-     * on_subscribe like any untracked one. */
-    sub->filter = strdup(filter);
-    if (sub->filter) {
-        sub->qos = qos;
-        sub->options = options;
-        sub->mid = mid;
-        sub->first_mid = mid;
     }
     return 0;
 }
 
+/* One timer for every refused subscription: armed once per round, so the backoff doubles per
+ * round, not per refusal. */
 static void retry_schedule(MqttIo *io)
 {
+    int enabled = SD_EVENT_OFF;
     uint64_t usec;
 
+    if (sd_event_source_get_enabled(io->sub_retry_timer, &enabled) >= 0 &&
+        enabled != SD_EVENT_OFF) {
+        return;
+    }
     io->sub_backoff_ms = io->sub_backoff_ms == 0 ? SUBSCRIBE_RETRY_MIN_MS : io->sub_backoff_ms * 2;
     if (io->sub_backoff_ms > SUBSCRIBE_RETRY_MAX_MS) {
         io->sub_backoff_ms = SUBSCRIBE_RETRY_MAX_MS;
