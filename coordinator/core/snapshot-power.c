@@ -154,7 +154,6 @@ static int read_policy(SnapshotReader *rd, const cJSON *obj, const char *key, Sb
     return 0;
 }
 
-/* Distinct node numbers 1..max_node, at most max of them, sorted. */
 static int read_requested_last(SnapshotReader *rd, Coord *c, const cJSON *root)
 {
     int target;
