@@ -37,11 +37,16 @@ static void default_text(const OptSpec *s, const void *defaults, char *buf, size
             (void) snprintf(buf, size, " (default: %s)", (const char *) f);
         }
         break;
+    /* A default below the minimum is no value a user could give: it means "not given". */
     case OPT_UINT:
-        (void) snprintf(buf, size, " (default: %" PRIu32 ")", *(const uint32_t *) f);
+        if (*(const uint32_t *) f >= s->min) {
+            (void) snprintf(buf, size, " (default: %" PRIu32 ")", *(const uint32_t *) f);
+        }
         break;
     case OPT_U64:
-        (void) snprintf(buf, size, " (default: %" PRIu64 ")", *(const uint64_t *) f);
+        if (*(const uint64_t *) f >= s->min) {
+            (void) snprintf(buf, size, " (default: %" PRIu64 ")", *(const uint64_t *) f);
+        }
         break;
     case OPT_BOOL:
         if (*(const bool *) f) {

@@ -369,11 +369,15 @@ static void test_options_help_and_version(void **state)
     assert_non_null(strstr(out, "  --help "));
     free(out);
 
+    /* A default below the option's minimum means "not given": no "(default: 0)" for it. */
+    f->o.count = 0;
     assert_int_equal(capture_begin(&c, stdout), 0);
     r = parse(f, "-h", NULL);
     out = capture_end(&c);
     assert_int_equal(r, OPT_RESULT_HELP);
+    assert_non_null(strstr(out, "how many\n"));
     free(out);
+    f->o.count = 1;
 
     assert_int_equal(capture_begin(&c, stdout), 0);
     r = parse(f, "--version", NULL);
