@@ -153,6 +153,13 @@ static void table_run(FILE *f, const BenchResult *r)
                 .baseline_name = "raw fan-out, every node p99",
                 .target = "<= baseline + 1 ms",
                 .met = yes_no(v.gate) });
+    row(f, r,
+        &(Row){ .figure = "gate release minus raw, p50 (ms)",
+                .coordinator = samples_paired_difference_percentile(&r->gate_all, &r->raw_all, 50) /
+                               1000.0,
+                .baseline = NAN,
+                .decimals = 3,
+                .baseline_name = "per trial: gate - adjacent raw" });
     (void) snprintf(met, sizeof(met), "%s (%.0f%%)", yes_no(v.ingest),
                     ingest_p > 0 ? 100.0 * ingest_c / ingest_p : 0.0);
     row(f, r,
@@ -274,6 +281,9 @@ static cJSON *run_json(const BenchResult *r)
     for (size_t i = 0; i < ELEMENTSOF(series); i++) {
         (void) cJSON_AddItemToObject(o, series[i].name, percentiles(series[i].s));
     }
+    (void) cJSON_AddNumberToObject(
+            o, "gate_all_minus_raw_p50_us",
+            samples_paired_difference_percentile(&r->gate_all, &r->raw_all, 50));
     (void) cJSON_AddNumberToObject(o, "ingest_coordinator_per_s", median(&r->ingest_coordinator));
     (void) cJSON_AddNumberToObject(o, "ingest_plain_per_s", median(&r->ingest_plain));
     (void) cJSON_AddNumberToObject(o, "ingest_messages_per_burst", (double) r->ingest_messages);

@@ -57,3 +57,20 @@ double samples_percentile(const Samples *s, double p)
     free(sorted);
     return value;
 }
+
+double samples_paired_difference_percentile(const Samples *a, const Samples *b, double p)
+{
+    Samples d = { 0 };
+    size_t n = a->n < b->n ? a->n : b->n;
+    double value;
+
+    for (size_t i = 0; i < n; i++) {
+        if (samples_add(&d, a->values[i] - b->values[i]) < 0) {
+            samples_done(&d);
+            return NAN;
+        }
+    }
+    value = samples_percentile(&d, p);
+    samples_done(&d);
+    return value;
+}

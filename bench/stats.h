@@ -18,4 +18,8 @@ void samples_done(Samples *s);
  * 100 samples p99 is the largest one. */
 double samples_percentile(const Samples *s, double p);
 
+/* Percentile p of a[i] - b[i] over the pairs both have (a measurement and the baseline trial
+ * run next to it): what a adds, with the machine's slow drifts cancelled. NAN when none. */
+double samples_paired_difference_percentile(const Samples *a, const Samples *b, double p);
+
 #endif
