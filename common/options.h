@@ -53,6 +53,19 @@ typedef struct OptSpec {
         .size = sizeof(((Type *) NULL)->field), .metavar = "ID",                \
         .help = "system id, [A-Za-z0-9_-]{1,64}: topics live under statebus/ID" \
     }
+/* --config FILE stored in field (the built-in flag reads it; see below). */
+#define OPT_SPEC_CONFIG(Type, field)                                           \
+    {                                                                          \
+        .name = "config", .type = OPT_STRING, .offset = offsetof(Type, field), \
+        .size = sizeof(((Type *) NULL)->field), .metavar = "FILE",             \
+        .help = "JSON config file; flags override it"                          \
+    }
+/* The MQTT client id; text names the program's default. */
+#define OPT_SPEC_CLIENT_ID(Type, field, text)                                     \
+    {                                                                             \
+        .name = "client-id", .type = OPT_STRING, .offset = offsetof(Type, field), \
+        .size = sizeof(((Type *) NULL)->field), .metavar = "ID", .help = (text)   \
+    }
 /* The MQTT keepalive in seconds; text says what it means for this program. */
 #define OPT_SPEC_KEEPALIVE(Type, field, text)                                             \
     {                                                                                     \
