@@ -111,24 +111,8 @@ fi
 # --- broker: the dev config on a free port ---------------------------------------------------
 port_in_use() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 
-# Every substitution must apply: a changed dev config fails here, not in a confusing run.
-# max_queued_messages: one coordinator cold start at 10,000 nodes queues the 50,000-message
-# retained snapshot and 50,000 rebirth answers for one client, and a burst may sit behind them.
-write_broker_conf() {
-    local conf=$1 port=$2 line
-    sed -e "s|^listener 1883 127\.0\.0\.1\$|listener $port 127.0.0.1|" \
-        -e "s|^persistence_location .*|persistence_location $run_dir/broker/|" \
-        -e "s|^log_dest stderr\$|log_dest file $run_dir/broker/mosquitto.log|" \
-        -e "s|^max_queued_messages .*|max_queued_messages 1000000|" \
-        "$root/broker-config/statebus-dev.conf" >"$conf"
-    for line in "listener $port 127.0.0.1" "persistence_location $run_dir/broker/" \
-        "log_dest file $run_dir/broker/mosquitto.log" "max_queued_messages 1000000"; do
-        if ! grep -qxF "$line" "$conf"; then
-            echo "bench: broker-config/statebus-dev.conf no longer has the line for '$line'" >&2
-            return 1
-        fi
-    done
-}
+# shellcheck source=scripts/dev-broker-conf.sh
+source "$root/scripts/dev-broker-conf.sh"
 
 # Up since it logged its listener on our port (a connect alone could reach someone else's
 # broker that took the port between our probe and our bind): bounded, then the next port.
@@ -141,7 +125,12 @@ port=
 for _ in $(seq 5); do
     candidate=$((20000 + RANDOM % 40000))
     port_in_use "$candidate" && continue
-    write_broker_conf "$conf" "$candidate"
+    # max_queued_messages 1000000: one cold start at 10,000 nodes queues the 50,000-message
+    # retained snapshot and 50,000 rebirth answers for one client, and a burst may sit behind.
+    dev_broker_conf "$root" "$run_dir/broker" "$candidate" "$conf" 1000000 || {
+        echo "bench: cannot derive the broker config" >&2
+        exit 1
+    }
     rm -f "$run_dir/broker/mosquitto.log"
     mosquitto -c "$conf" >"$run_dir/logs/mosquitto.stdio" 2>&1 &
     broker_pid=$!

@@ -111,12 +111,10 @@ if ((EUID == 0)) && id mosquitto >/dev/null 2>&1; then
 fi
 
 # The dev config with this demo's port, persistence location and log file.
-sed -e "s|^listener 1883 127\.0\.0\.1\$|listener $port 127.0.0.1|" \
-    -e "s|^persistence_location .*|persistence_location $run_dir/broker/|" \
-    -e "s|^log_dest stderr\$|log_dest file $run_dir/broker/mosquitto.log|" \
-    "$root/broker-config/statebus-dev.conf" >"$run_dir/broker/mosquitto.conf"
-grep -q "^listener $port 127.0.0.1\$" "$run_dir/broker/mosquitto.conf" || {
-    echo "demo: broker-config/statebus-dev.conf has no 'listener 1883 127.0.0.1' line" >&2
+# shellcheck source=scripts/dev-broker-conf.sh
+source "$root/scripts/dev-broker-conf.sh"
+dev_broker_conf "$root" "$run_dir/broker" "$port" "$run_dir/broker/mosquitto.conf" || {
+    echo "demo: cannot derive the broker config" >&2
     exit 1
 }
 
