@@ -15,7 +15,8 @@ STATE_ENUMS = {"bmc": BMC, "chassis": CHASSIS, "host": HOST, "boot-progress": BO
 NODE_KINDS = ("bmc", "chassis", "host", "boot-progress")
 ROLLUP_KINDS = ("bmc", "chassis", "host", "boot-progress", "hypervisor")
 
-LAST_REBOOT_CAUSE = {"POR": 1, "PinholeReset": 2, "Watchdog": 3, "Unknown": 4}
+LAST_REBOOT_CAUSE = {"POR": 1, "PinholeReset": 2, "Watchdog": 3, "Unknown": 4,
+                     "Software": 5}
 POWER_STATUS = {"Undefined": 1, "BrownOut": 2, "UninterruptiblePowerSupply": 3, "Good": 4}
 RESTART_CAUSE = {"Unknown": 1, "RemoteCommand": 2, "ResetButton": 3, "PowerButton": 4,
                  "WatchdogTimer": 5, "PowerPolicyAlwaysOn": 6, "PowerPolicyPreviousState": 7,

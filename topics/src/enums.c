@@ -26,6 +26,7 @@ static const char *const bmc_reboot_cause_strings[] = {
     [SB_REBOOT_CAUSE_PINHOLE_RESET] = "PinholeReset",
     [SB_REBOOT_CAUSE_WATCHDOG] = "Watchdog",
     [SB_REBOOT_CAUSE_UNKNOWN] = "Unknown",
+    [SB_REBOOT_CAUSE_SOFTWARE] = "Software",
 };
 _Static_assert(ELEMENTSOF(bmc_reboot_cause_strings) == SB_REBOOT_CAUSE_COUNT, "reboot causes");
 

@@ -72,6 +72,9 @@ static void test_psm_value_decode_every_value(void **state)
           SB_REBOOT_CAUSE_POR },
         { PSM_PROP_LAST_REBOOT_CAUSE, "xyz.openbmc_project.State.BMC.RebootCause.Unknown",
           SB_REBOOT_CAUSE_UNKNOWN },
+        /* PSM sets it after a software reboot (watchdog bootstatus WDIOF_EXTERN1). */
+        { PSM_PROP_LAST_REBOOT_CAUSE, "xyz.openbmc_project.State.BMC.RebootCause.Software",
+          SB_REBOOT_CAUSE_SOFTWARE },
         { PSM_PROP_CURRENT_POWER_STATE, "xyz.openbmc_project.State.Chassis.PowerState.On",
           SB_CHASSIS_ON },
         { PSM_PROP_CURRENT_POWER_STATE,

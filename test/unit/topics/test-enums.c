@@ -16,7 +16,10 @@
 
 /* PSM's enumerations in their phosphor-dbus-interfaces order: code = position + 1. */
 static const char *const bmc_states[] = { "Ready", "NotReady", "UpdateInProgress", "Quiesced" };
-static const char *const reboot_causes[] = { "POR", "PinholeReset", "Watchdog", "Unknown" };
+/* Except the reboot causes: Software was added to PDI before Unknown later and appended here
+ * (codes are never renumbered). */
+static const char *const reboot_causes[] = { "POR", "PinholeReset", "Watchdog", "Unknown",
+                                             "Software" };
 static const char *const chassis_states[] = { "Off", "TransitioningToOff", "On",
                                               "TransitioningToOn" };
 static const char *const power_statuses[] = { "Undefined", "BrownOut", "UninterruptiblePowerSupply",

@@ -29,6 +29,9 @@ typedef enum SbBmcRebootCause {
     SB_REBOOT_CAUSE_PINHOLE_RESET = 2,
     SB_REBOOT_CAUSE_WATCHDOG = 3,
     SB_REBOOT_CAUSE_UNKNOWN = 4,
+    /* Added to PDI after Watchdog and before Unknown (2024); appended here, since codes are never
+     * renumbered: its code is 5, not its PDI position + 1 (topics/README.md "Enums and codes"). */
+    SB_REBOOT_CAUSE_SOFTWARE = 5,
     SB_REBOOT_CAUSE_COUNT,
 } SbBmcRebootCause;
 
