@@ -14,6 +14,12 @@
  * PSM's BMC answers the BMC is NotReady. Chassis, host and boot progress are reported only once
  * PSM said what they are: a BMC that restarts under a running host must not claim it is off.
  *
+ * Nodes running x86-power-control instead of PSM's host and chassis serve host<N> without
+ * State.Boot.Progress (GetAll answers UnknownInterface). Boot progress is then what the host's
+ * OperatingSystem.Status says (Standby once POST completes -> SystemInitComplete, see
+ * psm_os_status_boot_progress()), or Unspecified when that is missing too: published, not
+ * waited for forever (the system's boot-progress rollup would stay Unknown).
+ *
  * ac_loss (--ac-loss auto = psm): PSM marks a boot after an AC loss by creating
  * /run/openbmc/chassis@<N>-lost-power (its checkACLoss()); the file is read at start and each time
  * the chassis is read. LastRebootCause POR alone is not it: a BMC-only power cycle is POR too.
@@ -51,6 +57,7 @@ typedef enum PsmRead {
     PSM_READ_CHASSIS = 1,
     PSM_READ_HOST = 2,
     PSM_READ_BOOT_PROGRESS = 3,
+    PSM_READ_OS_STATUS = 4, /* only used when Boot.Progress is absent (x86-power-control) */
     PSM_READ_COUNT,
 } PsmRead;
 
@@ -62,6 +69,7 @@ static const struct {
     [PSM_READ_CHASSIS] = { PSM_OBJECT_CHASSIS, PSM_CHASSIS_INTERFACE },
     [PSM_READ_HOST] = { PSM_OBJECT_HOST, PSM_HOST_INTERFACE },
     [PSM_READ_BOOT_PROGRESS] = { PSM_OBJECT_HOST, PSM_BOOT_PROGRESS_INTERFACE },
+    [PSM_READ_OS_STATUS] = { PSM_OBJECT_HOST, PSM_OS_INTERFACE },
 };
 
 typedef struct DbusBackend DbusBackend;
@@ -87,13 +95,34 @@ struct DbusBackend {
     NodeObservation obs[SB_KIND_NODE_COUNT];
     bool known[SB_KIND_NODE_COUNT]; /* PSM told the kind's state */
     bool dirty[SB_KIND_NODE_COUNT]; /* changed since last reported */
+    bool absent[PSM_READ_COUNT];    /* the interface is not served (UnknownInterface) */
+    bool os_read;                   /* OperatingSystem.Status was read */
+    int os_boot;                    /* the boot progress it implies; 0 = none */
     bool stopped;
 };
 
 /* ---- reporting --------------------------------------------------------------------------- */
 
+/* x86-power-control: no Boot.Progress. What is known instead, once it is known. */
+static void boot_progress_fallback(DbusBackend *d)
+{
+    NodeObservation *obs = &d->obs[SB_KIND_BOOT_PROGRESS];
+    int v;
+
+    if (!d->absent[PSM_READ_BOOT_PROGRESS] || (!d->os_read && !d->absent[PSM_READ_OS_STATUS])) {
+        return;
+    }
+    v = d->os_boot > 0 && !d->absent[PSM_READ_OS_STATUS] ? d->os_boot : SB_BOOT_UNSPECIFIED;
+    if (!d->known[SB_KIND_BOOT_PROGRESS] || obs->state != v) {
+        obs->state = v;
+        d->known[SB_KIND_BOOT_PROGRESS] = true;
+        d->dirty[SB_KIND_BOOT_PROGRESS] = true;
+    }
+}
+
 static void report_dirty(DbusBackend *d)
 {
+    boot_progress_fallback(d);
     for (int k = 0; k < SB_KIND_NODE_COUNT; k++) {
         if (d->dirty[k] && d->known[k] && !d->stopped) {
             d->base.cfg.report(&d->base, &d->obs[k], d->base.cfg.userdata);
@@ -172,6 +201,26 @@ static int read_value(DbusBackend *d, sd_bus_message *m, PsmProperty p, const ch
     return 0;
 }
 
+/* OperatingSystemState: kept for boot_progress_fallback(). */
+static int read_os_value(DbusBackend *d, sd_bus_message *m, const char *where)
+{
+    const char *s = NULL;
+    int r = sd_bus_message_read(m, "v", "s", &s), v;
+
+    if (r < 0) {
+        log_warning("dbus: ignored %s " PSM_OS_PROPERTY " of a type other than string", where);
+        return sd_bus_message_skip(m, "v");
+    }
+    v = psm_os_status_boot_progress(s);
+    if (v < 0) {
+        log_warning("dbus: ignored %s " PSM_OS_PROPERTY "='%.*s' (not a value the contract knows)",
+                    where, VALUE_MAX_LEN, s);
+        return 0;
+    }
+    d->os_boot = v;
+    return 0;
+}
+
 /* a{sv} of interface: applies the properties we read, skips the rest. */
 static int
 read_properties(DbusBackend *d, sd_bus_message *m, const char *interface, const char *where)
@@ -188,7 +237,13 @@ read_properties(DbusBackend *d, sd_bus_message *m, const char *interface, const 
             break;
         }
         p = psm_property_find(interface, name);
-        r = p >= 0 ? read_value(d, m, (PsmProperty) p, where) : sd_bus_message_skip(m, "v");
+        if (p >= 0) {
+            r = read_value(d, m, (PsmProperty) p, where);
+        } else if (strcmp(interface, PSM_OS_INTERFACE) == 0 && strcmp(name, PSM_OS_PROPERTY) == 0) {
+            r = read_os_value(d, m, where);
+        } else {
+            r = sd_bus_message_skip(m, "v");
+        }
         if (r >= 0) {
             r = sd_bus_message_exit_container(m);
         }
@@ -279,6 +334,20 @@ static int on_get_all(sd_bus_message *m, void *userdata, sd_bus_error *error)
     }
     if (sd_bus_message_is_method_error(m, NULL)) {
         const sd_bus_error *e = sd_bus_message_get_error(m);
+        if ((rs->read == PSM_READ_BOOT_PROGRESS || rs->read == PSM_READ_OS_STATUS) &&
+            sd_bus_error_has_name(e, SD_BUS_ERROR_UNKNOWN_INTERFACE)) {
+            /* Served without it (x86-power-control): not "not yet", so no retry. */
+            if (!rs->d->absent[rs->read]) {
+                log_info("dbus: service='%s' path='%s' has no %s%s", d->service[o], d->path[o],
+                         psm_reads[rs->read].interface,
+                         rs->read == PSM_READ_BOOT_PROGRESS
+                                 ? " (x86-power-control?): boot progress from OperatingSystemState"
+                                 : "");
+            }
+            rs->d->absent[rs->read] = true;
+            report_dirty(d);
+            return 0;
+        }
         read_retry_later(rs, e && e->name ? e->name : "error");
         return 0;
     }
@@ -290,6 +359,10 @@ static int on_get_all(sd_bus_message *m, void *userdata, sd_bus_error *error)
     if (rs->read == PSM_READ_CHASSIS) {
         refresh_ac_loss(d);
     }
+    if (rs->read == PSM_READ_OS_STATUS) {
+        d->os_read = true;
+    }
+    d->absent[rs->read] = false;
     if (rs->failures > 0 || rs->backoff_ms == RETRY_MIN_MS) {
         log_info("dbus: read %s of service='%s' path='%s'", psm_reads[rs->read].interface,
                  d->service[o], d->path[o]);
@@ -350,6 +423,7 @@ static int on_owner_changed(sd_bus_message *m, void *userdata, sd_bus_error *err
         }
         for (int i = 0; i < PSM_READ_COUNT; i++) {
             if (psm_reads[i].object == (PsmObject) o) {
+                d->absent[i] = false; /* a new owner may serve what the old one did not */
                 d->reads[i].backoff_ms = RETRY_MIN_MS;
                 read_start(&d->reads[i]);
             }

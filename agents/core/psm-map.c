@@ -175,3 +175,27 @@ bool psm_observation_apply(NodeObservation *obs, PsmProperty p, int value)
     *field = value;
     return true;
 }
+
+int psm_os_status_boot_progress(const char *s)
+{
+    static const struct {
+        const char *name;
+        SbBootProgress boot;
+    } map[] = {
+        { "Inactive", SB_BOOT_UNSPECIFIED }, { "Standby", SB_BOOT_SYSTEM_INIT_COMPLETE },
+        { "CBoot", SB_BOOT_OS_START },       { "PXEBoot", SB_BOOT_OS_START },
+        { "DiagBoot", SB_BOOT_OS_START },    { "CDROMBoot", SB_BOOT_OS_START },
+        { "ROMBoot", SB_BOOT_OS_START },     { "BootComplete", SB_BOOT_OS_RUNNING },
+    };
+    static const char prefix[] = PSM_OS_INTERFACE ".OSStatus.";
+
+    if (!s || strncmp(s, prefix, sizeof(prefix) - 1) != 0) {
+        return -EINVAL;
+    }
+    for (size_t i = 0; i < sizeof(map) / sizeof(map[0]); i++) {
+        if (strcmp(s + sizeof(prefix) - 1, map[i].name) == 0) {
+            return (int) map[i].boot;
+        }
+    }
+    return -EINVAL;
+}

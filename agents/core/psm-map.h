@@ -20,6 +20,9 @@
 #define PSM_CHASSIS_INTERFACE       "xyz.openbmc_project.State.Chassis"
 #define PSM_HOST_INTERFACE          "xyz.openbmc_project.State.Host"
 #define PSM_BOOT_PROGRESS_INTERFACE "xyz.openbmc_project.State.Boot.Progress"
+/* On host<N> too; x86-power-control has it (Standby once POST completes) but no Boot.Progress. */
+#define PSM_OS_INTERFACE "xyz.openbmc_project.State.OperatingSystem.Status"
+#define PSM_OS_PROPERTY  "OperatingSystemState"
 
 /* The properties the dbus backend reads. */
 typedef enum PsmProperty {
@@ -61,6 +64,12 @@ int psm_transition_encode(SbTarget target,
                           const char **ret_property,
                           char *buf,
                           size_t size);
+
+/* The boot progress an OperatingSystemState implies, for a node without State.Boot.Progress
+ * (x86-power-control): Inactive -> Unspecified, Standby (POST complete) -> SystemInitComplete, a
+ * boot from a device (CBoot, PXEBoot, DiagBoot, CDROMBoot, ROMBoot) -> OSStart, BootComplete ->
+ * OSRunning. -EINVAL for anything else (full strings only). */
+int psm_os_status_boot_progress(const char *s);
 
 /* Applies value (from psm_value_decode) of p to obs, the node's observation of p's kind (its
  * .kind must already be set). Returns true when obs changed. */

@@ -6,12 +6,20 @@
  * properties and walks the Current* properties (and BootProgress) the way PSM does, one step
  * every --step-ms, each step announced with PropertiesChanged.
  *
- *   psm-double [--step-ms MS] [--bmc-ready-ms MS] [--chassis On|Off]
+ *   psm-double [--step-ms MS] [--bmc-ready-ms MS] [--chassis On|Off] [--instance N]
+ *              [--reboot-cause CAUSE] [--x86-power-control yes]
  *
  * The bus comes from $DBUS_SYSTEM_BUS_ADDRESS (sd_bus_open_system). Like PSM built with
- * ONLY_ALLOW_BOOT_WHEN_BMC_READY, power transitions are refused with
- * xyz.openbmc_project.State.Host.Error.BMCNotReady while the BMC is not Ready. Every accepted
- * request is printed on stdout ("psm-double: set RequestedHostTransition=..."). SIGTERM ends it.
+ * ONLY_ALLOW_BOOT_WHEN_BMC_READY, power-ons are refused while the BMC is not Ready, with the
+ * error of the written interface (xyz.openbmc_project.State.Host.Error.BMCNotReady,
+ * ...State.Chassis.Error.BMCNotReady) and PDI's text; Off is never refused (PSM: value != Off).
+ * A string that is not a value of the property answers sdbusplus' InvalidEnumString.
+ * --instance N serves chassisN/hostN under PSM's names for that instance (...ChassisN,
+ * ...HostN; instance 0 also the legacy names); bmc0 is always bmc0. --reboot-cause sets
+ * LastRebootCause (POR, Software, ...). --x86-power-control yes serves what x86-power-control
+ * does instead of PSM: no State.Boot.Progress, no CurrentPowerStatus, no RestartCause on host,
+ * and OperatingSystem.Status (Standby once POST completes). Every accepted request is printed
+ * on stdout ("psm-double: set RequestedHostTransition=..."). SIGTERM ends it.
  */
 #include <errno.h>
 #include <signal.h>
@@ -29,9 +37,10 @@
 #define CHASSIS_IFACE "xyz.openbmc_project.State.Chassis"
 #define HOST_IFACE    "xyz.openbmc_project.State.Host"
 #define BOOT_IFACE    "xyz.openbmc_project.State.Boot.Progress"
+#define OS_IFACE      "xyz.openbmc_project.State.OperatingSystem.Status"
 #define BMC_PATH      "/xyz/openbmc_project/state/bmc0"
-#define CHASSIS_PATH  "/xyz/openbmc_project/state/chassis0"
-#define HOST_PATH     "/xyz/openbmc_project/state/host0"
+#define CHASSIS_PATH  chassis_path
+#define HOST_PATH     host_path
 #define VALUE_MAX     128
 #define PLAN_MAX      32
 
@@ -47,6 +56,7 @@ typedef struct Psm {
     char host_request[VALUE_MAX];
     char boot_progress[VALUE_MAX];
     uint64_t boot_progress_update; /* BootProgressLastUpdate, us */
+    char os_state[VALUE_MAX];      /* x86-power-control: OperatingSystemState */
 } Psm;
 
 /* One step of a walk: set the field of a property to value. */
@@ -64,6 +74,9 @@ static sd_event_source *walk_timer;
 static Step plan[PLAN_MAX];
 static size_t plan_len, plan_pos;
 static uint64_t step_ms = 100;
+static char chassis_path[64] = "/xyz/openbmc_project/state/chassis0";
+static char host_path[64] = "/xyz/openbmc_project/state/host0";
+static bool x86; /* serve x86-power-control's objects instead of PSM's */
 
 #define STEP(f, p, i, prop, v) ((Step){ offsetof(Psm, f), (p), (i), (prop), (v) })
 #define CHASSIS(v)                                                      \
@@ -81,6 +94,9 @@ static uint64_t step_ms = 100;
 #define CAUSE(v)                                               \
     STEP(restart_cause, HOST_PATH, HOST_IFACE, "RestartCause", \
          "xyz.openbmc_project.State.Host.RestartCause." v)
+#define OS(v)                                                   \
+    STEP(os_state, HOST_PATH, OS_IFACE, "OperatingSystemState", \
+         "xyz.openbmc_project.State.OperatingSystem.Status.OSStatus." v)
 
 static char *field_of(size_t offset)
 {
@@ -97,6 +113,14 @@ static bool is(const char *field, const char *suffix)
 
 static void plan_add(Step s)
 {
+    /* x86-power-control has no Boot.Progress and no RestartCause on host0. */
+    if (x86 &&
+        (s.field == offsetof(Psm, boot_progress) || s.field == offsetof(Psm, restart_cause))) {
+        return;
+    }
+    if (!x86 && s.field == offsetof(Psm, os_state)) {
+        return; /* (PSM's host has OperatingSystem.Status too; the double leaves it out) */
+    }
     if (plan_len < PLAN_MAX) {
         plan[plan_len++] = s;
     }
@@ -123,6 +147,7 @@ static void walk_host_on(bool chassis_off_planned)
     plan_add(BOOT("OSStart"));
     plan_add(BOOT("OSRunning"));
     plan_add(HOST("Running"));
+    plan_add(OS("Standby")); /* x86-power-control: POST complete */
 }
 
 static void walk_host_off(bool chassis_too)
@@ -130,6 +155,7 @@ static void walk_host_off(bool chassis_too)
     plan_add(HOST("TransitioningToOff"));
     plan_add(HOST("Off"));
     plan_add(BOOT("Unspecified"));
+    plan_add(OS("Inactive"));
     if (chassis_too) {
         plan_add(CHASSIS("TransitioningToOff"));
         plan_add(CHASSIS("Off"));
@@ -142,6 +168,7 @@ static void walk_chassis_off(void)
     plan_add(CHASSIS("Off"));
     plan_add(HOST("Off"));
     plan_add(BOOT("Unspecified"));
+    plan_add(OS("Inactive"));
 }
 
 static void walk_start(void)
@@ -204,12 +231,42 @@ static bool bmc_ready(void)
     return is(psm.bmc_state, ".Ready");
 }
 
+/* The values of each Requested*Transition (PDI), as sdbusplus converts them: exact match. */
+static bool is_transition(const char *target, const char *word)
+{
+    static const char *const host[] = {
+        "Off", "On", "Reboot", "GracefulWarmReboot", "ForceWarmReboot", NULL
+    };
+    static const char *const chassis[] = { "Off", "On", "PowerCycle", NULL };
+    static const char *const bmc[] = { "Reboot", "HardReboot", "None", NULL };
+    const char *const *values = strcmp(target, "Host") == 0      ? host
+                                : strcmp(target, "Chassis") == 0 ? chassis
+                                                                 : bmc;
+
+    for (; *values; values++) {
+        if (strcmp(*values, word) == 0) {
+            return true;
+        }
+    }
+    return false;
+}
+
 /* Starts the walk for a request of target ("Host", "Chassis", "BMC") to transition word. */
 static int request(const char *target, const char *word, sd_bus_error *error)
 {
-    if (strcmp(target, "BMC") != 0 && !bmc_ready()) {
-        return sd_bus_error_set(error, "xyz.openbmc_project.State.Host.Error.BMCNotReady",
-                                "BMC is not ready");
+    /* PSM (host_state_manager.cpp, chassis_state_manager.cpp): value != Off && !BMC Ready. */
+    if (strcmp(target, "BMC") != 0 && strcmp(word, "Off") != 0 && !bmc_ready()) {
+        return strcmp(target, "Host") == 0
+                       ? sd_bus_error_set(error, "xyz.openbmc_project.State.Host.Error.BMCNotReady",
+                                          "The BMC is not in a Ready state, no host operations "
+                                          "allowed")
+                       : sd_bus_error_set(error,
+                                          "xyz.openbmc_project.State.Chassis.Error.BMCNotReady",
+                                          "The BMC is not in a Ready state, no power operations "
+                                          "allowed");
+    }
+    if (strcmp(target, "BMC") == 0 && strcmp(word, "None") == 0) {
+        return 0; /* nothing to do */
     }
     plan_len = plan_pos = 0; /* a new request replaces the walk in progress */
     if (strcmp(target, "Host") == 0 && strcmp(word, "On") == 0) {
@@ -234,8 +291,6 @@ static int request(const char *target, const char *word, sd_bus_error *error)
                (strcmp(word, "Reboot") == 0 || strcmp(word, "HardReboot") == 0)) {
         plan_add(BMC("NotReady"));
         plan_add(BMC("Ready"));
-    } else {
-        return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS, "unknown transition '%s'", word);
     }
     walk_start();
     return 0;
@@ -262,9 +317,12 @@ static int set_request(sd_bus *b,
     }
     /* Only PSM's full strings, as sdbusplus' enum conversion accepts. */
     (void) snprintf(prefix, sizeof(prefix), "%s.Transition.", interface);
-    if (strncmp(s, prefix, strlen(prefix)) != 0) {
-        return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS, "not a %s transition: '%s'",
-                                 interface, s);
+    if (strncmp(s, prefix, strlen(prefix)) != 0 || !is_transition(target, s + strlen(prefix))) {
+        printf("psm-double: refused %s=%s (not a value)\n", property, s);
+        (void) fflush(stdout);
+        return sd_bus_error_set(error, "xyz.openbmc_project.sdbusplus.Error.InvalidEnumString",
+                                "An enumeration mapping was attempted for which no valid "
+                                "enumeration value exists.");
     }
     r = request(target, s + strlen(prefix), error);
     if (r < 0) {
@@ -326,6 +384,28 @@ static const sd_bus_vtable host_vtable[] = {
     SD_BUS_VTABLE_END,
 };
 
+/* x86-power-control: host0 without RestartCause (it lives on control/host0/restart_cause there),
+ * chassis0 without CurrentPowerStatus, and OperatingSystem.Status on host0. */
+static const sd_bus_vtable x86_chassis_vtable[] = {
+    SD_BUS_VTABLE_START(0),
+    REQUEST("RequestedPowerTransition", power_request),
+    PROP("CurrentPowerState", power_state),
+    SD_BUS_VTABLE_END,
+};
+
+static const sd_bus_vtable x86_host_vtable[] = {
+    SD_BUS_VTABLE_START(0),
+    REQUEST("RequestedHostTransition", host_request),
+    PROP("CurrentHostState", host_state),
+    SD_BUS_VTABLE_END,
+};
+
+static const sd_bus_vtable os_vtable[] = {
+    SD_BUS_VTABLE_START(0),
+    PROP("OperatingSystemState", os_state),
+    SD_BUS_VTABLE_END,
+};
+
 static const sd_bus_vtable boot_vtable[] = {
     SD_BUS_VTABLE_START(0),
     PROP("BootProgress", boot_progress),
@@ -339,12 +419,16 @@ static const sd_bus_vtable boot_vtable[] = {
 
 /* ---- main -------------------------------------------------------------------------------- */
 
-static void psm_init(bool chassis_on, bool bmc_ready_now)
+static void psm_init(bool chassis_on, bool bmc_ready_now, const char *reboot_cause)
 {
 #define SET(f, v) (void) snprintf(psm.f, VALUE_MAX, "%s", v)
+    (void) snprintf(psm.reboot_cause, VALUE_MAX, "xyz.openbmc_project.State.BMC.RebootCause.%s",
+                    reboot_cause);
+    SET(os_state, chassis_on ? "xyz.openbmc_project.State.OperatingSystem.Status.OSStatus.Standby"
+                             : "xyz.openbmc_project.State.OperatingSystem.Status.OSStatus."
+                               "Inactive");
     SET(bmc_state, bmc_ready_now ? "xyz.openbmc_project.State.BMC.BMCState.Ready"
                                  : "xyz.openbmc_project.State.BMC.BMCState.NotReady");
-    SET(reboot_cause, "xyz.openbmc_project.State.BMC.RebootCause.POR");
     SET(bmc_request, "xyz.openbmc_project.State.BMC.Transition.None");
     SET(power_state, chassis_on ? "xyz.openbmc_project.State.Chassis.PowerState.On"
                                 : "xyz.openbmc_project.State.Chassis.PowerState.Off");
@@ -382,6 +466,9 @@ int main(int argc, char **argv)
     sd_event *event = NULL;
     uint64_t bmc_ready_ms = 0;
     bool chassis_on = false;
+    unsigned long instance = 0;
+    const char *reboot_cause = "POR";
+    char names[3][96];
     sigset_t mask;
     int r;
 
@@ -392,13 +479,27 @@ int main(int argc, char **argv)
             bmc_ready_ms = strtoull(argv[i + 1], NULL, 10);
         } else if (strcmp(argv[i], "--chassis") == 0) {
             chassis_on = strcmp(argv[i + 1], "On") == 0;
+        } else if (strcmp(argv[i], "--instance") == 0) {
+            instance = strtoul(argv[i + 1], NULL, 10);
+        } else if (strcmp(argv[i], "--reboot-cause") == 0) {
+            reboot_cause = argv[i + 1];
+        } else if (strcmp(argv[i], "--x86-power-control") == 0) {
+            x86 = strcmp(argv[i + 1], "yes") == 0;
         } else {
             fprintf(stderr, "usage: psm-double [--step-ms MS] [--bmc-ready-ms MS] "
-                            "[--chassis On|Off]\n");
+                            "[--chassis On|Off] [--instance N] [--reboot-cause CAUSE] "
+                            "[--x86-power-control yes]\n");
             return 2;
         }
     }
-    psm_init(chassis_on, bmc_ready_ms == 0);
+    (void) snprintf(chassis_path, sizeof(chassis_path), "/xyz/openbmc_project/state/chassis%lu",
+                    instance);
+    (void) snprintf(host_path, sizeof(host_path), "/xyz/openbmc_project/state/host%lu", instance);
+    /* PSM's *_main.cpp: instance 0 owns the legacy name and the numbered one, N only ...N. */
+    (void) snprintf(names[0], sizeof(names[0]), "xyz.openbmc_project.State.BMC");
+    (void) snprintf(names[1], sizeof(names[1]), "xyz.openbmc_project.State.Chassis%lu", instance);
+    (void) snprintf(names[2], sizeof(names[2]), "xyz.openbmc_project.State.Host%lu", instance);
+    psm_init(chassis_on, bmc_ready_ms == 0, reboot_cause);
 
     sigemptyset(&mask);
     sigaddset(&mask, SIGTERM);
@@ -432,24 +533,27 @@ int main(int argc, char **argv)
     /* Objects first, names last: a client that sees the name finds the objects. */
     r = sd_bus_add_object_vtable(bus, NULL, BMC_PATH, BMC_IFACE, bmc_vtable, &psm);
     if (r >= 0) {
-        r = sd_bus_add_object_vtable(bus, NULL, CHASSIS_PATH, CHASSIS_IFACE, chassis_vtable, &psm);
+        r = sd_bus_add_object_vtable(bus, NULL, CHASSIS_PATH, CHASSIS_IFACE,
+                                     x86 ? x86_chassis_vtable : chassis_vtable, &psm);
     }
     if (r >= 0) {
-        r = sd_bus_add_object_vtable(bus, NULL, HOST_PATH, HOST_IFACE, host_vtable, &psm);
+        r = sd_bus_add_object_vtable(bus, NULL, HOST_PATH, HOST_IFACE,
+                                     x86 ? x86_host_vtable : host_vtable, &psm);
     }
     if (r >= 0) {
-        r = sd_bus_add_object_vtable(bus, NULL, HOST_PATH, BOOT_IFACE, boot_vtable, &psm);
+        r = x86 ? sd_bus_add_object_vtable(bus, NULL, HOST_PATH, OS_IFACE, os_vtable, &psm)
+                : sd_bus_add_object_vtable(bus, NULL, HOST_PATH, BOOT_IFACE, boot_vtable, &psm);
     }
     if (r >= 0) {
         r = sd_bus_attach_event(bus, event, 0);
     }
-    if (r >= 0) {
-        r = sd_bus_request_name(bus, "xyz.openbmc_project.State.BMC", 0);
+    for (size_t i = 0; r >= 0 && i < 3; i++) {
+        r = sd_bus_request_name(bus, names[i], 0);
     }
-    if (r >= 0) {
+    if (r >= 0 && instance == 0) {
         r = sd_bus_request_name(bus, "xyz.openbmc_project.State.Chassis", 0);
     }
-    if (r >= 0) {
+    if (r >= 0 && instance == 0) {
         r = sd_bus_request_name(bus, "xyz.openbmc_project.State.Host", 0);
     }
     if (r < 0) {

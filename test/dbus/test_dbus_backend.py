@@ -205,7 +205,8 @@ class DbusBackendTest(IntegrationTest):
         self.wait_state(watcher, "bmc", "NotReady")
         mark = watcher.mark()
         self.command(watcher, "host", "On", "dbus-refused")
-        self.wait_log(agent, r"dbus: failed to set RequestedHostTransition=.*BMC is not ready")
+        self.wait_log(agent, r"dbus: failed to set RequestedHostTransition=.*The BMC is not in a "
+                             r"Ready state, no host operations allowed")
         self.assertIn("refused RequestedHostTransition", psm.stdout())
         watcher.barrier(self.t("barrier"))
         self.assertEqual(self.states(watcher, "host", mark), [])
@@ -269,6 +270,100 @@ class DbusBackendTest(IntegrationTest):
         self.assertTrue(agent.alive(), read_tail(agent.stderr_path))
         self.assert_logs_clean(agent)
 
+
+    def dbus_send_set(self, obj, prop, value):
+        """Properties.Set with dbus-send, which prints the error *name*: (rc, stderr)."""
+        service, path, interface = obj
+        r = subprocess.run(["dbus-send", f"--bus={self.address}", "--print-reply",
+                            f"--dest={service}", path, "org.freedesktop.DBus.Properties.Set",
+                            f"string:{interface}", f"string:{prop}", f"variant:string:{value}"],
+                           capture_output=True, text=True, timeout=10)
+        return r.returncode, r.stderr.strip()
+
+    def test_psm_double_answers_like_psm(self):
+        """What real PSM does, so tests against the double expect what PSM would answer:
+        Off is never refused, a chassis refusal has the Chassis error name, a string that is no
+        value answers InvalidEnumString."""
+        if not shutil.which("dbus-send"):
+            self.skipTest("dbus-send is not installed (Debian package 'dbus')")
+        self.start_bus()
+        psm = self.psm("--bmc-ready-ms", 60000)
+        rc, err = self.dbus_send_set(HOST_OBJ, "RequestedHostTransition",
+                                     f"{DBUS}.Host.Transition.On")
+        self.assertIn(f"Error {DBUS}.Host.Error.BMCNotReady: The BMC is not in a Ready state, no "
+                      "host operations allowed", err)
+        rc, err = self.dbus_send_set(CHASSIS_OBJ, "RequestedPowerTransition",
+                                     f"{DBUS}.Chassis.Transition.PowerCycle")
+        self.assertIn(f"Error {DBUS}.Chassis.Error.BMCNotReady: The BMC is not in a Ready state, "
+                      "no power operations allowed", err)
+        for obj, prop, value in ((HOST_OBJ, "RequestedHostTransition",
+                                  f"{DBUS}.Host.Transition.Off"),
+                                 (CHASSIS_OBJ, "RequestedPowerTransition",
+                                  f"{DBUS}.Chassis.Transition.Off")):
+            rc, err = self.dbus_send_set(obj, prop, value)
+            self.assertEqual(rc, 0, f"{prop}=Off refused: {err}")
+        for obj, prop, value in ((HOST_OBJ, "RequestedHostTransition", "On"),
+                                 (HOST_OBJ, "RequestedHostTransition",
+                                  f"{DBUS}.Host.Transition.PowerCycle"),
+                                 (CHASSIS_OBJ, "RequestedPowerTransition",
+                                  f"{DBUS}.Chassis.Transition.Reboot")):
+            rc, err = self.dbus_send_set(obj, prop, value)
+            self.assertIn("Error xyz.openbmc_project.sdbusplus.Error.InvalidEnumString", err,
+                          value)
+        self.assertIn("refused RequestedHostTransition=On (not a value)", psm.stdout())
+
+    def test_instance_n_names_and_software_reboot_cause(self):
+        """--dbus-instance 2 against PSM's instance-2 names (...Chassis2, ...Host2, no legacy
+        name), and a BMC rebooted by software: LastRebootCause Software, code 5."""
+        self.start_bus()
+        self.psm("--instance", 2, "--reboot-cause", "Software")
+        names = subprocess.run(["busctl", f"--address={self.address}", "list", "--no-pager"],
+                               capture_output=True, text=True, timeout=10, check=True).stdout
+        self.assertIn(f"{DBUS}.Host2 ", names)
+        self.assertIn(f"{DBUS}.Chassis2 ", names)
+        self.assertNotIn(f"{DBUS}.Host ", names)
+        watcher = self.client(name="watcher", subscribe=[self.t("node/1/#"), self.t("event")])
+        agent = self.dbus_agent(extra=["--dbus-instance", 2])
+        bmc = self.wait_state(watcher, "bmc", "Ready")
+        self.assertEqual(bmc.json["last_reboot_cause"], "Software")
+        self.wait_state(watcher, "chassis", "Off")
+        self.wait_state(watcher, "host", "Off")
+        mark = watcher.mark()
+        self.command(watcher, "host", "On", "dbus-inst-1")
+        self.wait_state(watcher, "host", "Running", mark)
+        self.assertEqual(self.busctl_get((f"{DBUS}.Host2", "/xyz/openbmc_project/state/host2",
+                                          f"{DBUS}.Host"), "RequestedHostTransition"),
+                         f"{DBUS}.Host.Transition.On")
+        self.assert_logs_clean(agent)
+
+    def test_x86_power_control_node_publishes_boot_progress(self):
+        """No State.Boot.Progress (x86-power-control): boot progress is published from
+        OperatingSystemState instead of never; no power status or restart cause is claimed."""
+        self.start_bus()
+        self.psm("--x86-power-control", "yes")
+        watcher = self.client(name="watcher", subscribe=[self.t("node/1/#")])
+        agent = self.dbus_agent()
+        self.wait_state(watcher, "bmc", "Ready")
+        chassis = watcher.wait_json(self.t("node/1/chassis"), EVENT_TIMEOUT, 0, "chassis Off",
+                                    state="Off").json
+        self.assertNotIn("power_status", chassis)
+        host = watcher.wait_json(self.t("node/1/host"), EVENT_TIMEOUT, 0, "host Off",
+                                 state="Off").json
+        self.assertNotIn("restart_cause", host)
+        self.wait_state(watcher, "boot-progress", "Unspecified")
+        self.wait_node_online(watcher, 1)
+        self.wait_log(agent, r"has no xyz\.openbmc_project\.State\.Boot\.Progress "
+                             r"\(x86-power-control\?\)")
+        mark = watcher.mark()
+        self.command(watcher, "host", "On", "x86-on-1")
+        self.wait_state(watcher, "boot-progress", "SystemInitComplete", mark)
+        watcher.wait_json(self.t("node/1/host"), EVENT_TIMEOUT, mark, "host Running",
+                          state="Running")
+        mark = watcher.mark()
+        self.command(watcher, "host", "Off", "x86-off-1")
+        self.wait_state(watcher, "boot-progress", "Unspecified", mark)
+        self.assertNotIn("Boot.Progress of service", agent.stderr())  # no retries
+        self.assert_logs_clean(agent)
 
 if __name__ == "__main__":
     unittest.main()

@@ -216,6 +216,30 @@ static void test_ac_loss_file_says(void **state)
     assert_true(ac_loss_file_says("00", 2));
 }
 
+/* x86-power-control has no Boot.Progress: its OperatingSystemState says what is known. */
+static void test_psm_os_status_boot_progress(void **state)
+{
+    (void) state;
+    assert_int_equal(psm_os_status_boot_progress(
+                             "xyz.openbmc_project.State.OperatingSystem.Status.OSStatus.Inactive"),
+                     SB_BOOT_UNSPECIFIED);
+    assert_int_equal(psm_os_status_boot_progress(
+                             "xyz.openbmc_project.State.OperatingSystem.Status.OSStatus.Standby"),
+                     SB_BOOT_SYSTEM_INIT_COMPLETE);
+    assert_int_equal(psm_os_status_boot_progress(
+                             "xyz.openbmc_project.State.OperatingSystem.Status.OSStatus.PXEBoot"),
+                     SB_BOOT_OS_START);
+    assert_int_equal(
+            psm_os_status_boot_progress(
+                    "xyz.openbmc_project.State.OperatingSystem.Status.OSStatus.BootComplete"),
+            SB_BOOT_OS_RUNNING);
+    assert_int_equal(psm_os_status_boot_progress("Standby"), -EINVAL);
+    assert_int_equal(psm_os_status_boot_progress(
+                             "xyz.openbmc_project.State.OperatingSystem.Status.OSStatus.Standb"),
+                     -EINVAL);
+    assert_int_equal(psm_os_status_boot_progress(NULL), -EINVAL);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -224,6 +248,7 @@ int main(void)
         cmocka_unit_test(test_psm_value_decode_is_strict),
         cmocka_unit_test(test_psm_transition_encode),
         cmocka_unit_test(test_psm_observation_apply),
+        cmocka_unit_test(test_psm_os_status_boot_progress),
         cmocka_unit_test(test_ac_loss_file_says),
     };
 
