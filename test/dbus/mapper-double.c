@@ -136,10 +136,12 @@ static int introspect(const char *service, const char *path, unsigned depth, siz
     }
     sd_bus_message_unref(reply);
     for (size_t i = 0; i < n_children; i++) {
-        char child[TEXT_MAX];
-        (void) snprintf(child, sizeof(child), "%s/%s", strcmp(path, "/") == 0 ? "" : path,
-                        children[i]);
-        (void) introspect(service, child, depth + 1, n_paths);
+        char child[2 * TEXT_MAX + 2];
+        int n = snprintf(child, sizeof(child), "%s/%s", strcmp(path, "/") == 0 ? "" : path,
+                         children[i]);
+        if (n > 0 && (size_t) n < TEXT_MAX) {
+            (void) introspect(service, child, depth + 1, n_paths);
+        }
     }
     return 0;
 }
