@@ -6,8 +6,10 @@ well within WATCHDOG_USEC (systemd restarts a service that misses it), STOPPING=
 a clean exit. (It sits with the D-Bus tests: both check the agent against a BMC's OS services.)"""
 
 import os
+import shutil
 import signal
 import socket
+import subprocess
 import sys
 import threading
 import time
@@ -113,6 +115,25 @@ class SystemdNotifyTest(IntegrationTest):
                            tag="coordinator", env=env)
         self.wait_coordinator_online(watcher)
         self.check_life_cycle(coord, notify, self.t("system/status"))
+
+    def test_dbus_presenter_notify_and_watchdog(self):
+        if not shutil.which("dbus-daemon"):
+            self.skipTest("dbus-daemon is not installed (Debian package 'dbus')")
+        bus = subprocess.Popen(["dbus-daemon", "--session", "--nofork", "--print-address=1"],
+                               stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                               stdin=subprocess.DEVNULL)
+
+        def stop_bus():
+            bus.kill()
+            bus.wait(10)
+            bus.stdout.close()
+        self.addCleanup(stop_bus)
+        address = bus.stdout.readline().decode().strip()
+        notify, env = self.notify_env()
+        presenter = self.spawn("statebus-dbus",
+                               ["--broker", self.broker.address, "--system", self.system,
+                                "--bus", address], tag="statebus-dbus", env=env)
+        self.check_life_cycle(presenter, notify, None)
 
 
 if __name__ == "__main__":

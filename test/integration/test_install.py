@@ -50,6 +50,15 @@ EXPECTED = [
 REDFISH = ["bin/statebus-redfish", "share/man/man8/statebus-redfish.8",
            "lib/systemd/system/statebus-redfish@.service",
            "share/doc/statebus/examples/redfish.json.example"]
+DBUS = ["bin/statebus-dbus", "share/man/man8/statebus-dbus.8",
+        "lib/systemd/system/statebus-dbus.service",
+        "lib/systemd/system/xyz.openbmc_project.State.Host@0.service.d/statebus-dbus.conf",
+        "lib/systemd/system/xyz.openbmc_project.State.Chassis@0.service.d/statebus-dbus.conf",
+        "lib/systemd/system/phosphor-discover-system-state@0.service.d/statebus-dbus.conf",
+        "lib/systemd/system/xyz.openbmc_project.State.ScheduledHostTransition@0.service.d/"
+        "statebus-dbus.conf",
+        "lib/systemd/system-preset/80-statebus-dbus.preset",
+        "share/doc/statebus/examples/dbus.json.example"]
 
 
 class InstallTest(unittest.TestCase):
@@ -70,6 +79,7 @@ class InstallTest(unittest.TestCase):
         expected = EXPECTED + (REDFISH if os.path.exists(os.path.join(BIN_DIR,
                                                                        "statebus-redfish"))
                                else [])
+        expected += DBUS if os.path.exists(os.path.join(BIN_DIR, "statebus-dbus")) else []
         missing = [rel for rel in expected if not os.path.isfile(self.path(rel))]
         self.assertEqual(missing, [])
         for rel in expected:
@@ -86,6 +96,8 @@ class InstallTest(unittest.TestCase):
     def test_units_start_installed_binaries(self):
         unit_dir = self.path("lib/systemd/system")
         for unit in os.listdir(unit_dir):
+            if os.path.isdir(os.path.join(unit_dir, unit)):
+                continue  # a drop-in directory (statebus-dbus'): no ExecStart of its own
             with open(os.path.join(unit_dir, unit), encoding="utf-8") as f:
                 execs = re.findall(r"(?m)^ExecStart=(\S+)", f.read())
             self.assertTrue(execs, unit)
@@ -109,7 +121,7 @@ class InstallTest(unittest.TestCase):
     @unittest.skipUnless(shutil.which("man"), "man (man-db) is not installed")
     def test_man_pages_render_without_warnings(self):
         for rel in ("share/man/man1/statebusctl.1", "share/man/man8/statebus-agent.8",
-                    "share/man/man8/statebus-coordinator.8"):
+                    "share/man/man8/statebus-coordinator.8", "share/man/man8/statebus-dbus.8"):
             out = subprocess.run(["man", "--warnings", "-l", self.path(rel)],
                                  capture_output=True, text=True, timeout=30,
                                  env=dict(os.environ, MANPAGER="cat", MANWIDTH="100"))
