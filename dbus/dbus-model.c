@@ -122,6 +122,18 @@ static const SbRequestInfo *last_accepted(const SbRequestsMsg *q, SbTarget targe
     return NULL;
 }
 
+static bool was_refused(const SbRequestsMsg *q, SbTarget target, const char *id)
+{
+    for (size_t i = 0; id[0] && i < q->n_requests; i++) {
+        const SbRequestInfo *r = &q->requests[i];
+        if (r->target == target && r->phase == SB_REQUEST_DONE && r->result == SB_EVENT_REJECTED &&
+            strcmp(r->id, id) == 0) {
+            return true;
+        }
+    }
+    return false;
+}
+
 static void set_requested(DbusModel *m, SbTarget target, SbTransition t, const char *id)
 {
     m->requested[target] = t;
@@ -143,6 +155,11 @@ void dbus_model_requests(DbusModel *m, const SbRequestsMsg *q)
         const SbRequestInfo *r = last_accepted(q, (SbTarget) t);
         if (r && sb_transition_valid_for((SbTarget) t, r->transition)) {
             set_requested(m, (SbTarget) t, r->transition, r->id);
+        } else if (!r && was_refused(q, (SbTarget) t, m->requested_id[t])) {
+            /* The request shown (a D-Bus write the coordinator then refused) was never
+             * accepted: back to what the state says, as at start. */
+            m->requested[t] = SB_TRANSITION_NONE;
+            m->requested_id[t][0] = '\0';
         }
     }
 }

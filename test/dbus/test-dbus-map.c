@@ -229,6 +229,18 @@ static void test_requested_is_last_accepted_of_any_origin(void **state)
     dbus_view_build(&m, &v);
     assert_string_equal(v.restart_cause, ST "Host.RestartCause.ScheduledPowerOn");
 
+    /* A D-Bus write the coordinator then rejects (it refuses while not Ready) was never
+     * accepted: Requested goes back to what the state says. */
+    dbus_model_local_request(&m, SB_TARGET_CHASSIS, SB_TRANSITION_ON, "dbus-1-9");
+    dbus_view_build(&m, &v);
+    assert_string_equal(v.requested_power, ST "Chassis.Transition.On");
+    q.requests[0] = req(SB_REQUEST_DONE, "dbus-1-9", SB_TARGET_CHASSIS, SB_TRANSITION_ON,
+                        SB_EVENT_REJECTED);
+    q.n_requests = 1;
+    dbus_model_requests(&m, &q);
+    dbus_view_build(&m, &v);
+    assert_string_equal(v.requested_power, ST "Chassis.Transition.Off");
+
     /* An Off keeps the restart cause (it names the last power-on). */
     dbus_model_local_request(&m, SB_TARGET_HOST, SB_TRANSITION_OFF, "dbus-1-1");
     dbus_view_build(&m, &v);

@@ -361,6 +361,13 @@ class DbusPresenterTest(IntegrationTest):
         monitor.wait_value("CurrentPowerState", f"{ST}.Chassis.PowerState.Off")
         self.assertEqual(self.get_s(CHASSIS, "RequestedPowerTransition"),
                          f"{ST}.Chassis.Transition.Off")
+        # Requested* shows the last accepted request of any origin: one over MQTT, as
+        # statebusctl sends it.
+        mark = monitor.mark()
+        watcher.publish(self.t("system/set/chassis"), {"transition": "On", "id": "ctl-on-1"})
+        monitor.wait_value("RequestedPowerTransition", CHASSIS_ON, since=mark)
+        monitor.wait_value("CurrentPowerState", f"{ST}.Chassis.PowerState.On", since=mark)
+        self.assertEqual(self.get_s(CHASSIS, "RequestedPowerTransition"), CHASSIS_ON)
         self.assertTrue(presenter.alive())
         self.assert_logs_clean(presenter)
 
