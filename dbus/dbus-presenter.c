@@ -362,7 +362,7 @@ static void group_release_names(BusGroup *g)
 
 /* ---- changes ---------------------------------------------------------------------------- */
 
-static void emit_group(DbusPresenter *p, BusGroup *g, uint32_t mask)
+static void emit_group(BusGroup *g, uint32_t mask)
 {
     const char *ifaces[4] = { NULL };
     size_t n_ifaces = 0;
@@ -399,7 +399,6 @@ static void emit_group(DbusPresenter *p, BusGroup *g, uint32_t mask)
                               g->path, ifaces[i]);
         }
     }
-    (void) p;
 }
 
 /* Rebuilds the view from the model and tells the bus what changed (extra: bits to emit even
@@ -419,7 +418,7 @@ static void emit_changes(DbusPresenter *p, uint32_t extra)
             continue;
         }
         if (g->names_owned > 0 && mask) {
-            emit_group(p, g, mask);
+            emit_group(g, mask);
         }
         if (!g->requested && p->view.ready[o]) {
             group_request_names(g);

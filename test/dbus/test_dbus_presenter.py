@@ -467,6 +467,19 @@ class DbusPresenterTest(IntegrationTest):
         self.assertEqual({p: self.get(HOST, p) for p in before}, before)
         self.assertEqual(monitor.values("RequestedHostTransition"), [])
 
+        # Untrusted MQTT input: rejected with a log line, nothing shown changes.
+        sets.publish(self.t("system/host"), b"{not json")
+        sets.publish(self.t("system/chassis"), {"v": 1, "state": "Sideways", "since": 1})
+        sets.publish(self.t("node/1/chassis"), {"v": 1, "node": 2, "state": "On", "since": 1,
+                                                "epoch": 1, "seq": 1})
+        sets.publish(self.t("system/host"), b"x" * 5000)
+        self.wait_log(presenter, r"rejected message topic='[^']*/node/1/chassis' "
+                                 r"reason='.node. differs")
+        self.wait_log(presenter, r"rejected message topic='[^']*/system/chassis'")
+        self.assertEqual({p: self.get(HOST, p) for p in before}, before)
+        self.assertEqual(self.get(CHASSIS, "CurrentPowerState"), before_chassis)
+        self.assertEqual(monitor.values("CurrentHostState"), [])
+
         # Broker stopped: writes answer Unavailable, reads keep their last values.
         self.broker.stop()
         self.wait_log(presenter, r"dbus: disconnected broker")
@@ -508,6 +521,16 @@ class DbusPresenterTest(IntegrationTest):
         rc, err = self.dbus_set(HYPERVISOR, "RequestedHostTransition", HOST_ON)
         self.assertIn("Error org.freedesktop.DBus.Error.PropertyReadOnly", err)
         self.assertEqual(list(self.get_object(HOST[1])), [HOST[0], HOST0[0]])
+
+        # The node stops claiming the hypervisor: the coordinator withdraws system/hypervisor
+        # and the name goes (nothing stale is left to read).
+        node2 = next(p for p in self.procs if p.tag == "agent2")
+        node2.signal(signal.SIGTERM)
+        self.assertEqual(node2.wait(START_TIMEOUT), 0)
+        self.agent(2)
+        self.wait_stdout(mapper, f"forgot {ST}.Hypervisor")
+        self.assertNotIn(HYPERVISOR[0], self.names())
+        self.assertIn(HOST[0], self.names())
         self.assert_logs_clean(presenter)
 
     def test_bad_usage_exits_2(self):
