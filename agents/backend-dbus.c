@@ -204,12 +204,21 @@ static int read_value(DbusBackend *d, sd_bus_message *m, PsmProperty p, const ch
 /* OperatingSystemState: kept for boot_progress_fallback(). */
 static int read_os_value(DbusBackend *d, sd_bus_message *m, const char *where)
 {
-    const char *s = NULL;
-    int r = sd_bus_message_read(m, "v", "s", &s), v;
+    const char *contents = NULL, *s = NULL;
+    char type;
+    int r, v;
 
+    r = sd_bus_message_peek_type(m, &type, &contents);
     if (r < 0) {
+        return r;
+    }
+    if (type != SD_BUS_TYPE_VARIANT || !contents || strcmp(contents, "s") != 0) {
         log_warning("dbus: ignored %s " PSM_OS_PROPERTY " of a type other than string", where);
         return sd_bus_message_skip(m, "v");
+    }
+    r = sd_bus_message_read(m, "v", "s", &s);
+    if (r < 0) {
+        return r;
     }
     v = psm_os_status_boot_progress(s);
     if (v < 0) {
