@@ -431,6 +431,17 @@ class DbusPresenterTest(IntegrationTest):
         self.assertEqual(rc, 0, err)
         self.assertEqual(watcher.wait_msg(self.t("system/set/chassis")).json["transition"], "Off")
 
+        # The coordinator dies (its Will says lost): nobody would carry a request out, so even
+        # an Off answers Unavailable; the values stay readable.
+        coordinator = next(p for p in self.procs if p.tag == "coordinator")
+        coordinator.kill()
+        self.wait_log(presenter, r"dbus: coordinator status=lost")
+        rc, err = self.dbus_set(CHASSIS, "RequestedPowerTransition", f"{ST}.Chassis.Transition.Off")
+        self.assertEqual(rc, 1)
+        self.assertIn("Error xyz.openbmc_project.Common.Error.Unavailable: The service is "
+                      "temporarily unavailable. The statebus coordinator is not online.", err)
+        self.assertEqual(self.get_s(HOST, "CurrentHostState"), f"{ST}.Host.HostState.Off")
+
     def test_broker_stopped_and_bad_writes(self):
         watcher, presenter, _ = self.system_up(1)
         self.wait_log(presenter, r"owned name=xyz\.openbmc_project\.State\.Host0")
