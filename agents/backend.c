@@ -19,8 +19,12 @@ const char *const backend_ac_loss_names[] = { "auto", "none", "file", "gpio", "p
 
 static const BackendOps *const backends[] = {
     &backend_sim_ops,
+#ifdef STATEBUS_WITH_GPIO
     &backend_gpio_ops,
+#endif
+#ifdef STATEBUS_WITH_DBUS
     &backend_dbus_ops,
+#endif
 };
 
 static void line_init(BackendGpioLine *l, const char *name, bool active_low)

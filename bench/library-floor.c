@@ -7,11 +7,26 @@
  * ours can remove. SIGTERM (after SIGCONT) ends it.
  */
 #include <cjson/cJSON.h>
-#include <gpiod.h>
 #include <mosquitto.h>
 #include <signal.h>
 #include <stdio.h>
 #include <systemd/sd-event.h>
+
+#ifdef STATEBUS_GPIOD_API
+#include <gpiod.h>
+#endif
+
+/* The libgpiod the agent links, if its gpio backend is built (the call keeps it linked). */
+static const char *gpiod_version(void)
+{
+#if STATEBUS_GPIOD_API == 1
+    return gpiod_version_string();
+#elif STATEBUS_GPIOD_API == 2
+    return gpiod_api_version();
+#else
+    return "not linked";
+#endif
+}
 
 int main(void)
 {
@@ -31,7 +46,7 @@ int main(void)
     /* One call into each remaining library, so --as-needed keeps it linked. */
     object = cJSON_CreateObject();
     cJSON_Delete(object);
-    (void) fprintf(stderr, "<6>floor: libraries loaded, libgpiod %s\n", gpiod_version_string());
+    (void) fprintf(stderr, "<6>floor: libraries loaded, libgpiod %s\n", gpiod_version());
     (void) raise(SIGSTOP);
     (void) sd_event_unref(event);
     (void) mosquitto_lib_cleanup();

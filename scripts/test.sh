@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: Apache-2.0
 #
-# THE test command (.ci/run runs exactly this): install what is missing, build both trees, run
+# THE test command (.ci/run runs exactly this): install what is missing, build the trees, run
 # every ctest test - unit and integration - in the sanitizer tree (build-asan: Debug, ASan +
-# UBSan) and in the release tree (build: what demo.sh and users run). Exits non-zero when
-# anything failed.
+# UBSan) and in the release tree (build: what demo.sh and users run), and the libgpiod-dependent
+# ones in the libgpiod 2 tree (build-gpiod2). Exits non-zero when anything failed.
 #
 # Budget: under 10 minutes on 2 cores. Measured on a fresh clone: ~5-6 min (both builds, the
 # clang fuzz build, the QEMU boot and the fault/soak tests included); the integration tests are wall-clock bound (sim boots, power walks,
@@ -18,10 +18,12 @@ start=$(date +%s)
 bash scripts/deps.sh
 bash scripts/build.sh asan
 bash scripts/build.sh release
+# The second libgpiod: 2.x from bookworm-backports (private prefix), the API OpenBMC builds.
+bash scripts/build.sh gpiod2
 
 failed=0
-# The QEMU gpio-sim test (label hardware) boots a guest kernel under TCG: once is enough, in the
-# release tree, whose agent binary is what a BMC would run.
+# The QEMU gpio-sim test (label hardware) boots a guest kernel under TCG: once per libgpiod, in
+# the release tree (libgpiod 1.6), whose agent binary is what a BMC would run, and in build-gpiod2.
 echo "== ctest: build-asan (every label but hardware)"
 ctest --test-dir build-asan --output-on-failure -j2 -LE hardware || failed=1
 # The fuzz label builds its own clang tree; its targets run once, here in the release pass
@@ -30,6 +32,11 @@ ctest --test-dir build-asan --output-on-failure -j2 -LE hardware || failed=1
 # the sanitizers watch the crash and restart paths.
 echo "== ctest: build (every label but fuzz, fault and soak)"
 ctest --test-dir build --output-on-failure -j2 -LE 'fuzz|fault|soak' || failed=1
+
+# The libgpiod 2 tree (ASan + UBSan): what depends on the libgpiod API, the agent's unit tests
+# (the gpio backend's among them) and the QEMU gpio-sim test with the v2 agent in the guest.
+echo "== ctest: build-gpiod2 (agent unit tests and hardware, libgpiod 2)"
+ctest --test-dir build-gpiod2 --output-on-failure -j2 -R '^(unit\.agent-|hardware\.)' || failed=1
 
 echo "test.sh: $(($(date +%s) - start)) s, $( ((failed)) && echo FAILED || echo passed)"
 exit "$failed"

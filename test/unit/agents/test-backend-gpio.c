@@ -1,11 +1,11 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The gpio backend on a real sd-event loop with libgpiod wrapped (-Wl,--wrap=gpiod_*): a fake
- * chip whose edge events arrive through real pipe descriptors, so the backend's io sources,
- * timers and line writes run exactly as on hardware. Waits are loop iterations until a condition,
- * bounded by a deadline.
+ * chip (fake-gpio-chip.c) whose edge events arrive through real pipe descriptors, so the
+ * backend's io sources, timers and line writes run exactly as on hardware. The same tests run on
+ * the libgpiod API CMake chose: fake-gpiod-v1.c or fake-gpiod-v2.c puts it on the fake chip.
+ * Waits are loop iterations until a condition, bounded by a deadline.
  */
-#define _GNU_SOURCE /* pipe2(); before any system header */
 
 /* cmocka needs these first, in this order. */
 /* clang-format off */
@@ -17,8 +17,6 @@
 /* clang-format on */
 
 #include <errno.h>
-#include <fcntl.h>
-#include <gpiod.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -28,308 +26,12 @@
 #include <unistd.h>
 
 #include "backend.h"
+#include "fake-gpio-chip.h"
 
 #define PRESS_MS       30u
 #define FORCE_PRESS_MS 400u
 #define TIMEOUT_MS     150u
 #define WAIT_MS        3000u /* bound of every wait for the loop to do something */
-
-/* ---- the fake chip ----------------------------------------------------------------------- */
-
-enum { MODE_NONE, MODE_OUTPUT, MODE_INPUT, MODE_EDGES };
-
-/* One open of the chip; closing it gives back the line found through it. */
-struct gpiod_chip {
-    bool in_use;
-    struct gpiod_line *line;
-};
-
-struct gpiod_line {
-    const char *name;
-    unsigned offset;
-    int value; /* raw */
-    int mode;
-    struct gpiod_chip *chip; /* the open it was found through */
-    int pipe[2];             /* readable while events are queued */
-    int queue[32];
-    size_t queued;
-    bool read_fails;
-};
-
-typedef struct Write {
-    unsigned offset;
-    int value;
-    uint64_t at_ms; /* CLOCK_MONOTONIC */
-} Write;
-
-static struct gpiod_chip opens[16];
-static struct gpiod_line fake_lines[] = {
-    { .name = "POWER_OUT", .offset = 0 }, { .name = "RESET_OUT", .offset = 1 },
-    { .name = "PS_PWROK", .offset = 2 },  { .name = "POST_COMPLETE", .offset = 3 },
-    { .name = "AC_LOST", .offset = 4 },
-};
-#define N_LINES         (sizeof(fake_lines) / sizeof(fake_lines[0]))
-#define L_POWER_OUT     (&fake_lines[0])
-#define L_RESET_OUT     (&fake_lines[1])
-#define L_PGOOD         (&fake_lines[2])
-#define L_POST_COMPLETE (&fake_lines[3])
-#define L_AC_LOST       (&fake_lines[4])
-
-static Write writes[64];
-static size_t n_writes;
-static char last_chip_opened[64];
-static unsigned line_find_calls;
-
-static uint64_t mono_ms(void)
-{
-    struct timespec ts;
-
-    (void) clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t) ts.tv_sec * 1000u + (uint64_t) ts.tv_nsec / 1000000u;
-}
-
-static unsigned chip_opens(void)
-{
-    unsigned n = 0;
-
-    for (size_t i = 0; i < sizeof(opens) / sizeof(opens[0]); i++) {
-        n += opens[i].in_use;
-    }
-    return n;
-}
-
-static struct gpiod_chip *chip_open(void)
-{
-    for (size_t i = 0; i < sizeof(opens) / sizeof(opens[0]); i++) {
-        if (!opens[i].in_use) {
-            opens[i] = (struct gpiod_chip){ .in_use = true };
-            return &opens[i];
-        }
-    }
-    fail_msg("too many chip opens");
-    return NULL;
-}
-
-static void line_give_back(struct gpiod_line *l)
-{
-    if (l->pipe[0] > 0) {
-        close(l->pipe[0]);
-        close(l->pipe[1]);
-    }
-    l->pipe[0] = l->pipe[1] = 0;
-    l->mode = MODE_NONE;
-    l->chip = NULL;
-    l->queued = 0;
-}
-
-static struct gpiod_line *line_by_name(const char *name)
-{
-    for (size_t i = 0; i < N_LINES; i++) {
-        if (strcmp(fake_lines[i].name, name) == 0) {
-            return &fake_lines[i];
-        }
-    }
-    return NULL;
-}
-
-static void fake_reset(void)
-{
-    for (size_t i = 0; i < N_LINES; i++) {
-        line_give_back(&fake_lines[i]);
-        fake_lines[i].read_fails = false;
-    }
-    memset(opens, 0, sizeof(opens));
-    /* x86-power-control's polarities, everything at rest: power off, POST not complete. */
-    L_POWER_OUT->value = 1;
-    L_RESET_OUT->value = 1;
-    L_PGOOD->value = 0;
-    L_POST_COMPLETE->value = 1;
-    L_AC_LOST->value = 0;
-    n_writes = 0;
-    last_chip_opened[0] = '\0';
-    line_find_calls = 0;
-}
-
-/* The hardware changes an input: the level and one queued edge event. */
-static void fake_edge(struct gpiod_line *l, int value)
-{
-    char byte = 'e';
-
-    assert_int_equal(l->mode, MODE_EDGES);
-    assert_true(l->queued < sizeof(l->queue) / sizeof(l->queue[0]));
-    l->value = value;
-    l->queue[l->queued++] = value;
-    assert_int_equal(write(l->pipe[1], &byte, 1), 1);
-}
-
-struct gpiod_chip *__wrap_gpiod_chip_open_by_name(const char *name);
-struct gpiod_chip *__wrap_gpiod_chip_open_by_name(const char *name)
-{
-    (void) snprintf(last_chip_opened, sizeof(last_chip_opened), "%s", name);
-    if (strcmp(name, "gpiochip0") != 0) {
-        errno = ENOENT;
-        return NULL;
-    }
-    return chip_open();
-}
-
-struct gpiod_line *__wrap_gpiod_chip_find_line(struct gpiod_chip *chip, const char *name);
-struct gpiod_line *__wrap_gpiod_chip_find_line(struct gpiod_chip *chip, const char *name)
-{
-    struct gpiod_line *l = line_by_name(name);
-
-    assert_true(chip->in_use);
-    if (!l) {
-        errno = ENOENT;
-        return NULL;
-    }
-    chip->line = l;
-    l->chip = chip;
-    return l;
-}
-
-struct gpiod_line *__wrap_gpiod_line_find(const char *name);
-struct gpiod_line *__wrap_gpiod_line_find(const char *name)
-{
-    struct gpiod_line *l = line_by_name(name);
-
-    line_find_calls++;
-    if (!l) {
-        errno = ENOENT;
-        return NULL;
-    }
-    /* gpiod_line_find() opens the chip; its caller closes it. */
-    l->chip = chip_open();
-    l->chip->line = l;
-    return l;
-}
-
-struct gpiod_chip *__wrap_gpiod_line_get_chip(struct gpiod_line *line);
-struct gpiod_chip *__wrap_gpiod_line_get_chip(struct gpiod_line *line)
-{
-    return line->chip;
-}
-
-void __wrap_gpiod_chip_close(struct gpiod_chip *chip);
-void __wrap_gpiod_chip_close(struct gpiod_chip *chip)
-{
-    assert_true(chip->in_use);
-    if (chip->line) {
-        line_give_back(chip->line);
-    }
-    chip->in_use = false;
-    chip->line = NULL;
-}
-
-const char *__wrap_gpiod_chip_name(struct gpiod_chip *chip);
-const char *__wrap_gpiod_chip_name(struct gpiod_chip *chip)
-{
-    assert_true(chip->in_use);
-    return "gpiochip0";
-}
-
-unsigned int __wrap_gpiod_line_offset(struct gpiod_line *line);
-unsigned int __wrap_gpiod_line_offset(struct gpiod_line *line)
-{
-    return line->offset;
-}
-
-static int request(struct gpiod_line *l, int mode)
-{
-    if (l->mode != MODE_NONE) {
-        errno = EBUSY;
-        return -1;
-    }
-    l->mode = mode;
-    return 0;
-}
-
-int __wrap_gpiod_line_request_output(struct gpiod_line *line, const char *consumer, int value);
-int __wrap_gpiod_line_request_output(struct gpiod_line *line, const char *consumer, int value)
-{
-    assert_string_equal(consumer, "statebus-agent");
-    if (request(line, MODE_OUTPUT) < 0) {
-        return -1;
-    }
-    line->value = value;
-    return 0;
-}
-
-int __wrap_gpiod_line_request_input(struct gpiod_line *line, const char *consumer);
-int __wrap_gpiod_line_request_input(struct gpiod_line *line, const char *consumer)
-{
-    assert_string_equal(consumer, "statebus-agent");
-    return request(line, MODE_INPUT);
-}
-
-int __wrap_gpiod_line_request_both_edges_events(struct gpiod_line *line, const char *consumer);
-int __wrap_gpiod_line_request_both_edges_events(struct gpiod_line *line, const char *consumer)
-{
-    assert_string_equal(consumer, "statebus-agent");
-    if (request(line, MODE_EDGES) < 0) {
-        return -1;
-    }
-    assert_int_equal(pipe2(line->pipe, O_NONBLOCK | O_CLOEXEC), 0);
-    return 0;
-}
-
-int __wrap_gpiod_line_get_value(struct gpiod_line *line);
-int __wrap_gpiod_line_get_value(struct gpiod_line *line)
-{
-    assert_true(line->mode != MODE_NONE);
-    return line->value;
-}
-
-int __wrap_gpiod_line_set_value(struct gpiod_line *line, int value);
-int __wrap_gpiod_line_set_value(struct gpiod_line *line, int value)
-{
-    assert_int_equal(line->mode, MODE_OUTPUT);
-    assert_true(n_writes < sizeof(writes) / sizeof(writes[0]));
-    writes[n_writes++] = (Write){ .offset = line->offset, .value = value, .at_ms = mono_ms() };
-    line->value = value;
-    return 0;
-}
-
-int __wrap_gpiod_line_event_get_fd(struct gpiod_line *line);
-int __wrap_gpiod_line_event_get_fd(struct gpiod_line *line)
-{
-    if (line->mode != MODE_EDGES) {
-        errno = EPERM;
-        return -1;
-    }
-    return line->pipe[0];
-}
-
-int __wrap_gpiod_line_event_read_multiple(struct gpiod_line *line,
-                                          struct gpiod_line_event *events,
-                                          unsigned int num_events);
-int __wrap_gpiod_line_event_read_multiple(struct gpiod_line *line,
-                                          struct gpiod_line_event *events,
-                                          unsigned int num_events)
-{
-    char drain[64];
-    unsigned n = 0;
-
-    assert_int_equal(line->mode, MODE_EDGES);
-    if (line->read_fails) {
-        errno = EIO;
-        return -1;
-    }
-    while (read(line->pipe[0], drain, sizeof(drain)) > 0) {
-    }
-    for (; n < num_events && n < line->queued; n++) {
-        memset(&events[n], 0, sizeof(events[n]));
-        events[n].event_type =
-                line->queue[n] ? GPIOD_LINE_EVENT_RISING_EDGE : GPIOD_LINE_EVENT_FALLING_EDGE;
-    }
-    memmove(line->queue, line->queue + n, (line->queued - n) * sizeof(line->queue[0]));
-    line->queued -= n;
-    if (line->queued > 0) {
-        char byte = 'e';
-        assert_int_equal(write(line->pipe[1], &byte, 1), 1);
-    }
-    return (int) n;
-}
 
 /* ---- the backend's side ------------------------------------------------------------------ */
 
@@ -399,8 +101,8 @@ static int teardown(void **state)
 
     f->b = backend_free(f->b);
     f->event = sd_event_unref(f->event);
-    /* Every line went back with its chip. */
-    assert_int_equal(chip_opens(), 0);
+    /* Every line went back, every chip and request was closed. */
+    assert_int_equal(fake_api_open_handles(), 0);
     fake_reset();
     return 0;
 }
@@ -451,7 +153,8 @@ static bool chassis_off(Fixture *f)
 static bool power_out_released(Fixture *f)
 {
     (void) f;
-    return n_writes >= 2 && writes[n_writes - 1].offset == 0 && writes[n_writes - 1].value == 1;
+    return fake_n_writes >= 2 && fake_writes[fake_n_writes - 1].offset == 0 &&
+           fake_writes[fake_n_writes - 1].value == 1;
 }
 
 static bool host_running(Fixture *f)
@@ -479,8 +182,8 @@ static void test_backend_gpio_start_requests_lines_and_reports(void **state)
     assert_int_equal(L_PGOOD->mode, MODE_EDGES);
     assert_int_equal(L_POST_COMPLETE->mode, MODE_EDGES);
     assert_int_equal(L_AC_LOST->mode, MODE_NONE);
-    assert_int_equal(line_find_calls, 4);
-    assert_int_equal(n_writes, 0);
+    assert_int_equal(fake_any_chip_lookups, 4);
+    assert_int_equal(fake_n_writes, 0);
 
     assert_int_equal(f->reports, 4);
     assert_int_equal(f->last[SB_KIND_BMC].state, SB_BMC_READY);
@@ -499,13 +202,13 @@ static void test_backend_gpio_chassis_on_presses_and_sees_power_good(void **stat
 
     create_and_start(f);
     assert_int_equal(backend_apply(f->b, SB_TARGET_CHASSIS, SB_TRANSITION_ON), 0);
-    assert_int_equal(n_writes, 1);
-    assert_int_equal(writes[0].offset, 0);
-    assert_int_equal(writes[0].value, 0); /* pressed */
+    assert_int_equal(fake_n_writes, 1);
+    assert_int_equal(fake_writes[0].offset, 0);
+    assert_int_equal(fake_writes[0].value, 0); /* pressed */
     assert_int_equal(f->last[SB_KIND_CHASSIS].state, SB_CHASSIS_TRANSITIONING_TO_ON);
 
     run_until(f, power_out_released, "POWER_OUT released");
-    held = writes[1].at_ms - writes[0].at_ms;
+    held = fake_writes[1].at_ms - fake_writes[0].at_ms;
     assert_true(held >= PRESS_MS);
     assert_true(held < PRESS_MS + 1000u);
 
@@ -577,9 +280,9 @@ static void test_backend_gpio_forced_off_lets_go_when_power_drops(void **state)
     fake_edge(L_PGOOD, 0);
     run_until(f, chassis_off, "chassis Off");
     /* Released at the edge, long before the hold would have ended. */
-    assert_int_equal(n_writes, 2);
-    assert_int_equal(writes[1].value, 1);
-    assert_true(writes[1].at_ms - writes[0].at_ms < FORCE_PRESS_MS);
+    assert_int_equal(fake_n_writes, 2);
+    assert_int_equal(fake_writes[1].value, 1);
+    assert_true(fake_writes[1].at_ms - fake_writes[0].at_ms < FORCE_PRESS_MS);
 }
 
 static void test_backend_gpio_chip_by_name_and_missing_lines(void **state)
@@ -588,10 +291,10 @@ static void test_backend_gpio_chip_by_name_and_missing_lines(void **state)
 
     (void) snprintf(f->opts.gpio_chip, sizeof(f->opts.gpio_chip), "gpiochip0");
     create_and_start(f);
-    assert_string_equal(last_chip_opened, "gpiochip0");
-    assert_int_equal(line_find_calls, 0);
+    assert_string_equal(fake_last_chip_opened, "gpiochip0");
+    assert_int_equal(fake_any_chip_lookups, 0);
     f->b = backend_free(f->b);
-    assert_int_equal(chip_opens(), 0);
+    assert_int_equal(fake_api_open_handles(), 0);
     fake_reset();
 
     /* A chip that is not there, then a line that is not there: create fails, nothing leaks. */
@@ -602,7 +305,7 @@ static void test_backend_gpio_chip_by_name_and_missing_lines(void **state)
     (void) snprintf(f->opts.post_complete.name, sizeof(f->opts.post_complete.name), "NOPE");
     assert_int_equal(create(f), -ENOENT);
     f->b = NULL;
-    assert_int_equal(chip_opens(), 0);
+    assert_int_equal(fake_api_open_handles(), 0);
 
     /* Optional lines left out: no reset button, no POST complete. */
     f->opts.post_complete.name[0] = '\0';
