@@ -42,7 +42,7 @@ struct Agent {
     sd_event_source *heartbeat_timer; /* owned */
     sd_event_source *stop_timer;      /* owned */
 
-    int birth_status_mid;     /* status "online" of the first birth: READY=1 on its PUBACK */
+    int birth_status_mid;     /* status "online" of the first birth: STATUS=online on its PUBACK */
     int offline_mid;          /* status "offline" of the clean stop */
     unsigned failed_attempts; /* connect attempts failed in a row */
     bool ready_notified;

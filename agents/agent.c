@@ -333,7 +333,7 @@ static void on_mqtt_publish(MqttIo *io, int mid, void *userdata)
     }
     if (!a->ready_notified && a->birth_status_mid != 0 && mid == a->birth_status_mid) {
         a->ready_notified = true;
-        (void) daemon_notify_ready();
+        (void) daemon_notify_status("online: the first birth reached the broker");
         log_info("agent: node=%u ready epoch=%" PRIu64, (unsigned) a->opts.node, a->epoch);
     }
 }
@@ -564,5 +564,11 @@ int agent_start(Agent *a)
         return log_error_errno(r, "agent: node=%u failed to start MQTT: %m",
                                (unsigned) a->opts.node);
     }
+    /* READY=1 with the backend up, not at the broker's first answer: a broker that is away must
+     * not hold the unit's start job, and with it multi-user.target (which the gpio backend's
+     * BMC Ready waits for). Being on the bus is node/N/status, not systemd's business. */
+    (void) daemon_notify_ready();
+    (void) daemon_notify_status("connecting to the broker %s:%u", a->opts.broker.host,
+                                (unsigned) a->opts.broker.port);
     return 0;
 }

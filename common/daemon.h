@@ -17,7 +17,7 @@ int daemon_setup(sd_event *event, sd_event_signal_handler_t on_stop_signal, void
 
 /* sd_notify() wrappers; they return what sd_notify() does (0 when not under systemd, > 0 when
  * sent, negative errno on failure), which callers may ignore. */
-int daemon_notify_ready(void);    /* READY=1: after the first birth was acknowledged */
+int daemon_notify_ready(void);    /* READY=1: up (the agent: its backend started) */
 int daemon_notify_stopping(void); /* STOPPING=1: a clean stop has begun */
 int daemon_notify_status(const char *format, ...) __attribute__((format(printf, 1, 2)));
 

@@ -18,7 +18,7 @@ import unittest
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "integration"))
 
-from harness import START_TIMEOUT, IntegrationTest  # noqa: E402
+from harness import START_TIMEOUT, IntegrationTest, free_port  # noqa: E402
 
 WATCHDOG_USEC = 1_000_000  # the unit says 20 s; 1 s here keeps the test short
 
@@ -101,10 +101,28 @@ class SystemdNotifyTest(IntegrationTest):
                            ["--broker", self.broker.address, "--system", self.system, "--node",
                             1, "--backend", "sim", "--sim-bmc-ready-ms", 0],
                            tag="agent1", env=env)
-        # READY=1 only after the birth reached the broker.
         self.wait_node_online(watcher, 1)
         self.check_life_cycle(agent, notify, self.t("node/1/status"))
         watcher.wait_json(self.t("node/1/status"), START_TIMEOUT, 0, "offline", status="offline")
+        notify.wait("STATUS", "online: the first birth reached the broker", START_TIMEOUT)
+
+    def test_agent_ready_while_the_broker_is_away(self):
+        """READY=1 once the backend is up, not at the first CONNACK: a broker that is away must
+        not hold the unit's start (and multi-user.target, which the gpio backend's BMC Ready
+        waits for). STATUS= tells what it waits for; SIGTERM still ends it cleanly."""
+        notify, env = self.notify_env()
+        away = f"127.0.0.1:{free_port()}"  # nothing listens there
+        agent = self.spawn("statebus-agent",
+                           ["--broker", away, "--system", self.system, "--node", 1,
+                            "--backend", "sim", "--sim-bmc-ready-ms", 0],
+                           tag="agent1", env=env)
+        notify.wait("READY", "1", START_TIMEOUT)
+        notify.wait("STATUS", f"connecting to the broker {away}", START_TIMEOUT)
+        notify.wait("WATCHDOG", "1", 5 * WATCHDOG_USEC / 1e6, count=2)
+        self.assertFalse([1 for _, f in notify.messages if f.get("STATUS", "").startswith("online")])
+        agent.signal(signal.SIGTERM)
+        notify.wait("STOPPING", "1", START_TIMEOUT)
+        self.assertEqual(agent.wait(START_TIMEOUT), 0, agent.stderr())
 
     def test_coordinator_notify_and_watchdog(self):
         notify, env = self.notify_env()
