@@ -61,6 +61,17 @@ def is_number(v):
 class DashboardFileTest(unittest.TestCase):
     """Static checks: no system needed."""
 
+    def test_requires_the_plugin_version_the_readme_needs(self):
+        """grafana/README.md relies on the data source's Client ID setting (plugin 1.1.0): the
+        dashboard's __requires must not let Grafana import it with an older plugin."""
+        with open(os.path.join(SOURCE_DIR, "grafana", "README.md"), encoding="utf-8") as f:
+            m = re.search(r"grafana-mqtt-datasource`, version >= (\d+\.\d+\.\d+)", f.read())
+        self.assertIsNotNone(m, "grafana/README.md names no minimum plugin version")
+        wanted = tuple(int(x) for x in m.group(1).split("."))
+        self.assertGreaterEqual(wanted, (1, 1, 0), "the Client ID setting needs 1.1.0")
+        requires = {r["id"]: r["version"] for r in load_dashboard()["__requires"]}
+        self.assertEqual(requires["grafana-mqtt-datasource"], m.group(1))
+
     def test_value_mappings_match_the_code_tables(self):
         codes = readme_codes()
         table_of = {"bmc": "BMC", "chassis": "Chassis", "host": "Host", "hypervisor": "Host",
