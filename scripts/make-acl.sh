@@ -5,7 +5,7 @@
 # privilege per identity, where an identity is a client certificate's CN (scripts/make-certs.sh).
 #
 #   scripts/make-acl.sh --system ID --nodes N [--operator NAME]... [--observer NAME]...
-#                       [--bridge NAME=FIRST-LAST]... [--out FILE]
+#                       [--bridge NAME=FIRST-LAST]... [--node-acl patterns|blocks] [--out FILE]
 #
 #   --system ID        the system id, [A-Za-z0-9_-]{1,64} (topics live under statebus/ID)
 #   --nodes N          nodes 1..N (1..16384)
@@ -14,22 +14,33 @@
 #   --bridge NAME=FIRST-LAST
 #                      a rack broker's bridge (broker-config/statebus-bridge-rack.conf) that
 #                      carries nodes FIRST..LAST to this broker; repeatable
+#   --node-acl patterns|blocks
+#                      how the nodes' rights are written: "patterns" (default) as mosquitto
+#                      patterns on the identity node/<n>, plus one line per node (its event
+#                      right), which loads in well under a second at 16,384 nodes; "blocks" as
+#                      one full block per node: seconds to load at 16,384 nodes, but a node
+#                      left out of --nodes loses every right (with patterns, revoke its
+#                      certificate with the broker's crlfile instead)
 #   --out FILE         write there (atomically) instead of stdout
 #
 # Who may do what (<root> = statebus/ID):
-#   node<n>       writes <root>/node/<n>/{status,bmc,chassis,host,boot-progress,heartbeat} and
+#   node/<n>      writes <root>/node/<n>/{status,bmc,chassis,host,boot-progress,heartbeat} and
 #                 <root>/event; reads <root>/node/<n>/set/+, <root>/system/rebirth and
 #                 <root>/system/status. Nothing of another node.
 #   coordinator   reads <root>/#; writes the system/ topics it owns (status, rebirth, summary,
 #                 the rollups, requests, power-restore, settings/<name>), node/+/set/+, event
 #                 and reply/#. Not system/set/+ nor settings/+/set: those are the operators'.
-#   operators     read <root>/# and $SYS/#; write <root>/system/set/+ and
-#                 <root>/system/settings/+/set.
-#   observers     read <root>/# and $SYS/#; write nothing of the system.
+#   operators     read <root>/# and $SYS/#; write <root>/system/set/+,
+#                 <root>/system/settings/+/set and <root>/reply/+.
+#   observers     read <root>/# and $SYS/#; write nothing of the system but <root>/reply/+.
+#                 (reply/+: statebusctl takes a fresh client id per run and reads its answers
+#                 on reply/<that id>; the production broker renames the client to its identity
+#                 without telling it, so the reply/%c pattern below no longer names its topic.)
 #   bridges       what their nodes may write and read (the nodes' own identities then live in
 #                 the rack broker's ACL), and their connection state notification.
 #   every client  writes <root>/reply/<its own client id>: statebusctl's answers and its sync
-#                 marker arrive there (a pattern: mosquitto substitutes %c per client).
+#                 marker arrive there (a pattern: mosquitto substitutes %c per client). With
+#                 statebus-prod.conf the client id is the identity (use_username_as_clientid).
 # Anything not listed is denied; mosquitto checks a Last Will against the same rules when it
 # fires, and serves a retained message only while its publisher may still write it
 # (check_retain_source).
@@ -40,10 +51,11 @@ nodes=
 operators=()
 observers=()
 bridges=()
+node_acl=patterns
 out=
 
 usage() {
-    sed -n '6,35p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+    sed -n '6,46p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
 }
 die() {
     echo "make-acl: $*" >&2
@@ -57,6 +69,7 @@ while (($#)); do
     --operator) operators+=("${2:?--operator needs a value}"); shift 2 ;;
     --observer) observers+=("${2:?--observer needs a value}"); shift 2 ;;
     --bridge) bridges+=("${2:?--bridge needs a value}"); shift 2 ;;
+    --node-acl) node_acl=${2:?--node-acl needs a value}; shift 2 ;;
     --out) out=${2:?--out needs a value}; shift 2 ;;
     -h | --help) usage; exit 0 ;;
     *) die "unknown argument '$1' (see --help)" ;;
@@ -67,6 +80,7 @@ done
 if ! [[ "$nodes" =~ ^[1-9][0-9]{0,4}$ ]] || ((nodes > 16384)); then
     die "--nodes: expected 1..16384, got '$nodes'"
 fi
+[[ "$node_acl" =~ ^(patterns|blocks)$ ]] || die "--node-acl: expected patterns or blocks, got '$node_acl'"
 ((${#operators[@]})) || operators=(operator)
 ((${#observers[@]})) || observers=(observer)
 declare -A seen=()
@@ -81,6 +95,8 @@ done
 for id in coordinator "${operators[@]}" "${observers[@]}" "${bridge_ids[@]}"; do
     [[ "$id" =~ ^[A-Za-z0-9._-]{1,64}$ ]] || die "identity '$id': expected [A-Za-z0-9._-]{1,64}"
     [[ ! "$id" =~ ^node[0-9]+$ ]] || die "identity '$id': node<n> names are the nodes' own"
+    # The node patterns below put an identity into a topic: these would become real ones.
+    [[ ! "$id" =~ ^(system|node|event|reply)$ ]] || die "identity '$id': a topic name of the contract"
     [[ -z "${seen[$id]:-}" ]] || die "identity '$id' given twice"
     seen[$id]=1
 done
@@ -96,6 +112,29 @@ acl() {
 pattern write $root/reply/%c
 # A bridge's connection state (mosquitto's "notifications"), under its own client id only.
 pattern write \$SYS/broker/connection/%c/state
+EOF
+    if [[ $node_acl == patterns ]]; then
+        cat <<EOF
+
+# Nodes: the identity node/<n> (certificate CN; also the client id under statebus-prod.conf)
+# writes its own node/<n>/ state and reads its commands. Patterns, not a block per node:
+# mosquitto 2.0 looks the user up in a list for every ACL line, so 16,384 blocks take seconds
+# to load; patterns take no time. They apply to every identity: for the others they name topics
+# outside the contract ($root/operator/status), which nothing reads.
+pattern write $root/%u/status
+pattern write $root/%u/bmc
+pattern write $root/%u/chassis
+pattern write $root/%u/host
+pattern write $root/%u/boot-progress
+pattern write $root/%u/heartbeat
+pattern read $root/%u/set/+
+# What every node reads (every other identity reads it anyway, or its block grants it). mosquitto
+# warns at load that these two patterns contain neither %c nor %u: meant, harmless.
+pattern read $root/system/rebirth
+pattern read $root/system/status
+EOF
+    fi
+    cat <<EOF
 
 user coordinator
 topic read $root/#
@@ -122,6 +161,7 @@ topic read $root/#
 topic read \$SYS/#
 topic write $root/system/set/+
 topic write $root/system/settings/+/set
+topic write $root/reply/+
 EOF
     done
     for id in "${observers[@]}"; do
@@ -130,13 +170,22 @@ EOF
 user $id
 topic read $root/#
 topic read \$SYS/#
+topic write $root/reply/+
 EOF
     done
     local n b
-    for ((n = 1; n <= nodes; n++)); do
-        printf '\nuser node%s\n' "$n"
-        node_rules "$n" "$n"
-    done
+    if [[ $node_acl == patterns ]]; then
+        # The one right of a node a pattern cannot give: event (a fixed topic, not every
+        # identity's to write).
+        for ((n = 1; n <= nodes; n++)); do
+            printf '\nuser node/%s\ntopic write %s\n' "$n" "$root/event"
+        done
+    else
+        for ((n = 1; n <= nodes; n++)); do
+            printf '\nuser node/%s\n' "$n"
+            node_rules "$n" "$n"
+        done
+    fi
     for b in "${bridges[@]}"; do
         [[ "$b" =~ ^([^=]+)=([0-9]+)-([0-9]+)$ ]]
         printf '\nuser %s\n' "${BASH_REMATCH[1]}"

@@ -9,7 +9,7 @@
 #
 #   --dir DIR          where the files go (created 0700): ca.{crt,key}, broker.{crt,key},
 #                      <identity>.{crt,key}
-#   --nodes N          client certificates node1..nodeN (1..16384)
+#   --nodes N          client certificates node1..nodeN (1..16384), CN node/1..node/N
 #   --operator NAME    an operator identity (writes requests and settings); repeatable,
 #                      default "operator"
 #   --observer NAME    a read-only identity (Grafana, the Redfish bridge); repeatable,
@@ -25,8 +25,12 @@
 # it. Keys are EC P-256, unencrypted (daemons start unattended), mode 0600: give broker.key to
 # the mosquitto user, each <identity>.key to the service that uses it.
 #
-# The coordinator's identity is always "coordinator". Identities are names the ACL matches
-# exactly: letters, digits, '.', '_' and '-' only, and none may be reused for two roles.
+# The coordinator's identity is always "coordinator". A node's is "node/<n>" (files
+# node<n>.{crt,key}): the broker makes it the client id (use_username_as_clientid) and the ACL's
+# patterns put it in the topic (statebus/<system>/node/<n>/...). Other identities are names the
+# ACL matches exactly: letters, digits, '.', '_' and '-' only, none reused for two roles, and
+# none of the contract's top-level topic names (system, node, event, reply), which a pattern
+# would turn into a real topic.
 set -euo pipefail
 
 dir=
@@ -76,6 +80,7 @@ declare -A seen=()
 for id in coordinator "${operators[@]}" "${observers[@]}" "${bridges[@]}"; do
     [[ "$id" =~ ^[A-Za-z0-9._-]{1,64}$ ]] || die "identity '$id': expected [A-Za-z0-9._-]{1,64}"
     [[ ! "$id" =~ ^node[0-9]+$ ]] || die "identity '$id': node<n> names are the nodes' own"
+    [[ ! "$id" =~ ^(system|node|event|reply)$ ]] || die "identity '$id': a topic name of the contract"
     [[ -z "${seen[$id]:-}" ]] || die "identity '$id' given twice"
     seen[$id]=1
 done
@@ -104,7 +109,8 @@ sign() {
         return
     fi
     new_key "$name"
-    openssl req -new -key "$name.key" -subj "/CN=$cn" -out "$name.csr" 2>/dev/null
+    # -subj separates fields with '/': a '/' inside the CN (node/<n>) is escaped.
+    openssl req -new -key "$name.key" -subj "/CN=${cn//\//\\/}" -out "$name.csr" 2>/dev/null
     printf '%s\n' "$ext" >"$name.ext"
     openssl x509 -req -in "$name.csr" -CA ca.crt -CAkey ca.key -CAcreateserial \
         -days "$days" -sha256 -extfile "$name.ext" -out "$name.crt" 2>/dev/null
@@ -140,8 +146,14 @@ sign coordinator coordinator "$client_ext"
 for id in "${operators[@]}" "${observers[@]}" "${bridges[@]}"; do
     sign "$id" "$id" "$client_ext"
 done
+# Node certificates of an older make-certs.sh say CN=node<n>: the ACL no longer knows that name.
+if [[ -f node1.crt ]] && ! openssl x509 -in node1.crt -noout -subject -nameopt RFC2253 |
+    grep -qx 'subject=CN=node/1'; then
+    die "node1.crt has $(openssl x509 -in node1.crt -noout -subject -nameopt RFC2253) (made" \
+        "before identities were bound to client ids): delete node*.crt node*.key and re-run"
+fi
 for ((n = 1; n <= nodes; n++)); do
-    sign "node$n" "node$n" "$client_ext"
+    sign "node$n" "node/$n" "$client_ext"
 done
 
 echo "make-certs: $made new file pair(s) in $(pwd)"

@@ -65,12 +65,16 @@ class Certs:
 
 
 class ProdBroker(Broker):
-    """The production config, its paths and listener pointed at this test's files."""
+    """The production config, its paths and listener pointed at this test's files.
+    bind_client_ids=False drops use_username_as_clientid: for tests that connect several
+    clients of one identity at once (the ACL does not depend on it; IdentityBindingTest runs
+    the config as shipped)."""
 
-    def __init__(self, directory, certs, acl):
+    def __init__(self, directory, certs, acl, bind_client_ids=True):
         super().__init__(directory)
         self.certs = certs
         self.acl = acl
+        self.bind_client_ids = bind_client_ids
 
     def config_text(self):
         with open(PROD_CONF, encoding="utf-8") as f:
@@ -84,6 +88,8 @@ class ProdBroker(Broker):
             (r"(?m)^persistence_location .*$", f"persistence_location {self.dir}/"),
             (r"(?m)^log_dest stderr$", f"log_dest file {self.dir}/mosquitto.log"),
         ]
+        if not self.bind_client_ids:
+            subs.append((r"(?m)^use_username_as_clientid true$", ""))
         for pattern, repl in subs:
             text, n = re.subn(pattern, repl, text)
             if n != 1:
@@ -121,7 +127,12 @@ def attempt_connect(port, tls=None, timeout=START_TIMEOUT):
 
 
 class SecurityTest(IntegrationTest):
-    """Every test gets its own broker on the production config and its own ACL."""
+    """Every test gets its own broker on the production config and its own ACL. These tests
+    connect several clients of one identity at once (a watcher with the coordinator's beside
+    the coordinator), which identities bound to client ids would not allow: their broker keeps
+    client ids as the clients chose them."""
+
+    bind_client_ids = False
 
     start_broker = False
 
@@ -144,7 +155,8 @@ class SecurityTest(IntegrationTest):
         run_script(MAKE_ACL, "--system", self.system, "--nodes", str(NODES),
                    "--bridge", f"rack1=2-{NODES}", "--out", acl)
         # In place of the dev broker the base class set up (and did not start).
-        self.broker = ProdBroker(os.path.join(self.tmp, "prod"), self.certs, acl)
+        self.broker = ProdBroker(os.path.join(self.tmp, "prod"), self.certs, acl,
+                                 bind_client_ids=self.bind_client_ids)
         self.broker.start()
 
     # ---- clients and processes with identities --------------------------------------------
@@ -558,6 +570,133 @@ class ConfigTest(IntegrationTest):
         rc, err = self.run_bin("statebus-coordinator", ["--config", bad_config])
         self.assertEqual(rc, 2, err)
         self.assertRegex(err, r"'cafile': expected a string")
+
+
+def own_tests_only(cls):
+    """A SecurityTest subclass for its fixtures: SecurityTest's own tests are not run again."""
+    for name in dir(SecurityTest):
+        if name.startswith("test") and not any(name in k.__dict__ for k in cls.__mro__
+                                               if k is not SecurityTest and k is not object):
+            setattr(cls, name, None)
+    return cls
+
+
+@own_tests_only
+class IdentityBindingTest(SecurityTest):
+    """statebus-prod.conf as shipped: use_username_as_clientid makes each client's identity (its
+    certificate's CN) its client id, so a client with another valid certificate cannot take a
+    session over by connecting with its id. One client per identity here, as in production:
+    the watcher is its own observer identity."""
+
+    bind_client_ids = True
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        run_script(MAKE_CERTS, "--dir", cls.certs.dir, "--nodes", str(NODES), "--bridge",
+                   "rack1", "--observer", "observer", "--observer", "watcher")
+        os.chmod(cls.certs.dir, 0o755)  # make-certs.sh keeps its directory 0700
+
+    def setUp(self):
+        IntegrationTest.setUp(self)
+        acl = os.path.join(self.tmp, "statebus.acl")
+        run_script(MAKE_ACL, "--system", self.system, "--nodes", str(NODES),
+                   "--observer", "observer", "--observer", "watcher", "--out", acl)
+        self.broker = ProdBroker(os.path.join(self.tmp, "prod"), self.certs, acl,
+                                 bind_client_ids=self.bind_client_ids)
+        self.broker.start()
+
+    def watcher(self, name="watcher", protocol=5):
+        return self.as_client("watcher", name=name, subscribe=[self.t("#")])
+
+    def intrude(self, identity, client_id):
+        """A client of identity connects asking for client_id and stays connected; returns the
+        client id the broker gave it (from its log)."""
+        c = Client(self.broker.port, name=f"intruder-{identity}", client_id=client_id,
+                   tls=self.certs.paho(identity))
+        self.clients.append(c)
+        cn = re.sub(r"^node(\d+)$", r"node/\1", identity)  # node<n>.crt says CN=node/<n>
+        pattern = re.compile(rf"New client connected from \S+ as (\S+) .*u'{re.escape(cn)}'")
+        deadline = time.monotonic() + START_TIMEOUT
+        while time.monotonic() < deadline:
+            ids = pattern.findall(read_tail(self.broker.log, 100000))
+            if ids:
+                return ids[-1]
+            wait_briefly(0.05)
+        raise AssertionError(f"no connection of {identity} in the broker log")
+
+    def takeovers(self, client_id):
+        return re.findall(rf"Client {re.escape(client_id)} already connected, closing old",
+                          read_tail(self.broker.log, 100000))
+
+    def test_another_identity_cannot_take_over_a_nodes_or_the_coordinators_session(self):
+        watcher = self.watcher()
+        coord = self.coordinator(NODES)
+        self.wait_coordinator_online(watcher)
+        agent = self.agent(1)
+        self.wait_node_online(watcher, 1)
+        mark = watcher.mark()
+        # node 2's certificate asking for node 1's client id, the observer's asking for the
+        # coordinator's: each gets its own identity as its id, nobody is disconnected.
+        self.assertEqual(self.intrude("node2", "node/1"), "node/2")
+        self.assertEqual(self.intrude("observer", "coordinator"), "observer")
+        self.assertEqual(self.takeovers("node/1"), [])
+        self.assertEqual(self.takeovers("coordinator"), [])
+        # The barrier: node 1's next heartbeat and the coordinator's next summary arrive from
+        # the sessions that were there; no Will, no reconnect.
+        watcher.wait_msg(self.t("node/1/heartbeat"), since=mark, what="node 1 still there")
+        watcher.wait_msg(self.t("system/summary"), since=mark, timeout=EVENT_TIMEOUT,
+                         what="the coordinator still there")
+        self.assertEqual(watcher.received(self.t("node/1/status"), mark,
+                                          lambda m: m.get("status") != "online"), [])
+        self.assertEqual(len(re.findall(r"agent: node=1 connected", agent.stderr())), 1,
+                         agent.stderr())
+        self.assertNotRegex(coord.stderr(), r"coordinator: disconnected broker")
+        # The same identity is the same session: node 1's own certificate does take it over
+        # (a restarted agent replaces its old connection).
+        self.intrude("node1", "anything")
+        self.assertEqual(len(self.takeovers("node/1")), 1)
+
+    def test_system_works_with_identities_bound(self):
+        watcher = self.watcher()
+        coord = self.coordinator(NODES)
+        self.wait_coordinator_online(watcher)
+        agents = [self.agent(n) for n in range(1, NODES + 1)]
+        # statebusctl's fresh client id per run becomes its identity on the broker; its reply
+        # topic still works (make-acl.sh: operators and observers write reply/+).
+        rc, out, err = self.ctl_as("operator", ["--wait=60", "poweron"], timeout=90)
+        self.assertEqual(rc, 0, f"stdout:\n{out}\nstderr:\n{err}")
+        self.wait_final_rollups(watcher)
+        rc, out, err = self.ctl_as("observer", ["state"])
+        self.assertEqual(rc, 0, err)
+        self.assertRegex(out, r"(?m)^CurrentHostState\s*:.*Running$")
+        for p in (coord, *agents):
+            self.assertTrue(p.alive(), p.tag)
+            self.assert_logs_clean(p)
+        log = read_tail(self.broker.log, 100000)
+        self.assertNotIn("Denied PUBLISH", log)
+        self.assertRegex(log, r"New client connected from \S+ as node/1 ")
+
+
+@own_tests_only
+class IdentityNotBoundTest(IdentityBindingTest):
+    """The control: without use_username_as_clientid (statebus-prod.conf before issue 19) the
+    same intruder does take node 1's session over, so the test above can tell."""
+
+    bind_client_ids = False
+
+    def test_another_identity_cannot_take_over_a_nodes_or_the_coordinators_session(self):
+        watcher = self.watcher()
+        agent = self.agent(1, extra=["--client-id", "agent-node1"])
+        self.wait_node_online(watcher, 1)
+        self.assertEqual(self.intrude("node2", "agent-node1"), "agent-node1")
+        self.assertEqual(len(self.takeovers("agent-node1")), 1)
+        # The agent notices and reconnects (and takes it back): the disturbance the binding
+        # prevents.
+        self.wait_log(agent, r"agent: node=1 lost the connection")
+
+    def test_system_works_with_identities_bound(self):
+        self.skipTest("the bound case only")
 
 
 class PasswordTest(IntegrationTest):
