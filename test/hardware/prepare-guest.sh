@@ -124,4 +124,5 @@ cp "$here/guest-board.sh" "$root/bin/guest-board.sh"
 chmod +x "$root/init" "$root/bin/guest-board.sh"
 (cd "$root" && find . | "$busybox" cpio -o -H newc 2>/dev/null) | gzip -1 > "$work/initrd.cpio.gz"
 cp "$kdir/vmlinuz" "$work/vmlinuz"
-say "guest ready: kernel $krel, initramfs $(du -h "$work/initrd.cpio.gz" | cut -f1)"
+say "guest ready: kernel $krel, initramfs $(du -h "$work/initrd.cpio.gz" | cut -f1)," \
+    "agent with $(ldd "$agent" | sed -n 's/^[[:space:]]*\(libgpiod[^ ]*\) => \([^ ]*\).*/\1 (\2)/p' | head -1)"
