@@ -16,12 +16,15 @@ LIC_FILES_CHKSUM = "file://LICENSE;md5=3b83ef96387f14655fc854ddc3c6bd57"
 # EXTERNALSRC:pn-statebus = "/path/to/statebus"). Until the URI is set, do_fetch stops with
 # that message (statebus.invalid is a reserved name that never resolves).
 STATEBUS_GIT_URI ??= "statebus.invalid/statebus.git"
-SRC_URI = "git://${STATEBUS_GIT_URI};branch=main;protocol=https"
+SRC_URI = "git://${STATEBUS_GIT_URI};branch=main;protocol=https;destsuffix=git"
 # Pinned: the commit this recipe was last checked against (scripts/test.sh checks the LICENSE
 # checksum at it). Never AUTOREV: an image must rebuild the same.
 SRCREV = "0c7789a26a987b9b87ef75c4e0ced30d16c4f7b5"
 PV = "0.1.0+git"
-S = "${WORKDIR}/git"
+# The checkout is "git" (destsuffix) in UNPACKDIR (Yocto 5.1 on; WORKDIR before, where
+# UNPACKDIR is not set).
+UNPACKDIR ??= "${WORKDIR}"
+S = "${UNPACKDIR}/git"
 
 python do_fetch:prepend() {
     if d.getVar("STATEBUS_GIT_URI").startswith("statebus.invalid/"):
