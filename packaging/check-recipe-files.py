@@ -57,10 +57,6 @@ DEFAULT_FILES = {
 PACKAGES = ("${PN}-src ${PN}-dbg ${PN}-staticdev ${PN}-dev ${PN}-doc ${PN}-locale "
             "${PACKAGE_BEFORE_PN} ${PN}")
 
-# CMake options a PACKAGECONFIG may name before the branch that adds them has landed: a note,
-# not an error (the option then switches nothing in this tree).
-PENDING_OPTIONS = {"STATEBUS_DBUS": "statebus-dbus, the D-Bus presenter (dbus/)"}
-
 ASSIGN = re.compile(r'^([A-Za-z_][\w${}\-:\[\]]*)\s*(\?\?=|\?=|\+=|=\+|=)\s*"(.*)"\s*$', re.S)
 
 
@@ -212,12 +208,8 @@ def check_recipe(recipe, source_dir):
         if len(flags) < 2 or flags[0] != flags[1]:
             errors.append(f"{name}: wants -DOPT=ON,-DOPT=OFF (one option switched both ways)")
         for opt in set(flags):
-            if re.search(rf"option\(\s*{opt}\b|set\(\s*{opt}\b[^)]*\bCACHE\b", cmake_text):
-                continue
-            if opt in PENDING_OPTIONS:
-                notes.append(f"{name}: {opt} ({PENDING_OPTIONS[opt]}) is not a CMake option of "
-                             "this tree yet: it switches nothing here")
-            else:
+            if not re.search(rf"option\(\s*{opt}\b|set\(\s*{opt}\b[^)]*\bCACHE\b",
+                             cmake_text):
                 errors.append(f"{name}: {opt} is not a CMake cache option of the project")
     return errors, notes
 

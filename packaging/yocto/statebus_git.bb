@@ -19,7 +19,7 @@ STATEBUS_GIT_URI ??= "statebus.invalid/statebus.git"
 SRC_URI = "git://${STATEBUS_GIT_URI};branch=main;protocol=https;destsuffix=git"
 # Pinned: the commit this recipe was last checked against (scripts/test.sh checks the LICENSE
 # checksum at it). Never AUTOREV: an image must rebuild the same.
-SRCREV = "0c7789a26a987b9b87ef75c4e0ced30d16c4f7b5"
+SRCREV = "c07168c0d9aadd36b85c5a4eff4f454f76e0c551"
 PV = "0.1.0+git"
 # The checkout is "git" (destsuffix) in UNPACKDIR (Yocto 5.1 on; WORKDIR before, where
 # UNPACKDIR is not set).
@@ -56,6 +56,7 @@ EXTRA_OECMAKE = " \
     -DSTATEBUS_BUILD_TESTS=OFF \
     -DSTATEBUS_WERROR=OFF \
     -DSTATEBUS_SYSTEMD_UNIT_DIR=${systemd_system_unitdir} \
+    -DSTATEBUS_SYSTEMD_PRESET_DIR=${systemd_unitdir}/system-preset \
 "
 
 PACKAGE_BEFORE_PN = " \
@@ -98,9 +99,13 @@ FILES:${PN}-redfish = " \
     ${bindir}/statebus-redfish \
     ${systemd_system_unitdir}/statebus-redfish@.service \
 "
+# statebus-dbus takes over PSM's instance-0 names: its drop-ins skip PSM's instance-0 units
+# while it is installed, and its preset enables it where the image applies presets.
 FILES:${PN}-dbus = " \
     ${bindir}/statebus-dbus \
     ${systemd_system_unitdir}/statebus-dbus.service \
+    ${systemd_system_unitdir}/*.service.d/statebus-dbus.conf \
+    ${systemd_unitdir}/system-preset/80-statebus-dbus.preset \
 "
 FILES:${PN}-broker-config = "${datadir}/statebus/broker-config"
 # Replaces the default (which would also claim ${datadir}/statebus/broker-config): the JSON
