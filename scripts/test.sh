@@ -7,7 +7,8 @@
 # ones in the libgpiod 2 tree (build-gpiod2). Exits non-zero when anything failed.
 #
 # Budget: under 10 minutes on 2 cores. Measured on a fresh clone: ~5-6 min (both builds, the
-# clang fuzz build, the QEMU boot and the fault/soak tests included); the integration tests are wall-clock bound (sim boots, power walks,
+# clang fuzz build, the QEMU boot and the fault/soak tests included; the libgpiod 2 tree adds
+# ~1.5 min: its build and a second QEMU boot); the integration tests are wall-clock bound (sim boots, power walks,
 # broker restarts), not CPU bound, so -j2 overlaps them well.
 set -euo pipefail
 
