@@ -235,23 +235,31 @@ const char *redfish_http_header(RedfishHttpRequest *req, const char *name)
     return MHD_lookup_connection_value(req->connection, MHD_HEADER_KIND, name);
 }
 
+typedef struct QueryFind {
+    bool (*pred)(const char *name);
+    const char *found;
+} QueryFind;
+
 static enum MHD_Result
-first_key(void *cls, enum MHD_ValueKind kind, const char *key, const char *value)
+query_key(void *cls, enum MHD_ValueKind kind, const char *key, const char *value)
 {
-    const char **ret = cls;
+    QueryFind *q = cls;
 
     (void) kind;
     (void) value;
-    *ret = key;
-    return MHD_NO; /* the first is enough */
+    if (key && q->pred(key)) {
+        q->found = key;
+        return MHD_NO; /* the first is enough */
+    }
+    return MHD_YES;
 }
 
-const char *redfish_http_query(RedfishHttpRequest *req)
+const char *redfish_http_query(RedfishHttpRequest *req, bool (*pred)(const char *name))
 {
-    const char *key = NULL;
+    QueryFind q = { .pred = pred };
 
-    (void) MHD_get_connection_values(req->connection, MHD_GET_ARGUMENT_KIND, first_key, &key);
-    return key;
+    (void) MHD_get_connection_values(req->connection, MHD_GET_ARGUMENT_KIND, query_key, &q);
+    return q.found;
 }
 
 static int

@@ -77,7 +77,7 @@ int redfish_http_respond(RedfishHttpRequest *req, const RedfishHttpAnswer *a);
 
 /* A request header's value (case-insensitive name), NULL when absent. During on_request only. */
 const char *redfish_http_header(RedfishHttpRequest *req, const char *name);
-/* The first query parameter's name, NULL when the URL has none. During on_request only. */
-const char *redfish_http_query(RedfishHttpRequest *req);
+/* The first query parameter's name for which pred holds, NULL when none. During on_request only. */
+const char *redfish_http_query(RedfishHttpRequest *req, bool (*pred)(const char *name));
 
 #endif

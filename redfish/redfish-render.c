@@ -172,7 +172,7 @@ static cJSON *render_service_root(const RedfishView *v)
     add_ref(o, "Managers", "/redfish/v1/Managers");
     add_ref(o, "SessionService", "/redfish/v1/SessionService");
     add_ref(o, "AccountService", "/redfish/v1/AccountService");
-    add_ref(o, "TaskService", "/redfish/v1/TaskService");
+    add_ref(o, "Tasks", "/redfish/v1/TaskService");
     add_ref(cJSON_AddObjectToObject(o, "Links"), "Sessions", REDFISH_SESSIONS_URI);
     /* No query parameters at all: each is answered 501 (topics/redfish.md "Protocol"). */
     features = cJSON_AddObjectToObject(o, "ProtocolFeaturesSupported");
@@ -685,6 +685,7 @@ static RedfishTarget resolve_rest(const RedfishView *v, const char *rest)
         { "/Managers", RES_MANAGERS },
         { "/SessionService", RES_SESSION_SERVICE },
         { "/SessionService/Sessions", RES_SESSIONS },
+        { "/SessionService/Sessions/Members", RES_SESSIONS_MEMBERS },
         { "/AccountService", RES_ACCOUNT_SERVICE },
         { "/AccountService/Accounts", RES_ACCOUNTS },
         { "/AccountService/Roles", RES_ROLES },
@@ -753,6 +754,7 @@ const char *redfish_target_allow(const RedfishTarget *t)
     switch (t->kind) {
     case RES_SYSTEM_RESET:
     case RES_MANAGER_RESET:
+    case RES_SESSIONS_MEMBERS:
         return "POST";
     case RES_SESSIONS:
         return "GET, HEAD, POST";
@@ -903,6 +905,7 @@ int redfish_render(const RedfishView *v,
     case RES_NONE:
     case RES_SYSTEM_RESET:
     case RES_MANAGER_RESET:
+    case RES_SESSIONS_MEMBERS:
     case RES_TASK_MONITOR:
         return -ENOENT;
     case RES_METADATA:

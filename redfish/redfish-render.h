@@ -46,6 +46,7 @@ typedef enum RedfishResource {
     RES_MANAGER_RESET,
     RES_SESSION_SERVICE,
     RES_SESSIONS,
+    RES_SESSIONS_MEMBERS, /* .../Sessions/Members: POST there is a login too (DSP0266) */
     RES_SESSION,
     RES_ACCOUNT_SERVICE,
     RES_ACCOUNTS,

@@ -345,7 +345,7 @@ static void serve_post(RedfishBridge *b,
 {
     char target[REDFISH_TASK_URI_MAX];
 
-    if (t->kind == RES_SESSIONS) {
+    if (t->kind == RES_SESSIONS || t->kind == RES_SESSIONS_MEMBERS) {
         serve_login(b, req, body, len, now_ms);
         return;
     }
@@ -364,6 +364,14 @@ static void serve_post(RedfishBridge *b,
 }
 
 /* ---- the request ------------------------------------------------------------------------ */
+
+/* DSP0266 "Query parameters": the $-parameters and Redfish's own only, excerpt and includeorigin,
+ * none of which the bridge implements (501); any other parameter is ignored. */
+static bool query_is_redfish(const char *name)
+{
+    return name[0] == '$' || strcmp(name, "only") == 0 || strcmp(name, "excerpt") == 0 ||
+           strcmp(name, "includeorigin") == 0;
+}
 
 static bool method_allowed(const char *allow, const char *method)
 {
@@ -389,7 +397,7 @@ void bridge_on_http_request(RedfishHttpRequest *req,
     RedfishView v = bridge_view(b);
     uint64_t now_ms = v.now_ms;
     const char *odata_version = redfish_http_header(req, "OData-Version");
-    const char *query = redfish_http_query(req);
+    const char *query = redfish_http_query(req, query_is_redfish);
     RedfishTarget t;
     Caller caller = { 0 };
     RedfishError e;
@@ -418,7 +426,8 @@ void bridge_on_http_request(RedfishHttpRequest *req,
         return;
     }
     if (b->opts->auth_enabled && !redfish_target_is_public(&t) &&
-        !(t.kind == RES_SESSIONS && strcmp(method, "POST") == 0)) {
+        !((t.kind == RES_SESSIONS || t.kind == RES_SESSIONS_MEMBERS) &&
+          strcmp(method, "POST") == 0)) {
         if (!identify(b, req, now_ms, &caller)) {
             respond_simple(req, 401, REDFISH_MSG_NO_VALID_SESSION, NULL);
             return;
