@@ -274,7 +274,7 @@ class RedfishTest(RedfishMixin, IntegrationTest):
         status, headers, body, _ = self.post_reset("On")
         self.assertEqual(status, 202, json.dumps(body))
         monitor, task_uri = self.task_of(headers)
-        self.assertEqual(headers["retry-after"], "2")
+        self.assertRegex(headers["retry-after"], r"^[A-Z][a-z]{2}, \d{2} [A-Z][a-z]{2} \d{4} \d{2}:\d{2}:\d{2} GMT$")
         self.assertEqual((body["@odata.id"], body["TaskState"]), (task_uri, "Pending"))
         rid = body["Oem"]["Statebus"]["RequestId"]
         self.assertEqual(body["Oem"]["Statebus"]["Events"][0]["Event"], "queued")
