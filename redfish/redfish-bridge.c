@@ -84,10 +84,9 @@ static void answer_queued(PendingReset *p, const SbEvent *ev)
         /* Every task slot holds an unfinished task: still say what happened, without a monitor. */
         log_warning("redfish: no task slot for queued reset id='%s' (%u unfinished tasks)", p->id,
                     REDFISH_TASKS_MAX);
-        RedfishError e;
-        redfish_message_set(&e.msg, REDFISH_MSG_SUCCESS);
-        e.http_status = 202;
-        body = redfish_error_format(&e);
+        RedfishMessage m;
+        redfish_message_set(&m, REDFISH_MSG_SUCCESS);
+        body = redfish_message_body(&m);
     } else {
         redfish_task_event(task, ev->kind, ev->why, ev->time_ms ? ev->time_ms : now_unix_ms());
         (void) redfish_render_task(task, &body);

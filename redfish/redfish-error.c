@@ -337,3 +337,18 @@ char *redfish_error_format(const RedfishError *e)
     cJSON_Delete(root);
     return out;
 }
+
+char *redfish_message_body(const RedfishMessage *m)
+{
+    cJSON *root = cJSON_CreateObject();
+    cJSON *infos = cJSON_AddArrayToObject(root, "@Message.ExtendedInfo");
+    cJSON *info = redfish_message_json(m);
+    char *out = NULL;
+
+    if (!info || !cJSON_AddItemToArray(infos, info)) {
+        cJSON_Delete(info);
+    }
+    out = cJSON_PrintUnformatted(root);
+    cJSON_Delete(root);
+    return out;
+}

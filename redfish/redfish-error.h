@@ -78,6 +78,10 @@ const char *redfish_message_text(const RedfishMessage *m, char *buf, size_t size
 /* A Message object (#Message.v1_1_1.Message), or NULL when out of memory. */
 cJSON *redfish_message_json(const RedfishMessage *m);
 
+/* A success body that still has something to say: {"@Message.ExtendedInfo": [m]}. Owned by the
+ * caller (free()); NULL when out of memory. */
+char *redfish_message_body(const RedfishMessage *m);
+
 /* The JSON body for e, NUL-terminated, owned by the caller (free()); NULL when out of memory. */
 char *redfish_error_format(const RedfishError *e);
 
