@@ -46,7 +46,8 @@ static int read_password(char *buf, size_t size)
 static char *new_text(const char *old, size_t old_len, const char *user, const char *line)
 {
     size_t ulen = strlen(user);
-    char *out = malloc(old_len + strlen(line) + 2);
+    /* Every old line gets its newline (the last may have had none), then line, newline, NUL. */
+    char *out = malloc(old_len + strlen(line) + 3);
     size_t n = 0, pos = 0;
 
     if (!out) {
