@@ -365,9 +365,10 @@ class RedfishTest(RedfishMixin, IntegrationTest):
     # ---- authentication ----------------------------------------------------------------------
     def test_sessions_basic_roles_and_https(self):
         accounts = os.path.join(self.tmp, "accounts")
+        self.add_account(accounts, "viewer", "old-pw", "Operator")
         self.add_account(accounts, "admin", "adminpw", "Administrator")
         self.add_account(accounts, "op", "oppw", "Operator")
-        self.add_account(accounts, "viewer", "viewerpw", "ReadOnly")
+        self.add_account(accounts, "viewer", "viewerpw", "ReadOnly")  # replaces the first
         with open(accounts, encoding="utf-8") as f:
             lines = f.read().splitlines()
         self.assertEqual([line.split(":")[0] for line in lines], ["admin", "op", "viewer"])
@@ -405,9 +406,10 @@ class RedfishTest(RedfishMixin, IntegrationTest):
         self.assert_redfish_error(status, body, 403, "InsufficientPrivilege")
         self.assertEqual(self.curl("DELETE", location, headers=auth)[0], 204)
         self.assertEqual(self.curl("GET", "/redfish/v1/Chassis/1", headers=auth)[0], 401)
-        status, _, body, _ = self.curl(
-            "POST", SESSIONS, json.dumps({"UserName": "viewer", "Password": "nope"}))
-        self.assert_redfish_error(status, body, 401, "NoValidSession")
+        for wrong in ("nope", "old-pw"):
+            status, _, body, _ = self.curl(
+                "POST", SESSIONS, json.dumps({"UserName": "viewer", "Password": wrong}))
+            self.assert_redfish_error(status, body, 401, "NoValidSession")
 
         # Operator: a system Reset yes; a BMC reboot needs ConfigureManager (Administrator).
         status, _, body, _ = self.post_reset("On", auth=("op", "oppw"))
