@@ -20,10 +20,13 @@
 #include "redfish-reset.h"
 #include "redfish-task.h"
 
-#define PENDING_MAX         16u /* Resets waiting for the coordinator at once */
-#define SUBSCRIPTIONS       3u
-#define RETRY_AFTER_S       "5"   /* 503: when to try again */
-#define TASK_RETRY_AFTER_MS 2000u /* a task monitor: when to look again */
+#define PENDING_MAX   16u /* Resets waiting for the coordinator at once */
+#define SUBSCRIPTIONS 3u
+#define RETRY_AFTER_S "5" /* 503: when to try again */
+/* A task monitor: when to look again, in delta-seconds. (Of Debian's clients, redfishtool 1.1.5
+ * follows a task monitor only with delta-seconds: an HTTP-date crashes its waitForTask(); sushy
+ * 4.3.3's TaskMonitor.wait() the other way round. sushy's reset_system() does not read it.) */
+#define TASK_RETRY_AFTER "2"
 
 typedef struct PendingReset {
     bool in_use;
@@ -75,10 +78,6 @@ void bridge_on_http_request(RedfishHttpRequest *req,
                             bool too_large,
                             void *userdata);
 void bridge_on_http_request_gone(RedfishHttpRequest *req, void *userdata);
-
-/* Retry-After for a task monitor, as an HTTP-date: sushy 4.3.3's TaskMonitor.wait() passes a
- * delta-seconds value to time.sleep() as a string and fails; a date it converts. */
-void bridge_task_retry_after(char *buf, unsigned long size);
 
 /* What the resources show now. */
 RedfishView bridge_view(RedfishBridge *b);

@@ -22,7 +22,6 @@
 #include "macro.h"
 #include "mqtt-auth-options.h"
 #include "redfish-bridge-internal.h"
-#include "redfish-time.h"
 #include "time-util.h"
 
 #define STOP_WAIT_MS 2000u /* bound on the DISCONNECT being written */
@@ -44,11 +43,6 @@ void bridge_respond_error(RedfishHttpRequest *req, const RedfishError *e, const 
         redfish_http_answer_header(&a, "WWW-Authenticate", "Basic realm=\"statebus-redfish\"");
     }
     (void) redfish_http_respond(req, &a);
-}
-
-void bridge_task_retry_after(char *buf, unsigned long size)
-{
-    redfish_http_date(now_unix_ms() + TASK_RETRY_AFTER_MS, buf, size);
 }
 
 RedfishView bridge_view(RedfishBridge *b)
@@ -77,7 +71,7 @@ static void answer_queued(PendingReset *p, const SbEvent *ev)
     RedfishTask *task =
             redfish_tasks_create(&b->tasks, p->id, p->target_uri, p->reset_type, now_unix_ms());
     CLEANUP_FREE char *body = NULL;
-    char monitor[96], retry_after[40];
+    char monitor[96];
     RedfishHttpAnswer a = { .status = 202 };
 
     if (!task) {
@@ -92,9 +86,8 @@ static void answer_queued(PendingReset *p, const SbEvent *ev)
         (void) redfish_render_task(task, &body);
         (void) snprintf(monitor, sizeof(monitor), "/redfish/v1/TaskService/TaskMonitors/%u",
                         task->id);
-        bridge_task_retry_after(retry_after, sizeof(retry_after));
         redfish_http_answer_header(&a, "Location", monitor);
-        redfish_http_answer_header(&a, "Retry-After", retry_after);
+        redfish_http_answer_header(&a, "Retry-After", TASK_RETRY_AFTER);
         log_info("redfish: created task id=%u request='%s' why='%s'", task->id, p->id, ev->why);
     }
     a.body = body;

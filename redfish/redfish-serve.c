@@ -174,7 +174,7 @@ static void serve_task_monitor(RedfishBridge *b, RedfishHttpRequest *req, const 
 {
     RedfishTask *task = redfish_tasks_find(&b->tasks, t->id);
     CLEANUP_FREE char *body = NULL;
-    char monitor[96], retry_after[40];
+    char monitor[96];
     RedfishHttpAnswer a = { .status = 202 };
     RedfishError e;
     const RedfishTaskEvent *last = NULL;
@@ -188,9 +188,8 @@ static void serve_task_monitor(RedfishBridge *b, RedfishHttpRequest *req, const 
         (void) snprintf(monitor, sizeof(monitor), "/redfish/v1/TaskService/TaskMonitors/%u",
                         task->id);
         a.body = body;
-        bridge_task_retry_after(retry_after, sizeof(retry_after));
         redfish_http_answer_header(&a, "Location", monitor);
-        redfish_http_answer_header(&a, "Retry-After", retry_after);
+        redfish_http_answer_header(&a, "Retry-After", TASK_RETRY_AFTER);
         (void) redfish_http_respond(req, &a);
         return;
     }

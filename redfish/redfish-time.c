@@ -17,16 +17,3 @@ void redfish_add_time(cJSON *obj, const char *key, uint64_t unix_ms)
     }
     (void) cJSON_AddStringToObject(obj, key, buf);
 }
-
-void redfish_http_date(uint64_t unix_ms, char *buf, unsigned long size)
-{
-    struct tm tm;
-    time_t t = (time_t) (unix_ms / 1000u);
-
-    /* The C locale's day and month names are HTTP's. */
-    if (!gmtime_r(&t, &tm) || strftime(buf, size, "%a, %d %b %Y %H:%M:%S GMT", &tm) == 0) {
-        if (size > 0) {
-            buf[0] = '\0';
-        }
-    }
-}

@@ -10,7 +10,4 @@ typedef struct cJSON cJSON;
 /* obj[key] = "2026-12-02T06:30:00+00:00", or null for 0 (unknown). */
 void redfish_add_time(cJSON *obj, const char *key, uint64_t unix_ms);
 
-/* An RFC 9110 HTTP-date ("Wed, 02 Dec 2026 06:30:00 GMT") of unix_ms into buf (>= 30 bytes). */
-void redfish_http_date(uint64_t unix_ms, char *buf, unsigned long size);
-
 #endif
