@@ -7,7 +7,7 @@
 #
 # libcrypt-dev: crypt() for statebus-redfish's accounts (libmicrohttpd-dev is Debian's, built with
 # GnuTLS: the bridge's HTTPS). python3-sushy and redfishtool are the Redfish clients its tests
-# drive; wrk measures it (scripts/bench.sh is not run by the test command).
+# drive; wrk is for redfish/bench/bench-redfish.py (not run by the test command).
 #
 # python3-paho-mqtt and python3-jsonschema are test-only: the integration tests check the
 # contract with an MQTT implementation that is not libmosquitto, and payloads against
