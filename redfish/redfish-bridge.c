@@ -17,50 +17,44 @@
 #include "statebus/topic.h"
 
 #include "daemon.h"
+#include "file-util.h"
 #include "log.h"
 #include "macro.h"
 #include "mqtt-auth-options.h"
-#include "mqtt-io.h"
-#include "redfish-error.h"
-#include "redfish-http.h"
-#include "redfish-model.h"
-#include "redfish-render.h"
-#include "redfish-reset.h"
+#include "redfish-bridge-internal.h"
+#include "time-util.h"
 
-#define PENDING_MAX   16u   /* Resets waiting for the coordinator at once */
-#define STOP_WAIT_MS  2000u /* bound on the DISCONNECT being written */
-#define SUBSCRIPTIONS 3u
-
-typedef struct PendingReset {
-    bool in_use;
-    RedfishHttpRequest *req; /* borrowed; NULL once the connection is gone */
-    char id[SB_ID_MAX + 1];  /* also the correlation data */
-    const char *reset_type;  /* static */
-    sd_event_source *timeout;
-    RedfishBridge *bridge;
-} PendingReset;
-
-struct RedfishBridge {
-    const RedfishOptions *opts; /* borrowed */
-    sd_event *event;
-    MqttIo *io;
-    RedfishHttp *http;
-    RedfishModel model;
-    char filters[SUBSCRIPTIONS][SB_TOPIC_MAX + 1];
-    char reply_topic[SB_TOPIC_MAX + 1];
-    uint64_t next_id;
-    PendingReset pending[PENDING_MAX];
-    sd_event_source *stop_timer;
-    bool stopping;
-};
+#define STOP_WAIT_MS 2000u /* bound on the DISCONNECT being written */
 
 /* ---- HTTP answers ----------------------------------------------------------------------- */
 
-static void respond_error(RedfishHttpRequest *req, const RedfishError *e, const char *allow)
+void bridge_respond_error(RedfishHttpRequest *req, const RedfishError *e, const char *allow)
 {
     CLEANUP_FREE char *body = redfish_error_format(e);
+    RedfishHttpAnswer a = { .status = e->http_status, .body = body };
 
-    (void) redfish_http_respond(req, e->http_status, body, allow);
+    if (allow) {
+        redfish_http_answer_header(&a, "Allow", allow);
+    }
+    if (e->http_status == 503) {
+        redfish_http_answer_header(&a, "Retry-After", RETRY_AFTER_S);
+    }
+    if (e->http_status == 401) {
+        redfish_http_answer_header(&a, "WWW-Authenticate", "Basic realm=\"statebus-redfish\"");
+    }
+    (void) redfish_http_respond(req, &a);
+}
+
+RedfishView bridge_view(RedfishBridge *b)
+{
+    return (RedfishView){
+        .model = &b->model,
+        .accounts = &b->accounts,
+        .sessions = &b->sessions,
+        .tasks = &b->tasks,
+        .auth_enabled = b->opts->auth_enabled,
+        .now_ms = now_unix_ms(),
+    };
 }
 
 static void pending_release(PendingReset *p)
@@ -70,41 +64,72 @@ static void pending_release(PendingReset *p)
     p->req = NULL;
 }
 
+/* A queued Reset becomes a Task: 202 with the task monitor's Location and the Task as body. */
+static void answer_queued(PendingReset *p, const SbEvent *ev)
+{
+    RedfishBridge *b = p->bridge;
+    RedfishTask *task =
+            redfish_tasks_create(&b->tasks, p->id, p->target_uri, p->reset_type, now_unix_ms());
+    CLEANUP_FREE char *body = NULL;
+    char monitor[96];
+    RedfishHttpAnswer a = { .status = 202 };
+
+    if (!task) {
+        /* Every task slot holds an unfinished task: still say what happened, without a monitor. */
+        log_warning("redfish: no task slot for queued reset id='%s' (%u unfinished tasks)", p->id,
+                    REDFISH_TASKS_MAX);
+        RedfishMessage m;
+        redfish_message_set(&m, REDFISH_MSG_SUCCESS);
+        body = redfish_message_body(&m);
+    } else {
+        redfish_task_event(task, ev->kind, ev->why, ev->time_ms ? ev->time_ms : now_unix_ms());
+        (void) redfish_render_task(task, &body);
+        (void) snprintf(monitor, sizeof(monitor), "/redfish/v1/TaskService/TaskMonitors/%u",
+                        task->id);
+        redfish_http_answer_header(&a, "Location", monitor);
+        redfish_http_answer_header(&a, "Retry-After", TASK_RETRY_AFTER);
+        log_info("redfish: created task id=%u request='%s' why='%s'", task->id, p->id, ev->why);
+    }
+    a.body = body;
+    if (p->req) {
+        (void) redfish_http_respond(p->req, &a);
+    }
+}
+
 /* The coordinator's first answer decides the HTTP status (topics/redfish.md "Reset"). */
 static void pending_answer(PendingReset *p, const SbEvent *ev)
 {
     RedfishError e;
-    CLEANUP_FREE char *body = NULL;
+    const char *kind = sb_enum_to_string(SB_ENUM_EVENT_KIND, (int) ev->kind);
     unsigned status = 0;
 
+    kind = kind ? kind : "?";
     switch (ev->kind) {
     case SB_EVENT_ACCEPTED:
     case SB_EVENT_DISPATCHED:
     case SB_EVENT_COMPLETED:
     case SB_EVENT_DUPLICATE:
         status = 204;
+        if (p->req) {
+            const RedfishHttpAnswer a = { .status = 204 };
+            (void) redfish_http_respond(p->req, &a);
+        }
         break;
     case SB_EVENT_QUEUED:
         status = 202;
-        body = redfish_message_format("Success", "OK", ev->why, p->id, "queued");
+        answer_queued(p, ev);
         break;
     default:
-        redfish_error_set(&e, 409, "GeneralError",
-                          "Resolve the condition named in the message and resubmit the request.",
-                          "The statebus coordinator answered %s to ResetType %s: %s",
-                          sb_enum_to_string(SB_ENUM_EVENT_KIND, (int) ev->kind)
-                                  ? sb_enum_to_string(SB_ENUM_EVENT_KIND, (int) ev->kind)
-                                  : "?",
-                          p->reset_type, ev->why);
+        redfish_error_general(&e, 409, "The statebus coordinator answered %s to ResetType %s: %s",
+                              kind, p->reset_type, ev->why);
         status = e.http_status;
-        body = redfish_error_format(&e);
+        if (p->req) {
+            bridge_respond_error(p->req, &e, NULL);
+        }
         break;
     }
     log_info("redfish: answered reset id='%s' reset_type=%s kind=%s status=%u", p->id,
-             p->reset_type, sb_enum_to_string(SB_ENUM_EVENT_KIND, (int) ev->kind), status);
-    if (p->req) {
-        (void) redfish_http_respond(p->req, status, body, NULL);
-    }
+             p->reset_type, kind, status);
     pending_release(p);
 }
 
@@ -112,15 +137,14 @@ static void pending_unavailable(PendingReset *p, const char *why)
 {
     RedfishError e;
 
-    redfish_error_set(
-            &e, 503, "ServiceTemporarilyUnavailable",
-            "Check that the statebus coordinator is running; the request may still be carried "
-            "out: read the system's PowerState before retrying.",
-            "The statebus coordinator did not answer ResetType %s (request %s): %s.", p->reset_type,
-            p->id, why);
+    if (p->bridge->stopping) {
+        redfish_error_set(&e, 503, REDFISH_MSG_SERVICE_SHUTTING_DOWN);
+    } else {
+        redfish_error_set(&e, 503, REDFISH_MSG_SERVICE_TEMPORARILY_UNAVAILABLE, RETRY_AFTER_S);
+    }
     log_warning("redfish: gave up waiting for reset id='%s' reason='%s'", p->id, why);
     if (p->req) {
-        respond_error(p->req, &e, NULL);
+        bridge_respond_error(p->req, &e, NULL);
     }
     pending_release(p);
 }
@@ -135,7 +159,8 @@ static int on_pending_timeout(sd_event_source *s, uint64_t usec, void *userdata)
 
 /* ---- Reset ------------------------------------------------------------------------------ */
 
-static int publish_reset(RedfishBridge *b, const RedfishResetAction *a, const char *id)
+static int
+publish_reset(RedfishBridge *b, const RedfishResetAction *a, uint32_t node, const char *id)
 {
     SbCommand c = { .transition = a->transition };
     char topic[SB_TOPIC_MAX + 1];
@@ -146,7 +171,13 @@ static int publish_reset(RedfishBridge *b, const RedfishResetAction *a, const ch
 
     (void) snprintf(t.system, sizeof(t.system), "%s", b->opts->system);
     (void) snprintf(c.id, sizeof(c.id), "%s", id);
-    (void) snprintf(c.reason, sizeof(c.reason), "Redfish ComputerSystem.Reset %s", a->reset_type);
+    if (node > 0) {
+        c.nodes[0] = node;
+        c.n_nodes = 1;
+    }
+    (void) snprintf(c.reason, sizeof(c.reason), "Redfish %s %s",
+                    a->target == SB_TARGET_BMC ? "Manager.Reset" : "ComputerSystem.Reset",
+                    a->reset_type);
     r = sb_topic_format(topic, sizeof(topic), &t);
     if (r < 0) {
         return r;
@@ -180,100 +211,56 @@ static PendingReset *pending_new(RedfishBridge *b)
     return NULL;
 }
 
-static void handle_reset(RedfishBridge *b, RedfishHttpRequest *req, const char *body, size_t len)
+void bridge_handle_reset(RedfishBridge *b,
+                         RedfishHttpRequest *req,
+                         RedfishResetKind kind,
+                         uint32_t node,
+                         const char *target_uri,
+                         const char *body,
+                         size_t len)
 {
     RedfishResetAction a;
     RedfishError e;
     PendingReset *p = NULL;
     int r;
 
-    if (redfish_reset_parse(body, len, &a, &e) < 0) {
-        log_info("redfish: rejected reset reason='%s'", e.message);
-        respond_error(req, &e, NULL);
+    if (redfish_reset_parse(kind, body, len, &a, &e) < 0) {
+        char text[512];
+        log_info("redfish: rejected reset reason='%s'",
+                 redfish_message_text(&e.msg, text, sizeof(text)));
+        bridge_respond_error(req, &e, NULL);
         return;
     }
-    p = mqtt_io_is_connected(b->io) ? pending_new(b) : NULL;
+    p = mqtt_io_is_connected(b->io) && !b->stopping ? pending_new(b) : NULL;
     if (!p) {
-        redfish_error_set(
-                &e, 503, "ServiceTemporarilyUnavailable", "Wait and resubmit the request.", "%s",
-                mqtt_io_is_connected(b->io) ? "Too many Reset requests are waiting for the "
-                                              "statebus coordinator."
-                                            : "The bridge is not connected to the MQTT broker.");
-        respond_error(req, &e, NULL);
+        /* Not connected, or too many Resets waiting for the coordinator. */
+        redfish_error_set(&e, 503, REDFISH_MSG_SERVICE_TEMPORARILY_UNAVAILABLE, RETRY_AFTER_S);
+        log_warning("redfish: refused reset reason='%s'",
+                    mqtt_io_is_connected(b->io) ? "too many waiting" : "not connected");
+        bridge_respond_error(req, &e, NULL);
         return;
     }
     p->req = req;
     p->reset_type = a.reset_type;
+    p->kind = kind;
+    (void) snprintf(p->target_uri, sizeof(p->target_uri), "%s", target_uri);
     (void) snprintf(p->id, sizeof(p->id), "redfish-%ld-%" PRIu64, (long) getpid(), ++b->next_id);
     r = sd_event_add_time_relative(b->event, &p->timeout, CLOCK_MONOTONIC,
                                    b->opts->reply_timeout_ms * 1000u, 1000, on_pending_timeout, p);
     if (r >= 0) {
-        r = publish_reset(b, &a, p->id);
+        r = publish_reset(b, &a, node, p->id);
     }
     if (r < 0) {
         log_warning_errno(r, "redfish: failed to publish reset id='%s': %m", p->id);
         pending_unavailable(p, "the request could not be published");
         return;
     }
-    log_notice("redfish: published reset id='%s' reset_type=%s target=%s transition=%s", p->id,
-               a.reset_type, sb_enum_to_string(SB_ENUM_TARGET, (int) a.target),
-               sb_enum_to_string(SB_ENUM_TRANSITION, (int) a.transition));
+    log_notice("redfish: published reset id='%s' reset_type=%s target=%s transition=%s node=%u",
+               p->id, a.reset_type, sb_enum_to_string(SB_ENUM_TARGET, (int) a.target),
+               sb_enum_to_string(SB_ENUM_TRANSITION, (int) a.transition), node);
 }
 
-/* ---- HTTP requests ---------------------------------------------------------------------- */
-
-static void on_http_request(RedfishHttpRequest *req,
-                            const char *method,
-                            const char *url,
-                            const char *body,
-                            size_t len,
-                            void *userdata)
-{
-    RedfishBridge *b = userdata;
-    RedfishError e;
-    bool is_get = strcmp(method, "GET") == 0 || strcmp(method, "HEAD") == 0;
-    CLEANUP_FREE char *out = NULL;
-
-    log_debug("redfish: received http method=%s url='%s' len=%zu", method, url, len);
-    switch (redfish_route(&b->model, url)) {
-    case REDFISH_ROUTE_NONE:
-        redfish_error_set(
-                &e, 404, "ResourceMissingAtURI",
-                "Place a valid resource at the URI or correct the URI and resubmit the request.",
-                "The resource at the URI %.128s was not found.", url);
-        respond_error(req, &e, NULL);
-        return;
-    case REDFISH_ROUTE_RESET:
-        if (strcmp(method, "POST") != 0) {
-            redfish_error_set(&e, 405, "OperationNotAllowed", "None.",
-                              "The HTTP method %.16s is not allowed on an action; use POST.",
-                              method);
-            respond_error(req, &e, "POST");
-            return;
-        }
-        handle_reset(b, req, body, len);
-        return;
-    case REDFISH_ROUTE_RESOURCE:
-        break;
-    }
-    if (!is_get) {
-        /* The bridge is read-only: state changes go through the Reset action only. */
-        redfish_error_set(&e, 405, "OperationNotAllowed", "None.",
-                          "The HTTP method %.16s is not allowed on this read-only resource.",
-                          method);
-        respond_error(req, &e, "GET, HEAD");
-        return;
-    }
-    if (redfish_render(&b->model, url, &out) < 0) {
-        redfish_error_set(&e, 500, "InternalError", "Resubmit the request.",
-                          "The request failed due to an internal service error.");
-        respond_error(req, &e, NULL);
-        return;
-    }
-    (void) redfish_http_respond(req, 200, out, NULL);
-}
-
-static void on_http_request_gone(RedfishHttpRequest *req, void *userdata)
+void bridge_on_http_request_gone(RedfishHttpRequest *req, void *userdata)
 {
     RedfishBridge *b = userdata;
 
@@ -309,6 +296,21 @@ handle_reply(RedfishBridge *b, const struct mosquitto_message *msg, const mosqui
         if (p->in_use && correlation && correlation_len == id_len &&
             memcmp(correlation, p->id, id_len) == 0) {
             pending_answer(p, &ev);
+            return;
+        }
+    }
+    /* Later events of a queued request: its task follows them. */
+    if (correlation && correlation_len <= SB_ID_MAX) {
+        char id[SB_ID_MAX + 1];
+        RedfishTask *task = NULL;
+        (void) memcpy(id, correlation, correlation_len);
+        id[correlation_len] = '\0';
+        task = redfish_tasks_find_request(&b->tasks, id);
+        if (task) {
+            redfish_task_event(task, ev.kind, ev.why, ev.time_ms ? ev.time_ms : now_unix_ms());
+            log_info("redfish: task id=%u request='%s' event=%s state=%s", task->id, id,
+                     sb_enum_to_string(SB_ENUM_EVENT_KIND, (int) ev.kind),
+                     redfish_task_state_name(task->state));
             return;
         }
     }
@@ -541,16 +543,58 @@ static int bridge_add_mqtt(RedfishBridge *b)
 static int bridge_add_http(RedfishBridge *b)
 {
     const RedfishHttpCallbacks cb = {
-        .on_request = on_http_request,
-        .on_request_gone = on_http_request_gone,
+        .on_request = bridge_on_http_request,
+        .on_request_gone = bridge_on_http_request_gone,
     };
-    int r = redfish_http_new(b->event, b->opts->listen_host, b->opts->listen_port, &cb, b,
-                             &b->http);
+    CLEANUP_FREE char *cert = NULL;
+    CLEANUP_FREE char *key = NULL;
+    size_t len = 0;
+    int r = 0;
 
+    if (b->opts->https_cert[0]) {
+        r = read_file_bounded(b->opts->https_cert, 256u * 1024u, &cert, &len);
+        if (r < 0) {
+            return log_error_errno(r, "redfish: failed to read --https-cert '%s': %m",
+                                   b->opts->https_cert);
+        }
+        r = read_file_bounded(b->opts->https_key, 64u * 1024u, &key, &len);
+        if (r < 0) {
+            return log_error_errno(r, "redfish: failed to read --https-key '%s': %m",
+                                   b->opts->https_key);
+        }
+    }
+    r = redfish_http_new(b->event, b->opts->listen_host, b->opts->listen_port, cert, key, &cb, b,
+                         &b->http);
+    if (key) {
+        explicit_bzero(key, strlen(key));
+    }
     if (r < 0) {
         return log_error_errno(r, "redfish: failed to listen address='%s' port=%u: %m",
                                b->opts->listen_host, b->opts->listen_port);
     }
+    return 0;
+}
+
+static int bridge_load_accounts(RedfishBridge *b)
+{
+    CLEANUP_FREE char *text = NULL;
+    size_t len = 0;
+    char err[256];
+    int r;
+
+    if (b->opts->accounts[0] == '\0') {
+        return 0;
+    }
+    r = read_file_bounded(b->opts->accounts, REDFISH_ACCOUNTS_FILE_MAX, &text, &len);
+    if (r < 0) {
+        return log_error_errno(r, "redfish: failed to read --accounts '%s': %m", b->opts->accounts);
+    }
+    r = redfish_accounts_parse(text, len, &b->accounts, err, sizeof(err));
+    if (r < 0) {
+        return log_error_errno(r, "redfish: invalid --accounts '%s': %s", b->opts->accounts, err);
+    }
+    log_info("redfish: loaded accounts file='%s' count=%zu auth=%s", b->opts->accounts,
+             b->accounts.n, b->opts->auth_enabled ? "on" : "off");
     return 0;
 }
 
@@ -563,7 +607,12 @@ int redfish_bridge_new(const RedfishOptions *opts, RedfishBridge **ret)
         return log_error_errno(-ENOMEM, "redfish: failed to allocate: %m");
     }
     b->opts = opts;
+    redfish_sessions_init(&b->sessions, (uint64_t) opts->session_timeout_s * 1000u);
+    redfish_tasks_init(&b->tasks);
     r = redfish_model_init(&b->model, opts->system);
+    if (r >= 0) {
+        r = bridge_load_accounts(b);
+    }
     if (r >= 0) {
         r = bridge_format_topics(b);
     }
@@ -620,9 +669,10 @@ int redfish_bridge_run(RedfishBridge *b)
 {
     int r;
 
-    log_notice("redfish: started system='%s' broker=%s:%u listen=%s port=%u", b->opts->system,
-               b->opts->broker.host, b->opts->broker.port, b->opts->listen_host,
-               redfish_http_port(b->http));
+    log_notice("redfish: started system='%s' broker=%s:%u listen=%s port=%u scheme=%s auth=%s",
+               b->opts->system, b->opts->broker.host, b->opts->broker.port, b->opts->listen_host,
+               redfish_http_port(b->http), b->opts->https_cert[0] ? "https" : "http",
+               b->opts->auth_enabled ? "on" : "off");
     r = mqtt_io_start(b->io);
     if (r < 0) {
         return log_error_errno(r, "redfish: failed to start MQTT client: %m");

@@ -176,11 +176,8 @@ static enum MHD_Result on_http_access(void *cls,
     if (req->phase == REQUEST_RECEIVING) {
         req->phase = REQUEST_WAITING;
         req->body[req->len] = '\0';
-        if (req->too_large) {
-            (void) redfish_http_respond(req, MHD_HTTP_CONTENT_TOO_LARGE, NULL, NULL);
-        } else {
-            h->cb.on_request(req, method, url, req->body, req->len, h->userdata);
-        }
+        h->cb.on_request(req, method, url, req->too_large ? "" : req->body,
+                         req->too_large ? 0 : req->len, req->too_large, h->userdata);
     }
     if (req->phase == REQUEST_ANSWERED && req->response) {
         return queue_answer(req);
@@ -192,12 +189,16 @@ static enum MHD_Result on_http_access(void *cls,
     return MHD_YES;
 }
 
-int redfish_http_respond(RedfishHttpRequest *req,
-                         unsigned status,
-                         const char *json_body,
-                         const char *allow)
+void redfish_http_answer_header(RedfishHttpAnswer *a, const char *name, const char *value)
 {
-    const char *body = json_body ? json_body : "";
+    if (a->n_headers < REDFISH_HTTP_HEADERS_MAX) {
+        a->headers[a->n_headers++] = (RedfishHttpHeader){ name, value };
+    }
+}
+
+int redfish_http_respond(RedfishHttpRequest *req, const RedfishHttpAnswer *a)
+{
+    const char *body = a->body ? a->body : "";
     struct MHD_Response *resp = NULL;
 
     if (req->phase == REQUEST_ANSWERED) {
@@ -207,17 +208,18 @@ int redfish_http_respond(RedfishHttpRequest *req,
     if (!resp) {
         return -ENOMEM;
     }
-    if (json_body) {
+    if (a->body) {
         (void) MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE,
-                                       "application/json;charset=utf-8");
+                                       a->content_type ? a->content_type
+                                                       : "application/json;charset=utf-8");
     }
     (void) MHD_add_response_header(resp, "OData-Version", "4.0");
     (void) MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
-    if (allow) {
-        (void) MHD_add_response_header(resp, MHD_HTTP_HEADER_ALLOW, allow);
+    for (size_t i = 0; i < a->n_headers; i++) {
+        (void) MHD_add_response_header(resp, a->headers[i].name, a->headers[i].value);
     }
     req->response = resp;
-    req->status = status;
+    req->status = a->status;
     req->phase = REQUEST_ANSWERED;
     if (req->suspended) {
         req->suspended = false;
@@ -226,6 +228,38 @@ int redfish_http_respond(RedfishHttpRequest *req,
         http_rearm(req->http, true);
     }
     return 0;
+}
+
+const char *redfish_http_header(RedfishHttpRequest *req, const char *name)
+{
+    return MHD_lookup_connection_value(req->connection, MHD_HEADER_KIND, name);
+}
+
+typedef struct QueryFind {
+    bool (*pred)(const char *name);
+    const char *found;
+} QueryFind;
+
+static enum MHD_Result
+query_key(void *cls, enum MHD_ValueKind kind, const char *key, const char *value)
+{
+    QueryFind *q = cls;
+
+    (void) kind;
+    (void) value;
+    if (key && q->pred(key)) {
+        q->found = key;
+        return MHD_NO; /* the first is enough */
+    }
+    return MHD_YES;
+}
+
+const char *redfish_http_query(RedfishHttpRequest *req, bool (*pred)(const char *name))
+{
+    QueryFind q = { .pred = pred };
+
+    (void) MHD_get_connection_values(req->connection, MHD_GET_ARGUMENT_KIND, query_key, &q);
+    return q.found;
 }
 
 static int
@@ -275,6 +309,8 @@ static int http_add_sources(RedfishHttp *h)
 int redfish_http_new(sd_event *event,
                      const char *host,
                      uint16_t port,
+                     const char *tls_cert_pem,
+                     const char *tls_key_pem,
                      const RedfishHttpCallbacks *cb,
                      void *userdata,
                      RedfishHttp **ret)
@@ -298,13 +334,28 @@ int redfish_http_new(sd_event *event,
     if (v6) {
         flags |= MHD_USE_IPv6;
     }
+    if (tls_cert_pem || tls_key_pem) {
+        if (!tls_cert_pem || !tls_key_pem) {
+            (void) redfish_http_free(h);
+            return -EINVAL;
+        }
+        if (MHD_is_feature_supported(MHD_FEATURE_TLS) != MHD_YES) {
+            (void) redfish_http_free(h);
+            return -EOPNOTSUPP;
+        }
+        flags |= MHD_USE_TLS;
+    }
     errno = 0;
-    h->daemon = MHD_start_daemon(flags, port, NULL, NULL, on_http_access, h, MHD_OPTION_SOCK_ADDR,
-                                 (struct sockaddr *) &addr, MHD_OPTION_CONNECTION_LIMIT,
-                                 (unsigned) HTTP_CONNECTION_LIMIT, MHD_OPTION_CONNECTION_TIMEOUT,
-                                 (unsigned) HTTP_CONNECTION_TIMEOUT_S,
-                                 MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t) HTTP_MEMORY_LIMIT,
-                                 MHD_OPTION_NOTIFY_COMPLETED, on_http_completed, h, MHD_OPTION_END);
+    /* Without TLS the key and certificate options are NULL, which MHD takes as absent; they come
+     * last so an MHD_OPTION_END ends the list early then. */
+    h->daemon = MHD_start_daemon(
+            flags, port, NULL, NULL, on_http_access, h, MHD_OPTION_SOCK_ADDR,
+            (struct sockaddr *) &addr, MHD_OPTION_CONNECTION_LIMIT,
+            (unsigned) HTTP_CONNECTION_LIMIT, MHD_OPTION_CONNECTION_TIMEOUT,
+            (unsigned) HTTP_CONNECTION_TIMEOUT_S, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
+            (size_t) HTTP_MEMORY_LIMIT, MHD_OPTION_NOTIFY_COMPLETED, on_http_completed, h,
+            tls_cert_pem ? MHD_OPTION_HTTPS_MEM_CERT : MHD_OPTION_END, tls_cert_pem,
+            MHD_OPTION_HTTPS_MEM_KEY, tls_key_pem, MHD_OPTION_END);
     if (!h->daemon) {
         /* MHD reports no reason; errno is what bind() or listen() left, when they failed. */
         r = errno > 0 ? -errno : -EIO;

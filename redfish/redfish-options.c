@@ -13,15 +13,17 @@
 #include "broker-addr.h"
 #include "macro.h"
 
-#define USAGE                                                                                \
-    "usage: statebus-redfish [--broker HOST[:PORT]] [--system ID] [--listen ADDR[:PORT]]"    \
-    " [options]\n"                                                                           \
-    "Serves the system's statebus state as Redfish resources (/redfish/v1/Systems/system,\n" \
-    "Chassis, Managers) over HTTP and turns ComputerSystem.Reset into statebus requests.\n"  \
-    "Plain HTTP without authentication: listen on loopback, behind a reverse proxy that\n"   \
-    "does TLS and authentication (topics/redfish.md)."
+#define USAGE                                                                                  \
+    "usage: statebus-redfish [--broker HOST[:PORT]] [--system ID] [--listen ADDR[:PORT]]"      \
+    " [options]\n"                                                                             \
+    "Serves the system's statebus state as Redfish resources (/redfish/v1/Systems/system,\n"   \
+    "Chassis, Managers) over HTTP and turns ComputerSystem.Reset into statebus requests.\n"    \
+    "Authentication (sessions, HTTP Basic; --accounts FILE) is on unless the listen address\n" \
+    "is loopback (--auth); --https-cert/--https-key serve HTTPS (topics/redfish.md)."
 
 #define OFF(field) offsetof(RedfishOptions, field)
+
+static const char *const auth_choices[] = { "auto", "on", "off", NULL };
 
 static const OptSpec redfish_option_specs[] = {
     OPT_SPEC_BROKER(RedfishOptions, broker),
@@ -48,6 +50,37 @@ static const OptSpec redfish_option_specs[] = {
       .metavar = "MS",
       .help = "a Reset not answered by the coordinator within this is answered 503" },
     { .name = "verbose", .type = OPT_BOOL, .offset = OFF(verbose), .help = "log debug lines" },
+    { .name = "auth",
+      .type = OPT_CHOICE,
+      .offset = OFF(auth_choice),
+      .choices = auth_choices,
+      .metavar = "auto|on|off",
+      .help = "require a session or HTTP Basic (auto: unless the listen address is loopback)" },
+    { .name = "accounts",
+      .type = OPT_STRING,
+      .offset = OFF(accounts),
+      .size = sizeof(((RedfishOptions *) NULL)->accounts),
+      .metavar = "FILE",
+      .help = "accounts, one user:crypt-hash:role per line (statebus-redfish-passwd adds one)" },
+    { .name = "session-timeout",
+      .type = OPT_UINT,
+      .offset = OFF(session_timeout_s),
+      .min = 30,
+      .max = 86400,
+      .metavar = "S",
+      .help = "a session idle this long is logged out" },
+    { .name = "https-cert",
+      .type = OPT_STRING,
+      .offset = OFF(https_cert),
+      .size = sizeof(((RedfishOptions *) NULL)->https_cert),
+      .metavar = "FILE",
+      .help = "serve HTTPS with this PEM certificate (chain) and --https-key" },
+    { .name = "https-key",
+      .type = OPT_STRING,
+      .offset = OFF(https_key),
+      .size = sizeof(((RedfishOptions *) NULL)->https_key),
+      .metavar = "FILE",
+      .help = "the PEM private key of --https-cert" },
 };
 
 static void redfish_options_defaults(RedfishOptions *o)
@@ -58,6 +91,7 @@ static void redfish_options_defaults(RedfishOptions *o)
         .listen = REDFISH_DEFAULT_LISTEN,
         .keepalive_s = 30,
         .reply_timeout_ms = 5000,
+        .session_timeout_s = 1800,
     };
 }
 
@@ -163,6 +197,30 @@ int redfish_options_parse(int argc, char **argv, RedfishOptions *ret, char *err,
                         ret->client_id);
         return -EINVAL;
     }
+    if ((ret->https_cert[0] == '\0') != (ret->https_key[0] == '\0')) {
+        (void) snprintf(err, err_size, "--https-cert and --https-key go together");
+        return -EINVAL;
+    }
+    ret->auth_enabled =
+            ret->auth_choice == REDFISH_AUTH_ON ||
+            (ret->auth_choice == REDFISH_AUTH_AUTO && !redfish_host_is_loopback(ret->listen_host));
+    if (ret->auth_enabled && ret->accounts[0] == '\0') {
+        (void) snprintf(err, err_size, "authentication is on (%s): --accounts FILE is required",
+                        ret->auth_choice == REDFISH_AUTH_ON ? "--auth on"
+                                                            : "the listen address is not loopback");
+        return -EINVAL;
+    }
     r = mqtt_auth_options_load(&ret->auth, err, err_size);
     return r < 0 ? r : OPT_RESULT_OK;
+}
+
+bool redfish_host_is_loopback(const char *host)
+{
+    struct in_addr a4;
+    struct in6_addr a6;
+
+    if (inet_pton(AF_INET, host, &a4) == 1) {
+        return (ntohl(a4.s_addr) >> 24) == 127u;
+    }
+    return inet_pton(AF_INET6, host, &a6) == 1 && IN6_IS_ADDR_LOOPBACK(&a6);
 }

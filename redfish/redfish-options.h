@@ -29,7 +29,18 @@ typedef struct RedfishOptions {
     MqttAuthOptions auth;
     uint64_t reply_timeout_ms; /* how long a Reset waits for the coordinator's answer */
     bool verbose;
+    int auth_choice;         /* --auth: REDFISH_AUTH_AUTO, _ON, _OFF */
+    bool auth_enabled;       /* resolved: auto = on unless the listen address is loopback */
+    char accounts[PATH_MAX]; /* --accounts FILE: user:crypt-hash:role lines */
+    uint32_t session_timeout_s;
+    char https_cert[PATH_MAX]; /* --https-cert/--https-key: serve HTTPS */
+    char https_key[PATH_MAX];
 } RedfishOptions;
+
+enum { REDFISH_AUTH_AUTO, REDFISH_AUTH_ON, REDFISH_AUTH_OFF };
+
+/* Whether host (an IP literal) is a loopback address (127.0.0.0/8, ::1). */
+bool redfish_host_is_loopback(const char *host);
 
 /* Defaults, then --config FILE, then argv. Returns OPT_RESULT_OK, OPT_RESULT_HELP or
  * OPT_RESULT_VERSION (printed: exit 0), or negative errno with a one-line reason in err (exit 2).

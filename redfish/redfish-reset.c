@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* ComputerSystem.Reset body -> system request (topics/redfish.md "Reset"). */
+/* Reset action bodies -> system requests (topics/redfish.md "Reset"). */
 #include "redfish-reset.h"
 
 #include <cjson/cJSON.h>
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "statebus/limits.h"
@@ -16,7 +17,7 @@ typedef struct ResetMapping {
 
 /* bmcweb redfish-core/lib/systems.hpp (handleComputerSystemResetActionPost): ForceOff acts on the
  * chassis, everything else on the host; PowerCycle is PSM's host Reboot (off, then on again). */
-static const ResetMapping reset_mappings[] = {
+static const ResetMapping system_mappings[] = {
     { "On", SB_TARGET_HOST, SB_TRANSITION_ON },
     { "ForceOn", SB_TARGET_HOST, SB_TRANSITION_ON },
     { "ForceOff", SB_TARGET_CHASSIS, SB_TRANSITION_OFF },
@@ -24,6 +25,15 @@ static const ResetMapping reset_mappings[] = {
     { "GracefulRestart", SB_TARGET_HOST, SB_TRANSITION_GRACEFUL_WARM_REBOOT },
     { "ForceRestart", SB_TARGET_HOST, SB_TRANSITION_FORCE_WARM_REBOOT },
     { "PowerCycle", SB_TARGET_HOST, SB_TRANSITION_REBOOT },
+    { NULL, 0, 0 },
+};
+
+/* bmcweb managers.hpp (Manager.Reset): GracefulRestart is PSM's BMC Reboot, ForceRestart its
+ * HardReboot. */
+static const ResetMapping manager_mappings[] = {
+    { "GracefulRestart", SB_TARGET_BMC, SB_TRANSITION_REBOOT },
+    { "ForceRestart", SB_TARGET_BMC, SB_TRANSITION_HARD_REBOOT },
+    { NULL, 0, 0 },
 };
 
 const char *const redfish_reset_allowable[] = {
@@ -31,122 +41,113 @@ const char *const redfish_reset_allowable[] = {
     "ForceRestart", "PowerCycle", NULL,
 };
 
-/* DMTF Resource.ResetType values statebus has no transition for: a statebus system has no NMI
+const char *const redfish_manager_reset_allowable[] = { "GracefulRestart", "ForceRestart", NULL };
+
+/* DMTF Resource.ResetType values the bridge has no transition for: a statebus system has no NMI
  * path, and a "button press" whose meaning depends on the current state is not something to do
- * to several nodes at once (an operator says On or GracefulShutdown). */
-static const char *const reset_unsupported[] = {
-    "Nmi", "PushPowerButton", "Suspend", "Pause", "Resume", "FullPowerCycle",
+ * to several nodes at once (an operator says On or GracefulShutdown). A BMC has no power of its
+ * own to switch. */
+static const char *const reset_types[] = {
+    "On",
+    "ForceOff",
+    "GracefulShutdown",
+    "GracefulRestart",
+    "ForceRestart",
+    "Nmi",
+    "ForceOn",
+    "PushPowerButton",
+    "PowerCycle",
+    "Suspend",
+    "Pause",
+    "Resume",
+    "FullPowerCycle",
+    NULL,
 };
 
-/* Echo untrusted text in an error: at most size - 1 bytes of printable ASCII ('?' for anything
- * else), so the error body stays short and valid UTF-8. */
-static void printable_copy(const char *s, char *buf, size_t size)
+const char *redfish_reset_action_name(RedfishResetKind kind)
 {
-    size_t i = 0;
-
-    for (; s[i] && i < size - 1; i++) {
-        buf[i] = s[i] >= 0x20 && s[i] < 0x7f ? s[i] : '?';
-    }
-    buf[i] = '\0';
+    return kind == REDFISH_RESET_MANAGER ? "Manager.Reset" : "ComputerSystem.Reset";
 }
 
-static int reset_fail(RedfishError *e, const char *id, const char *resolution, const char *text)
+static int reset_lookup(RedfishResetKind kind,
+                        const char *value,
+                        RedfishResetAction *ret,
+                        RedfishError *reterr)
 {
-    redfish_error_set(e, 400, id, resolution, "%s", text);
-    return -EINVAL;
-}
+    const ResetMapping *m = kind == REDFISH_RESET_MANAGER ? manager_mappings : system_mappings;
+    const char *action = redfish_reset_action_name(kind);
 
-static int reset_lookup(const char *value, RedfishResetAction *ret, RedfishError *reterr)
-{
-    for (size_t i = 0; i < sizeof(reset_mappings) / sizeof(reset_mappings[0]); i++) {
-        if (strcmp(value, reset_mappings[i].reset_type) == 0) {
+    for (; m->reset_type; m++) {
+        if (strcmp(value, m->reset_type) == 0) {
             *ret = (RedfishResetAction){
-                .reset_type = reset_mappings[i].reset_type,
-                .target = reset_mappings[i].target,
-                .transition = reset_mappings[i].transition,
+                .reset_type = m->reset_type,
+                .target = m->target,
+                .transition = m->transition,
             };
             return 0;
         }
     }
-    for (size_t i = 0; i < sizeof(reset_unsupported) / sizeof(reset_unsupported[0]); i++) {
-        if (strcmp(value, reset_unsupported[i]) == 0) {
-            redfish_error_set(
-                    reterr, 400, "ActionParameterNotSupported",
-                    "Remove the parameter supplied and resubmit the request if the operation "
-                    "failed.",
-                    "The parameter %s for the action ComputerSystem.Reset is not supported on "
-                    "the target resource.",
-                    reset_unsupported[i]);
+    for (size_t i = 0; reset_types[i]; i++) {
+        if (strcmp(value, reset_types[i]) == 0) {
+            redfish_error_set(reterr, 400, REDFISH_MSG_ACTION_PARAMETER_NOT_SUPPORTED,
+                              reset_types[i], action);
             return -EINVAL;
         }
     }
-    char shown[65];
-
-    printable_copy(value, shown, sizeof(shown));
-    redfish_error_set(
-            reterr, 400, "ActionParameterValueNotInList",
-            "Choose a value from the enumeration list that the implementation can support and "
-            "resubmit the request if the operation failed.",
-            "The value '%s' for the parameter ResetType in the action ComputerSystem.Reset is "
-            "not in the list of acceptable values.",
-            shown);
+    redfish_error_set(reterr, 400, REDFISH_MSG_ACTION_PARAMETER_VALUE_NOT_IN_LIST, value,
+                      "ResetType", action);
     return -EINVAL;
 }
 
-int redfish_reset_parse(const char *body, size_t len, RedfishResetAction *ret, RedfishError *reterr)
+int redfish_reset_parse(RedfishResetKind kind,
+                        const char *body,
+                        size_t len,
+                        RedfishResetAction *ret,
+                        RedfishError *reterr)
 {
+    const char *action = redfish_reset_action_name(kind);
     cJSON *root = NULL;
     const cJSON *item = NULL;
     const cJSON *reset_type = NULL;
     int r;
 
     if (len > REDFISH_RESET_BODY_MAX) {
-        return reset_fail(reterr, "MalformedJSON", "Ensure that the request body is valid JSON.",
-                          "The request body submitted was too large to be a ComputerSystem.Reset.");
+        redfish_error_set(reterr, 413, REDFISH_MSG_PAYLOAD_TOO_LARGE);
+        return -EINVAL;
     }
     root = cJSON_ParseWithLength(body, len);
     if (!root || !cJSON_IsObject(root)) {
         cJSON_Delete(root);
-        return reset_fail(
-                reterr, "MalformedJSON",
-                "Ensure that the request body is valid JSON and resubmit the request.",
-                "The request body submitted was malformed JSON and could not be parsed by the "
-                "receiving service.");
+        redfish_error_set(reterr, 400, REDFISH_MSG_MALFORMED_JSON);
+        return -EINVAL;
     }
     cJSON_ArrayForEach(item, root)
     {
         if (strcmp(item->string, "ResetType") == 0) {
             reset_type = item;
         } else {
-            char shown[65];
-            printable_copy(item->string, shown, sizeof(shown));
-            redfish_error_set(
-                    reterr, 400, "ActionParameterUnknown",
-                    "Correct the invalid action parameter and resubmit the request if the "
-                    "operation failed.",
-                    "The action ComputerSystem.Reset was submitted with the invalid parameter "
-                    "%s.",
-                    shown);
+            redfish_error_set(reterr, 400, REDFISH_MSG_ACTION_PARAMETER_UNKNOWN, action,
+                              item->string);
             cJSON_Delete(root);
             return -EINVAL;
         }
     }
     if (!reset_type) {
-        r = reset_fail(
-                reterr, "ActionParameterMissing",
-                "Supply the action with the required parameter in the request body when the "
-                "request is resubmitted.",
-                "The action ComputerSystem.Reset requires the parameter ResetType to be present "
-                "in the request body.");
+        redfish_error_set(reterr, 400, REDFISH_MSG_ACTION_PARAMETER_MISSING, action, "ResetType");
+        r = -EINVAL;
     } else if (!cJSON_IsString(reset_type) || !reset_type->valuestring) {
-        r = reset_fail(
-                reterr, "ActionParameterValueTypeError",
-                "Correct the value for the parameter in the request body and resubmit the request "
-                "if the operation failed.",
-                "The value for the parameter ResetType in the action ComputerSystem.Reset is of a "
-                "different type than the parameter can accept.");
+        /* The registry: numbers as text, null as "null". */
+        char shown[REDFISH_MSG_ARG_MAX + 1] = "null";
+        char *printed = cJSON_IsNull(reset_type) ? NULL : cJSON_PrintUnformatted(reset_type);
+        if (printed) {
+            (void) snprintf(shown, sizeof(shown), "%s", printed);
+            cJSON_free(printed);
+        }
+        redfish_error_set(reterr, 400, REDFISH_MSG_ACTION_PARAMETER_VALUE_TYPE_ERROR, shown,
+                          "ResetType", action);
+        r = -EINVAL;
     } else {
-        r = reset_lookup(reset_type->valuestring, ret, reterr);
+        r = reset_lookup(kind, reset_type->valuestring, ret, reterr);
     }
     cJSON_Delete(root);
     return r;

@@ -5,6 +5,10 @@
 # dpkg-query is asked first, so a ready machine pays ~0 s and never touches the network;
 # apt-get update runs only when something is missing.
 #
+# libcrypt-dev: crypt() for statebus-redfish's accounts (libmicrohttpd-dev is Debian's, built with
+# GnuTLS: the bridge's HTTPS). python3-sushy and redfishtool are the Redfish clients its tests
+# drive; wrk is for redfish/bench/bench-redfish.py (not run by the test command).
+#
 # python3-paho-mqtt and python3-jsonschema are test-only: the integration tests check the
 # contract with an MQTT implementation that is not libmosquitto, and payloads against
 # topics/schema. They import only under /usr/bin/python3 (a pyenv python3 on PATH cannot see
@@ -18,6 +22,7 @@ packages=(
     python3-paho-mqtt python3-jsonschema systemd
     clang clang-format clang-tidy
     iproute2 dbus openssl curl libmicrohttpd-dev libclang-rt-14-dev
+    libcrypt-dev python3-sushy redfishtool wrk
 )
 
 missing=()

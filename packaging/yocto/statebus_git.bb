@@ -46,7 +46,7 @@ DEPENDS = "mosquitto cjson systemd"
 PACKAGECONFIG ??= "gpio dbus"
 PACKAGECONFIG[gpio] = "-DSTATEBUS_BACKEND_GPIO=ON,-DSTATEBUS_BACKEND_GPIO=OFF,libgpiod"
 PACKAGECONFIG[dbus] = "-DSTATEBUS_BACKEND_DBUS=ON,-DSTATEBUS_BACKEND_DBUS=OFF"
-PACKAGECONFIG[redfish] = "-DSTATEBUS_REDFISH=ON,-DSTATEBUS_REDFISH=OFF,libmicrohttpd"
+PACKAGECONFIG[redfish] = "-DSTATEBUS_REDFISH=ON,-DSTATEBUS_REDFISH=OFF,libmicrohttpd libxcrypt"
 PACKAGECONFIG[dbus-presenter] = "-DSTATEBUS_DBUS=ON,-DSTATEBUS_DBUS=OFF"
 
 # Tests (cmocka, python3-paho-mqtt) are not built for the target. Warnings are not errors
@@ -97,6 +97,7 @@ FILES:${PN}-ctl = " \
 "
 FILES:${PN}-redfish = " \
     ${bindir}/statebus-redfish \
+    ${bindir}/statebus-redfish-passwd \
     ${systemd_system_unitdir}/statebus-redfish@.service \
 "
 # statebus-dbus takes over PSM's instance-0 names: its drop-ins skip PSM's instance-0 units

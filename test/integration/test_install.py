@@ -47,7 +47,8 @@ EXPECTED = [
     "share/man/man8/statebus-coordinator.8",
     "share/bash-completion/completions/statebusctl",
 ]
-REDFISH = ["bin/statebus-redfish", "share/man/man8/statebus-redfish.8",
+REDFISH = ["bin/statebus-redfish", "bin/statebus-redfish-passwd",
+           "share/man/man8/statebus-redfish.8",
            "lib/systemd/system/statebus-redfish@.service",
            "share/doc/statebus/examples/redfish.json.example"]
 DBUS = ["bin/statebus-dbus", "share/man/man8/statebus-dbus.8",
