@@ -41,6 +41,11 @@ struct Agent {
 
     sd_event_source *heartbeat_timer; /* owned */
     sd_event_source *stop_timer;      /* owned */
+    /* accepted/failed events wait for the end of the loop iteration, so the states the command
+     * (or its failure) caused in it go out first (topics/README.md "Causal order"). */
+    sd_event_source *event_flush; /* owned, created at the first deferred event */
+    SbEvent deferred[8];
+    size_t n_deferred;
 
     int birth_status_mid;     /* status "online" of the first birth: STATUS=online on its PUBACK */
     int offline_mid;          /* status "offline" of the clean stop */
@@ -63,5 +68,7 @@ void agent_publish_event(Agent *a,
                          const SbCommand *cmd,
                          SbTarget target,
                          const char *why);
+/* Publishes the events agent_publish_event() deferred (accepted, failed) now. */
+void agent_flush_events(Agent *a);
 
 #endif

@@ -118,27 +118,12 @@ void agent_publish_birth(Agent *a, const char *why)
              agent_state_name(&a->cur[SB_KIND_BOOT_PROGRESS]));
 }
 
-void agent_publish_event(Agent *a,
-                         SbEventKind kind,
-                         const SbCommand *cmd,
-                         SbTarget target,
-                         const char *why)
+static void publish_event_now(Agent *a, const SbEvent *e)
 {
     char buf[SB_PAYLOAD_MAX + 1];
-    SbEvent e = {
-        .kind = kind,
-        .target = target,
-        .transition = cmd ? cmd->transition : SB_TRANSITION_NONE,
-        .time_ms = now_unix_ms(),
-        .node = a->opts.node,
-    };
     int len, r;
 
-    if (cmd) {
-        memcpy(e.id, cmd->id, sizeof(e.id));
-    }
-    (void) snprintf(e.why, sizeof(e.why), "%s", why ? why : "");
-    len = sb_event_encode(&e, buf, sizeof(buf));
+    len = sb_event_encode(e, buf, sizeof(buf));
     if (len < 0) {
         (void) log_error_errno(len, "agent: node=%u failed to encode an event: %m",
                                (unsigned) a->opts.node);
@@ -149,4 +134,77 @@ void agent_publish_event(Agent *a,
         (void) log_warning_errno(r, "agent: node=%u failed to publish an event: %m",
                                  (unsigned) a->opts.node);
     }
+}
+
+/* Events go out in the order they were made: the deferred ones first. */
+void agent_flush_events(Agent *a)
+{
+    for (size_t i = 0; i < a->n_deferred; i++) {
+        publish_event_now(a, &a->deferred[i]);
+    }
+    a->n_deferred = 0;
+    if (a->event_flush) {
+        (void) sd_event_source_set_enabled(a->event_flush, SD_EVENT_OFF);
+    }
+}
+
+static int on_event_flush(sd_event_source *s, void *userdata)
+{
+    (void) s;
+    agent_flush_events(userdata);
+    return 0;
+}
+
+/* accepted and failed report what the command did to the node: a reader acting on them must find
+ * the node's state of that moment already published. The backend reports the states a command or
+ * a failure causes within the same loop iteration (synchronously, or in the step that also reports
+ * the failure), so the event waits for a defer source, which runs after this iteration's work. */
+static bool defer_event(Agent *a, const SbEvent *e)
+{
+    int r;
+
+    if (e->kind != SB_EVENT_ACCEPTED && e->kind != SB_EVENT_FAILED) {
+        return false;
+    }
+    if (a->n_deferred == sizeof(a->deferred) / sizeof(a->deferred[0])) {
+        agent_flush_events(a);
+    }
+    if (!a->event_flush) {
+        r = sd_event_add_defer(a->event, &a->event_flush, on_event_flush, a);
+        if (r < 0) {
+            (void) log_warning_errno(r, "agent: node=%u cannot defer an event, sending it now: %m",
+                                     (unsigned) a->opts.node);
+            return false;
+        }
+    }
+    if (sd_event_source_set_enabled(a->event_flush, SD_EVENT_ONESHOT) < 0) {
+        return false;
+    }
+    a->deferred[a->n_deferred++] = *e;
+    return true;
+}
+
+void agent_publish_event(Agent *a,
+                         SbEventKind kind,
+                         const SbCommand *cmd,
+                         SbTarget target,
+                         const char *why)
+{
+    SbEvent e = {
+        .kind = kind,
+        .target = target,
+        .transition = cmd ? cmd->transition : SB_TRANSITION_NONE,
+        .time_ms = now_unix_ms(),
+        .node = a->opts.node,
+    };
+
+    if (cmd) {
+        memcpy(e.id, cmd->id, sizeof(e.id));
+    }
+    (void) snprintf(e.why, sizeof(e.why), "%s", why ? why : "");
+    if (defer_event(a, &e)) {
+        return;
+    }
+    agent_flush_events(a);
+    publish_event_now(a, &e);
 }

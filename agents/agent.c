@@ -140,7 +140,8 @@ static void handle_command(Agent *a, SbTarget target, const struct mosquitto_mes
     command_filter_remember(&a->filter, cmd.id);
     log_notice("agent: node=%u accepted command id='%s' %s %s", (unsigned) a->opts.node, cmd.id,
                target_name, sb_enum_to_string(SB_ENUM_TRANSITION, cmd.transition));
-    /* "accepted" goes out before the first state change the command causes. */
+    /* "accepted" goes out after the states the command causes in this loop iteration
+     * (agent_publish_event() defers it): the state before the event that reports it. */
     agent_publish_event(a, SB_EVENT_ACCEPTED, &cmd, target, "");
     r = backend_apply(a->backend, target, cmd.transition);
     if (r < 0) {
@@ -539,6 +540,7 @@ Agent *agent_free(Agent *a)
     }
     a->heartbeat_timer = sd_event_source_disable_unref(a->heartbeat_timer);
     a->stop_timer = sd_event_source_disable_unref(a->stop_timer);
+    a->event_flush = sd_event_source_disable_unref(a->event_flush);
     a->io = mqtt_io_free(a->io);
     a->backend = backend_free(a->backend);
     sd_event_unref(a->event);

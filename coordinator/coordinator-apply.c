@@ -1,10 +1,12 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * Carrying out the core's actions, in the order the core gives them (coord.h). PERSIST comes
- * first in a batch: when it fails, the actions that reveal or act on the unsaved state (events,
- * system/requests, dispatches) are held back, so a failed write never turns into a power action.
- * Rollups and system/requests are only marked dirty here and published from the post source, at
- * most once per loop iteration and only when their payload changed.
+ * Carrying out the core's actions (coord.h). PERSIST comes first in a batch: when it fails, the
+ * actions that reveal or act on the unsaved state (events, system/requests, dispatches) are held
+ * back, so a failed write never turns into a power action. Rollups and system/requests are only
+ * marked dirty here and published from the post source, at most once per loop iteration and only
+ * when their payload changed, except in a batch with events: then every dirty retained view goes
+ * out first and the events after it, on the same connection (topics/README.md "Causal order": an
+ * answer never precedes the state it reports).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -295,56 +297,83 @@ static bool action_needs_persisted_state(CoordActionKind kind)
            kind == COORD_ACT_PUBLISH_POWER_RESTORE;
 }
 
+static void flush_dirty(Coordinator *co, bool now);
+
+static bool batch_has_events(const CoordActions *actions)
+{
+    for (size_t i = 0; i < actions->n; i++) {
+        if (actions->items[i].kind == COORD_ACT_PUBLISH_EVENT) {
+            return true;
+        }
+    }
+    return false;
+}
+
+/* Two passes: everything but the events in the core's order (PERSIST first), then, when the batch
+ * has events, the dirty retained views (this batch's and any earlier one's of this iteration),
+ * then the events. A subscriber of both sees "completed" only after the rollup that shows it. */
 static void coordinator_apply(Coordinator *co, const CoordActions *actions)
 {
     bool persist_failed = false;
 
-    for (size_t i = 0; i < actions->n; i++) {
-        const CoordAction *a = &actions->items[i];
-        int r;
-
-        if (persist_failed && action_needs_persisted_state(a->kind)) {
-            log_error("coordinator: held back action=%d id='%s' after failed persist",
-                      (int) a->kind, a->kind == COORD_ACT_DISPATCH ? a->command.id : a->event.id);
-            continue;
+    for (int pass = 0; pass < 2; pass++) {
+        if (pass == 1) {
+            if (!batch_has_events(actions)) {
+                return;
+            }
+            flush_dirty(co, true);
         }
-        switch (a->kind) {
-        case COORD_ACT_PERSIST:
-            r = state_store_save(&co->store, co->core);
-            if (r < 0) {
-                persist_failed = true;
-                log_error_errno(r, "coordinator: failed to persist state path='%s': %m",
-                                co->store.path);
+        for (size_t i = 0; i < actions->n; i++) {
+            const CoordAction *a = &actions->items[i];
+            int r;
+
+            if ((a->kind == COORD_ACT_PUBLISH_EVENT) != (pass == 1)) {
+                continue;
             }
-            break;
-        case COORD_ACT_PUBLISH_ROLLUP:
-            if ((unsigned) a->state_kind < SB_KIND_COUNT) {
-                co->rollup_dirty[a->state_kind] = true;
+            if (persist_failed && action_needs_persisted_state(a->kind)) {
+                log_error("coordinator: held back action=%d id='%s' after failed persist",
+                          (int) a->kind,
+                          a->kind == COORD_ACT_DISPATCH ? a->command.id : a->event.id);
+                continue;
             }
-            break;
-        case COORD_ACT_PUBLISH_REQUESTS:
-            co->requests_dirty = true;
-            break;
-        case COORD_ACT_PUBLISH_EVENT:
-            apply_event(co, a);
-            break;
-        case COORD_ACT_DISPATCH:
-            apply_dispatch(co, a);
-            break;
-        case COORD_ACT_PUBLISH_REBIRTH:
-            apply_rebirth(co);
-            break;
-        case COORD_ACT_ARM_TIMER:
-            apply_arm_timer(co, a->at_ms);
-            break;
-        case COORD_ACT_PUBLISH_SETTING:
-            if (a->setting > SB_SETTING_NONE && a->setting < SB_SETTING_COUNT) {
-                co->setting_dirty[a->setting] = true;
+            switch (a->kind) {
+            case COORD_ACT_PERSIST:
+                r = state_store_save(&co->store, co->core);
+                if (r < 0) {
+                    persist_failed = true;
+                    log_error_errno(r, "coordinator: failed to persist state path='%s': %m",
+                                    co->store.path);
+                }
+                break;
+            case COORD_ACT_PUBLISH_ROLLUP:
+                if ((unsigned) a->state_kind < SB_KIND_COUNT) {
+                    co->rollup_dirty[a->state_kind] = true;
+                }
+                break;
+            case COORD_ACT_PUBLISH_REQUESTS:
+                co->requests_dirty = true;
+                break;
+            case COORD_ACT_PUBLISH_EVENT:
+                apply_event(co, a);
+                break;
+            case COORD_ACT_DISPATCH:
+                apply_dispatch(co, a);
+                break;
+            case COORD_ACT_PUBLISH_REBIRTH:
+                apply_rebirth(co);
+                break;
+            case COORD_ACT_ARM_TIMER:
+                apply_arm_timer(co, a->at_ms);
+                break;
+            case COORD_ACT_PUBLISH_SETTING:
+                if (a->setting > SB_SETTING_NONE && a->setting < SB_SETTING_COUNT) {
+                    co->setting_dirty[a->setting] = true;
+                }
+                break;
+            case COORD_ACT_PUBLISH_POWER_RESTORE:
+                co->power_restore_dirty = true;
+                break;
             }
-            break;
-        case COORD_ACT_PUBLISH_POWER_RESTORE:
-            co->power_restore_dirty = true;
-            break;
         }
     }
 }
@@ -410,10 +439,18 @@ static void flush_rollup(Coordinator *co, SbStateKind kind)
     }
     if (publish_if_changed(co, co->topics.rollup[kind], &co->rollup_last[kind], payload, (size_t) n,
                            payload, (size_t) n, &co->rollup_mid[kind]) > 0) {
-        log_info("coordinator: published rollup kind=%s state=%s mixed=%s stale=%zu",
-                 sb_state_kind_topic_name(kind),
-                 str_or(sb_enum_to_string(sb_state_kind_enum(kind), m.state), "Unknown"),
-                 m.mixed ? "true" : "false", m.n_stale + (size_t) m.stale_omitted);
+        /* Every rollup change at info was 400 lines in 10 minutes of 4 idle nodes; only what
+         * changes the gate (system BMC Ready or not: topics/README.md "Rollup policy") is. */
+        static int gate_logged = -1;
+        bool gate_change = kind == SB_KIND_BMC && gate_logged != (m.state == SB_BMC_READY);
+        if (kind == SB_KIND_BMC) {
+            gate_logged = m.state == SB_BMC_READY;
+        }
+        log_full_errno(gate_change ? LOG_INFO : LOG_DEBUG, 0,
+                       "coordinator: published rollup kind=%s state=%s mixed=%s stale=%zu",
+                       sb_state_kind_topic_name(kind),
+                       str_or(sb_enum_to_string(sb_state_kind_enum(kind), m.state), "Unknown"),
+                       m.mixed ? "true" : "false", m.n_stale + (size_t) m.stale_omitted);
     }
 }
 
@@ -522,11 +559,14 @@ static void flush_power_restore(Coordinator *co)
     }
 }
 
-void coordinator_flush(Coordinator *co)
+/* now: a batch with events follows, so a rollup awaiting the PUBACK of its previous publish goes
+ * out too (the hold-back only coalesces bursts of node updates; it must not delay a state past the
+ * event that reports it). */
+static void flush_dirty(Coordinator *co, bool now)
 {
     for (int kind = 0; kind < SB_KIND_COUNT; kind++) {
         /* Held back while the previous one awaits its PUBACK (coordinator_on_published). */
-        if (co->rollup_dirty[kind] && co->rollup_mid[kind] == 0) {
+        if (co->rollup_dirty[kind] && (now || co->rollup_mid[kind] == 0)) {
             co->rollup_dirty[kind] = false;
             flush_rollup(co, (SbStateKind) kind);
         }
@@ -545,6 +585,11 @@ void coordinator_flush(Coordinator *co)
         co->power_restore_dirty = false;
         flush_power_restore(co);
     }
+}
+
+void coordinator_flush(Coordinator *co)
+{
+    flush_dirty(co, false);
 }
 
 void coordinator_forget_published(Coordinator *co)
