@@ -168,6 +168,37 @@ static void translate_setting(const char *system,
     ret->verdict = INPUT_FEED;
 }
 
+/* system/set/cancel (issue #15): which request to cancel; whether one has that id is the core's
+ * to say. */
+static void
+translate_cancel(const char *system, const InputMessage *m, CoordEvent *ev, InputResult *ret)
+{
+    const char *why = NULL;
+    int r;
+
+    translate_reply_to(system, m, ret);
+    *ev = (CoordEvent){
+        .kind = COORD_EV_CANCEL,
+        .now_ms = m->now_ms,
+        .reply_to = ret->reply_to,
+    };
+    r = sb_cancel_decode(m->payload, m->len, true, &ev->cancel, &why);
+    (void) snprintf(ret->id, sizeof(ret->id), "%s", ev->cancel.id);
+    if (m->retained) {
+        (void) reject(ret, "retained cancel ignored (commands are never retained)");
+        return;
+    }
+    if (m->correlation && m->correlation_len > SB_CORRELATION_MAX) {
+        (void) reject(ret, "correlation data longer than 64 bytes");
+        return;
+    }
+    if (r < 0) {
+        (void) reject(ret, why ? why : "invalid cancel");
+        return;
+    }
+    ret->verdict = INPUT_FEED;
+}
+
 void input_translate(const char *system,
                      const InputMessage *m,
                      CoordEvent *ret_event,
@@ -196,6 +227,9 @@ void input_translate(const char *system,
         return;
     case SB_TOPIC_SETTING_SET:
         translate_setting(system, &t, m, ret_event, ret);
+        return;
+    case SB_TOPIC_SYSTEM_CANCEL:
+        translate_cancel(system, m, ret_event, ret);
         return;
     case SB_TOPIC_INVALID:
     case SB_TOPIC_NODE_SET:

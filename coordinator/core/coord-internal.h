@@ -123,6 +123,16 @@ typedef struct Rollup {
     uint64_t seq;
 } Rollup;
 
+/* A request that joined the identical queued one (request-join.c, issue #15): it ends with it.
+ * Not persisted: after a restart only the first id is followed (statebusctl follows it too). */
+#define COORD_JOINS_MAX 8
+
+typedef struct RequestJoin {
+    int slot; /* the request it joined (PENDING or ACTIVE), -1 = free entry */
+    char id[SB_ID_MAX + 1];
+    CoordReplyTo reply_to;
+} RequestJoin;
+
 /* Runtime settings (settings.c), persisted. */
 typedef struct Settings {
     SbRestorePolicy policy;   /* power-restore-policy */
@@ -208,6 +218,7 @@ struct Coord {
     uint64_t id_counter;                     /* persisted: assigned ids c<epoch>-<counter> */
     uint64_t order_counter;
     uint8_t *scratch; /* owned: cfg.nodes + 1 bytes, duplicate check of "nodes" */
+    RequestJoin joins[COORD_JOINS_MAX];
 
     Settings settings;
     PowerRestore restore;
@@ -320,6 +331,29 @@ void requests_submit(Coord *c,
                      const char *reason,
                      const uint32_t *nodes,
                      size_t n_nodes);
+
+/* ---- request-join.c: an identical request joins the queued one (issue #15) --------------- */
+void join_reset(Coord *c);
+/* The new request in slot is identical (target, transition, nodes) to the target's queued one:
+ * it joins it (answered queued, "joined <id>"), its record is freed. Returns false when it is not
+ * identical or no join entry is free (it then replaces the queued one, as before). */
+bool join_try(Coord *c, int slot);
+/* The request in slot was dispatched (why as in its own event) or ended: its joiners follow. */
+void join_on_dispatch(Coord *c, int slot, const char *why);
+void join_on_finish(Coord *c,
+                    int slot,
+                    SbEventKind result,
+                    const char *why,
+                    const uint32_t *nodes,
+                    size_t n_nodes,
+                    uint32_t omitted);
+/* Cancels the joiner with id (answered cancelled). Returns false when no joiner has it. */
+bool join_cancel(Coord *c, const char *id, const char *why);
+/* The request id a joiner joined, or NULL when id is not a joiner. */
+const char *join_find(const Coord *c, const char *id);
+
+/* ---- request-cancel.c: system/set/cancel (issue #15) ------------------------------------- */
+void requests_on_cancel(Coord *c, const CoordEvent *ev);
 
 /* ---- settings.c ------------------------------------------------------------------------- */
 void settings_init(Coord *c);

@@ -138,6 +138,9 @@ static void handle_event(Coord *c, const CoordEvent *ev)
     case COORD_EV_SETTING:
         settings_on_setting(c, ev);
         return;
+    case COORD_EV_CANCEL:
+        requests_on_cancel(c, ev);
+        return;
     }
 }
 

@@ -71,6 +71,7 @@ typedef enum CoordEventKind {
     COORD_EV_TIMER,          /* the time asked for by COORD_ACT_ARM_TIMER has come */
     COORD_EV_SETTING,        /* .setting (decoded by sb_setting_decode()) on settings/<name>/set,
                                 answer to .reply_to */
+    COORD_EV_CANCEL,         /* .cancel on system/set/cancel, answer to .reply_to (issue #15) */
 } CoordEventKind;
 
 typedef struct CoordEvent {
@@ -85,8 +86,9 @@ typedef struct CoordEvent {
         SbHeartbeatMsg heartbeat;
         SbCommand request;
         SbSettingValue setting;
+        SbCancel cancel;
     };
-    CoordReplyTo reply_to; /* REQUEST, SETTING */
+    CoordReplyTo reply_to; /* REQUEST, SETTING, CANCEL */
 } CoordEvent;
 
 typedef enum CoordActionKind {

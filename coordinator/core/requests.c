@@ -24,6 +24,7 @@ void requests_init(Coord *c)
         c->requested[t] = SB_TRANSITION_NONE;
     }
     c->requested_last = SB_TARGET_NONE;
+    join_reset(c);
 }
 
 void requests_reset(Coord *c)
@@ -110,6 +111,7 @@ void requests_finish(Coord *c,
     }
     c->last[t] = slot;
     (void) coord_event_add(c, result, r, why, nodes, n_nodes, omitted);
+    join_on_finish(c, slot, result, why, nodes, n_nodes, omitted);
     mark_changed(c);
 }
 
@@ -158,6 +160,7 @@ static void dispatch(Coord *c, int slot)
         (void) snprintf(why, sizeof(why), "dispatched to all %" PRIu32 " nodes", c->cfg.nodes);
     }
     (void) coord_event_add(c, SB_EVENT_DISPATCHED, r, why, r->nodes, r->n_nodes, 0);
+    join_on_dispatch(c, slot, why);
     mark_changed(c);
 }
 
@@ -307,6 +310,11 @@ static Request *request_create(Coord *c, const CoordEvent *ev, int *ret_slot)
             answer_without_record(c, ev, SB_EVENT_REJECTED, "invalid id");
             return NULL;
         }
+        if (join_find(c, cmd->id)) {
+            answer_without_record(c, ev, SB_EVENT_DUPLICATE,
+                                  "a request with this id is already queued (joined)");
+            return NULL;
+        }
         if (find_by_id(c, cmd->id, &phase) >= 0) {
             /* QoS 1 can deliver twice; an operator may retry: nothing changes. */
             answer_without_record(c, ev, SB_EVENT_DUPLICATE,
@@ -353,6 +361,9 @@ static void queue_or_reject(Coord *c, int slot, bool trusted)
         c->rejected_total++;
         requests_finish(c, slot, SB_EVENT_REJECTED, why, nodes, n, omitted);
         return;
+    }
+    if (join_try(c, slot)) {
+        return; /* identical to the queued one: it ends with it (topics/README.md "Joining") */
     }
     if (c->pending[r->target] >= 0) {
         cancel(c, c->pending[r->target], "replaced by", r);

@@ -234,6 +234,10 @@ static int parse_system(const Level *lv, size_t n, SbTopic *t)
     if (n == 1) {
         return parse_system_single(&lv[0], t);
     }
+    if (n == 2 && level_is(&lv[0], "set") && level_is(&lv[1], "cancel")) {
+        t->kind = SB_TOPIC_SYSTEM_CANCEL;
+        return 0;
+    }
     if (n == 2 && level_is(&lv[0], "set")) {
         r = level_lookup(&lv[1], target_names, SB_TARGET_COUNT);
         if (r <= 0) {
@@ -375,6 +379,8 @@ static int topic_tail_format(char *tail, size_t size, const SbTopic *t)
         return snprintf(tail, size, "system/power-restore");
     case SB_TOPIC_SYSTEM_SET:
         return target ? snprintf(tail, size, "system/set/%s", target) : -EINVAL;
+    case SB_TOPIC_SYSTEM_CANCEL:
+        return snprintf(tail, size, "system/set/cancel");
     case SB_TOPIC_SETTING:
         return setting ? snprintf(tail, size, "system/settings/%s", setting) : -EINVAL;
     case SB_TOPIC_SETTING_SET:

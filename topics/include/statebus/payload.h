@@ -103,6 +103,21 @@ int sb_command_decode(const void *payload,
                       SbCommand *ret,
                       const char **reterr_why);
 
+/* ---- cancel: <root>/system/set/cancel (issue #15, topics/README.md "Cancel") ------------ */
+typedef struct SbCancel {
+    char id[SB_ID_MAX + 1];         /* "id" (required): the queued or active request to cancel */
+    char reason[SB_REASON_MAX + 1]; /* "reason" (optional) */
+    bool bare;                      /* decoded from a bare id word */
+} SbCancel;
+int sb_cancel_encode(const SbCancel *c, char *buf, size_t size);
+/* {"id": ..., "reason": ...} or (allow_bare) the bare id, white space around it ignored. On
+ * -EBADMSG ret->id holds the id when it was readable. */
+int sb_cancel_decode(const void *payload,
+                     size_t len,
+                     bool allow_bare,
+                     SbCancel *ret,
+                     const char **reterr_why);
+
 /* ---- event object: <root>/event and answers under <root>/reply/ ------------------------- */
 typedef struct SbEvent {
     SbEventKind kind;         /* "kind" (required) */

@@ -32,6 +32,7 @@ typedef enum SbTopicKind {
     SB_TOPIC_SETTING_SET,          /* <root>/system/settings/<name>/set (.setting) */
     SB_TOPIC_EVENT,                /* <root>/event */
     SB_TOPIC_REPLY,                /* <root>/reply/<anything> (.reply_suffix) */
+    SB_TOPIC_SYSTEM_CANCEL,        /* <root>/system/set/cancel (issue #15) */
     SB_TOPIC_KIND_COUNT,
 } SbTopicKind;
 
