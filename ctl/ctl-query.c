@@ -34,6 +34,7 @@ typedef struct QuerySlot {
 
 typedef struct Query {
     const CtlOptions *o;
+    const struct QueryVerb *verb;
     QuerySlot slots[QUERY_SLOTS_MAX];
     size_t n_slots;
 } Query;
@@ -41,14 +42,19 @@ typedef struct Query {
 typedef struct QueryVerb {
     const char *name;
     int kind; /* SbStateKind, or -1 for all four */
+    bool os;  /* osstate: obmcutil's OperatingSystemState, derived from boot progress */
 } QueryVerb;
 
 static const QueryVerb query_verbs[] = {
-    { "state", -1 },
-    { "bmcstate", SB_KIND_BMC },
-    { "chassisstate", SB_KIND_CHASSIS },
-    { "hoststate", SB_KIND_HOST },
-    { "bootprogress", SB_KIND_BOOT_PROGRESS },
+    { "state", -1, false },
+    { "bmcstate", SB_KIND_BMC, false },
+    { "chassisstate", SB_KIND_CHASSIS, false },
+    { "hoststate", SB_KIND_HOST, false },
+    { "bootprogress", SB_KIND_BOOT_PROGRESS, false },
+    /* statebus carries no OperatingSystem.Status (the host firmware sets it on the node, not
+     * the BMC's state machine): osstate says BootComplete once boot progress is OSRunning and
+     * Inactive before (man statebusctl). */
+    { "osstate", SB_KIND_BOOT_PROGRESS, true },
 };
 
 static const QueryVerb *query_verb_find(const char *verb)
@@ -205,20 +211,47 @@ static CtlExit query_print_text(const Query *q)
     CtlExit ret = CTL_EXIT_OK;
     char line[2048];
 
+    bool node_down = false;
+
     for (size_t i = 0; i < q->n_slots; i++) {
         ok[i] = query_decode(q, &q->slots[i], &values[i]);
         ret = ok[i] || (q->slots[i].optional && !q->slots[i].have) ? ret : CTL_EXIT_FAILURE;
+        if (q->slots[i].is_status) {
+            node_down = !ok[i] || values[i].status.status != SB_STATUS_ONLINE;
+        }
     }
     for (size_t i = 0; i < q->n_slots; i++) {
         const QuerySlot *s = &q->slots[i];
+        int state = q->o->node ? values[i].state.state : values[i].rollup.state;
+
         /* obmcutil's lines only for its four properties: a second CurrentHostState line for
          * the hypervisor would confuse scripts that grep for it. */
         if (!ok[i] || s->is_status || s->optional) {
             continue;
         }
-        ctl_format_dbus_line(line, sizeof(line), s->kind,
-                             q->o->node ? values[i].state.state : values[i].rollup.state);
+        if (q->verb->os) {
+            printf("%-20s: xyz.openbmc_project.State.OperatingSystem.Status.OSStatus.%s\n",
+                   "OperatingSystemState",
+                   state == SB_BOOT_OS_RUNNING ? "BootComplete" : "Inactive");
+            continue;
+        }
+        /* A node that is not online has no usable BMC (topics/README.md "Rollup policy"),
+         * whatever its last retained value says: no Ready headline for it. */
+        if (node_down && s->kind == SB_KIND_BMC && state == SB_BMC_READY) {
+            state = SB_BMC_NOT_READY;
+        }
+        ctl_format_dbus_line(line, sizeof(line), s->kind, state);
         printf("%s\n", line);
+    }
+    if (q->o->node && node_down) {
+        (void) fprintf(stderr,
+                       "statebusctl: node %u is not online: the values below are its last known"
+                       " (stale), its BMC is not usable\n",
+                       q->o->node);
+        ret = ret == CTL_EXIT_OK ? CTL_EXIT_STALE : ret;
+    }
+    if (q->verb->os) {
+        return ret; /* derived: there is no detail of its own */
     }
 
     printf("\n");
@@ -314,7 +347,7 @@ CtlExit ctl_query(const CtlOptions *o, const char *verb)
     if (!v) {
         return CTL_EXIT_USAGE;
     }
-    q = (Query){ .o = o };
+    q = (Query){ .o = o, .verb = v };
     for (int kind = 0; r == 0 && kind < SB_KIND_NODE_COUNT; kind++) {
         if (v->kind < 0 || v->kind == kind) {
             r = query_add_slot(&q, false, (SbStateKind) kind);

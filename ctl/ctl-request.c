@@ -67,6 +67,13 @@ typedef struct Request {
 
     bool answered; /* the first answer arrived */
     bool finished; /* completed, failed, expired, cancelled or rejected */
+    /* The latest non-final answer (queued, accepted, dispatched) from the coordinator: what the
+     * request waits for when the wait ends first. */
+    SbEventKind phase;
+    char phase_why[SB_WHY_MAX + 1];
+    /* "joined <id>": our request joined the identical queued one; its final events count too
+     * (topics/README.md "Joining": after a coordinator restart only that id is followed). */
+    char joined[SB_ID_MAX + 1];
     CtlExit result;
     Seen seen[SEEN_MAX];
     size_t n_seen;
@@ -123,17 +130,55 @@ static bool request_seen(Request *rq, const SbEvent *e)
     return false;
 }
 
+static bool event_is_final(SbEventKind kind)
+{
+    return kind == SB_EVENT_COMPLETED || kind == SB_EVENT_FAILED || kind == SB_EVENT_EXPIRED ||
+           kind == SB_EVENT_CANCELLED || kind == SB_EVENT_REJECTED;
+}
+
+/* "joined r1, which is waiting ...": remembers r1. */
+static void request_note_join(Request *rq, const SbEvent *e)
+{
+    static const char prefix[] = "joined ";
+    size_t n;
+
+    if (e->kind != SB_EVENT_QUEUED || strncmp(e->why, prefix, sizeof(prefix) - 1) != 0) {
+        return;
+    }
+    n = strcspn(e->why + sizeof(prefix) - 1, ", ");
+    if (n == 0 || n > SB_ID_MAX) {
+        return;
+    }
+    memcpy(rq->joined, e->why + sizeof(prefix) - 1, n);
+    rq->joined[n] = '\0';
+}
+
 static void request_on_answer(Request *rq, const SbEvent *e)
 {
     char line[1024];
+    bool ours = strcmp(e->id, rq->id) == 0;
+    bool joined = !ours && rq->joined[0] && strcmp(e->id, rq->joined) == 0;
 
-    if (strcmp(e->id, rq->id) != 0 || request_seen(rq, e)) {
+    /* Of the joined request only how it ends counts (we get its other events with our id). */
+    if ((!ours && !(joined && event_is_final(e->kind))) || request_seen(rq, e)) {
         return;
     }
-    ctl_format_event(line, sizeof(line), e);
-    printf("%s\n", line);
+    if (rq->o->json) {
+        if (sb_event_encode(e, line, sizeof(line)) > 0) {
+            printf("%s\n", line);
+        }
+    } else {
+        ctl_format_event(line, sizeof(line), e);
+        printf("%s\n", line);
+    }
     (void) fflush(stdout);
     rq->answered = true;
+    if (e->node == 0 && !event_is_final(e->kind)) {
+        /* The coordinator's own answers, not the agents' accepted (they carry a node). */
+        rq->phase = e->kind;
+        (void) snprintf(rq->phase_why, sizeof(rq->phase_why), "%s", e->why);
+        request_note_join(rq, e);
+    }
     switch (e->kind) {
     case SB_EVENT_COMPLETED:
         rq->finished = true;
@@ -169,6 +214,9 @@ static bool correlation_matches(const Request *rq, const mosquitto_property *pro
 
 static void request_print_progress(Request *rq)
 {
+    if (rq->o->json) {
+        return; /* --json: answers only, one JSON object per line */
+    }
     if (rq->progress[0] && !rq->progress_printed) {
         printf("%s\n", rq->progress);
         (void) fflush(stdout);
@@ -202,7 +250,8 @@ static void request_on_status(Request *rq, const struct mosquitto_message *msg)
     if (sb_status_decode(msg->payload, (size_t) msg->payloadlen, &m, NULL) < 0) {
         return;
     }
-    if (rq->sent && rq->o->wait_s > 0 && (!rq->have_status || m.status != rq->status)) {
+    if (rq->sent && rq->o->wait_s > 0 && !rq->o->json &&
+        (!rq->have_status || m.status != rq->status)) {
         ctl_format_status(line, sizeof(line), &m);
         printf("coordinator: %s\n", line);
         (void) fflush(stdout);
@@ -301,8 +350,41 @@ static int request_send(Request *rq, CtlMqtt *m)
     return r;
 }
 
+/* The wait ended (time-out or Ctrl-C) before the request did: it is not failed, it goes on in
+ * the coordinator. Say so, what it waits for, its id and how to cancel it; exit 3. */
+static CtlExit request_still_pending(const Request *rq, const char *ended)
+{
+    const char *verb = rq->verb->name;
+    bool queued = rq->phase == SB_EVENT_QUEUED;
+    const char *what = rq->phase_why[0] ? rq->phase_why : "no reason given";
+
+    (void) fflush(stdout);
+    if (queued) {
+        (void) fprintf(stderr,
+                       "statebusctl: %s: %s is still queued (id %s): %s.\n"
+                       "statebusctl: it stays queued and is carried out when the gate opens;"
+                       " to cancel it: statebusctl cancel %s\n",
+                       ended, verb, rq->id, what, rq->id);
+    } else {
+        (void) fprintf(stderr,
+                       "statebusctl: %s: %s is still active (id %s): %s%s%s.\n"
+                       "statebusctl: the nodes carry it out; to stop following it: statebusctl"
+                       " cancel %s (a poweroff stops a power-on)\n",
+                       ended, verb, rq->id, what, rq->progress[0] ? "; " : "", rq->progress,
+                       rq->id);
+    }
+    if (rq->o->json) {
+        printf("{\"v\":1,\"id\":\"%s\",\"pending\":\"%s\",\"exit\":%d}\n", rq->id,
+               queued ? "queued" : "active", (int) CTL_EXIT_PENDING);
+        (void) fflush(stdout);
+    }
+    return CTL_EXIT_PENDING;
+}
+
 static CtlExit request_timed_out(const Request *rq, unsigned budget_s)
 {
+    char ended[64];
+
     if (!rq->sent) {
         (void) fprintf(stderr,
                        "statebusctl: the coordinator of system '%s' is not online after %u s; "
@@ -310,10 +392,12 @@ static CtlExit request_timed_out(const Request *rq, unsigned budget_s)
                        rq->o->system, budget_s);
     } else if (!rq->answered) {
         (void) fprintf(stderr,
-                       "statebusctl: no answer from the coordinator within %u s (id '%s')\n",
+                       "statebusctl: no answer from the coordinator within %u s (id %s); it may"
+                       " not have received the request: see statebusctl state\n",
                        budget_s, rq->id);
     } else {
-        (void) fprintf(stderr, "statebusctl: timed out after %u s (id '%s')\n", budget_s, rq->id);
+        (void) snprintf(ended, sizeof(ended), "stopped waiting after %u s", budget_s);
+        return request_still_pending(rq, ended);
     }
     return CTL_EXIT_FAILURE;
 }
@@ -352,6 +436,15 @@ static CtlExit request_run(Request *rq, CtlMqtt *m, uint64_t deadline, unsigned 
     if (r == -ETIMEDOUT) {
         return request_timed_out(rq, budget_s);
     }
+    if (r == -EINTR && rq->answered && !rq->finished) {
+        return request_still_pending(rq, "interrupted");
+    }
+    if (r == -EINTR) {
+        (void) fprintf(stderr,
+                       "statebusctl: interrupted before the coordinator answered (id %s); it may"
+                       " have the request: see statebusctl state\n",
+                       rq->id);
+    }
     if (r < 0) {
         return CTL_EXIT_FAILURE;
     }
@@ -387,6 +480,9 @@ CtlExit ctl_request(const CtlOptions *o, const char *verb)
         return CTL_EXIT_FAILURE;
     }
     rq.reply_topic = ctl_mqtt_reply_topic(m);
+    if (o->wait_s > 0) {
+        ctl_catch_sigint(); /* Ctrl-C ends the wait, not the request: say where it stands */
+    }
     ret = request_run(&rq, m, deadline, budget_s);
     m = ctl_mqtt_free(m);
     return ret;

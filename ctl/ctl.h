@@ -19,6 +19,11 @@ typedef enum CtlExit {
     CTL_EXIT_OK = 0,
     CTL_EXIT_FAILURE = 1,
     CTL_EXIT_USAGE = 2,
+    /* --wait ended (time-out or Ctrl-C) while the request is still queued or active: not failed,
+     * it goes on in the coordinator (statebusctl says so, with its id and how to cancel it). */
+    CTL_EXIT_PENDING = 3,
+    /* state: the coordinator is not online; what is shown is its last published view (stale). */
+    CTL_EXIT_STALE = 4,
 } CtlExit;
 
 typedef struct CtlOptions {
@@ -35,7 +40,11 @@ typedef struct CtlOptions {
     MqttAuthOptions auth;
 } CtlOptions;
 
-/* Queries: state, bmcstate, chassisstate, hoststate, bootprogress. */
+/* state / status: the status summary (ctl-status.c); settings / get-policy: the settings. */
+CtlExit ctl_status(const CtlOptions *o);
+CtlExit ctl_settings(const CtlOptions *o);
+
+/* Queries: bmcstate, chassisstate, hoststate, bootprogress, osstate. */
 CtlExit ctl_query(const CtlOptions *o, const char *verb);
 
 /* Requests: poweron, poweroff, chassison, chassisoff, chassiskill, hostreboot, bmcreboot. */
@@ -46,6 +55,9 @@ CtlExit ctl_set_policy(const CtlOptions *o, const char *const *args, size_t n_ar
 
 /* schedule TIME TRANSITION | --clear. */
 CtlExit ctl_schedule(const CtlOptions *o, const char *const *args, size_t n_args);
+
+/* cancel ID: ends a queued or active request (topics/README.md "Cancel"). */
+CtlExit ctl_cancel(const CtlOptions *o, const char *const *args, size_t n_args);
 
 /* watch: rollups, requests and events until SIGINT. */
 CtlExit ctl_watch(const CtlOptions *o);

@@ -75,7 +75,11 @@ void coord_format_nodes(char *buf,
     if (size == 0) {
         return;
     }
-    w = snprintf(buf, size, "%s ", prefix);
+    /* "on nodes 2" reads wrong: one node is "node" (a prefix ending in "nodes" loses its s). */
+    size_t plen = strlen(prefix);
+    bool one = n + omitted == 1 && plen >= 5 && strcmp(prefix + plen - 5, "nodes") == 0;
+
+    w = snprintf(buf, size, "%.*s ", (int) (one ? plen - 1 : plen), prefix);
     len = w < 0 ? 0 : (size_t) w;
     if (len >= size) {
         return;

@@ -239,7 +239,8 @@ void progress_check_complete(Coord *c, SbTarget target)
     if (p->slot < 0 || p->remaining.count > 0) {
         return;
     }
-    (void) snprintf(why, sizeof(why), "all %u nodes reached %s", (unsigned) p->total,
-                    progress_goal_name(&c->requests[p->slot]));
+    (void) snprintf(why, sizeof(why),
+                    p->total == 1 ? "%u node reached %s" : "all %u nodes reached %s",
+                    (unsigned) p->total, progress_goal_name(&c->requests[p->slot]));
     requests_finish(c, p->slot, SB_EVENT_COMPLETED, why, NULL, 0, 0);
 }

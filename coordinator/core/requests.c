@@ -157,7 +157,10 @@ static void dispatch(Coord *c, int slot)
     if (r->n_nodes > 0) {
         coord_format_nodes(why, sizeof(why), "dispatched to nodes", r->nodes, r->n_nodes, 0);
     } else {
-        (void) snprintf(why, sizeof(why), "dispatched to all %" PRIu32 " nodes", c->cfg.nodes);
+        (void) snprintf(why, sizeof(why),
+                        c->cfg.nodes == 1 ? "dispatched to the %" PRIu32 " node"
+                                          : "dispatched to all %" PRIu32 " nodes",
+                        c->cfg.nodes);
     }
     (void) coord_event_add(c, SB_EVENT_DISPATCHED, r, why, r->nodes, r->n_nodes, 0);
     join_on_dispatch(c, slot, why);
@@ -176,7 +179,12 @@ static void remember_requested(Coord *c, const Request *r)
 static void accept_request(Coord *c, Request *r)
 {
     remember_requested(c, r);
-    (void) coord_event_add(c, SB_EVENT_ACCEPTED, r, "accepted", NULL, 0, 0);
+    /* Not "accepted: accepted": why it goes out at once. */
+    (void) coord_event_add(c, SB_EVENT_ACCEPTED, r,
+                           sb_transition_is_gated(r->target, r->transition)
+                                   ? "the gate is open"
+                                   : "not gated (Off and BMC reboots always go through)",
+                           NULL, 0, 0);
     mark_changed(c);
 }
 

@@ -76,7 +76,7 @@ static void test_identical_request_joins_the_queued_one(void **state)
     assert_string_equal(harness_run(h, script[1].input), script[1].expect);
     joined = harness_find_event(h, SB_EVENT_QUEUED, "r2");
     assert_non_null(joined);
-    assert_string_equal(joined->event.why, "joined r1, which is waiting for BMC Ready on nodes 2");
+    assert_string_equal(joined->event.why, "joined r1, which is waiting for BMC Ready on node 2");
     for (size_t i = 2; i < sizeof(script) / sizeof(script[0]); i++) {
         const char *got = harness_run(h, script[i].input);
 

@@ -74,7 +74,7 @@ static void test_gate_opens_on_the_last_ready(void **state)
     assert_non_null(queued);
     assert_int_equal(queued->event.n_nodes, 1);
     assert_int_equal(queued->event.nodes[0], 3);
-    assert_string_equal(queued->event.why, "waiting for BMC Ready on nodes 3");
+    assert_string_equal(queued->event.why, "waiting for BMC Ready on node 3");
     harness_run(h, script[4].input);
     assert_string_equal(harness_run(h, script[5].input), script[5].expect);
     assert_dispatched_to_all(h, SB_TARGET_HOST, 3);
