@@ -2,9 +2,14 @@
 #include "log.h"
 
 #include <errno.h>
+#include <inttypes.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
 
 /* One line of at most this many bytes; longer messages are cut (a log line is not a data channel).
  */
@@ -15,9 +20,34 @@ static int log_max_level = LOG_INFO;
 /* stderr is unbuffered by default; line buffering plus one fprintf per event keeps each event one
  * write(2), so lines of concurrent writers (journald's stream) never interleave mid-line. Runs
  * before main(), before anything is written to stderr, as setvbuf() requires. */
+/* How a line starts: "<6>" for journald (and for files and pipes, which the contract's readers
+ * parse), or a local time stamp and the level's name for a person at a terminal. */
+static bool log_to_terminal;
+
+/* systemd sets JOURNAL_STREAM to "<dev>:<inode>" of the stream it connected to stderr; a child
+ * whose stderr was redirected elsewhere inherits the variable, so it is compared. */
+static bool stderr_is_journal(void)
+{
+    const char *e = getenv("JOURNAL_STREAM");
+    unsigned long long dev, ino;
+    struct stat st;
+
+    return e && sscanf(e, "%llu:%llu", &dev, &ino) == 2 && fstat(STDERR_FILENO, &st) == 0 &&
+           (unsigned long long) st.st_dev == dev && (unsigned long long) st.st_ino == ino;
+}
+
 __attribute__((constructor)) static void log_setup_stderr(void)
 {
     (void) setvbuf(stderr, NULL, _IOLBF, 0);
+    log_to_terminal = !stderr_is_journal() && isatty(STDERR_FILENO);
+}
+
+static const char *level_name(int level)
+{
+    static const char *const names[] = { "emerg", "alert",  "crit", "error",
+                                         "warn",  "notice", "info", "debug" };
+
+    return level >= 0 && level <= LOG_DEBUG ? names[level] : "?";
 }
 
 void log_set_max_level(int level)
@@ -70,7 +100,20 @@ int log_full_errno(int level, int error, const char *format, ...)
     va_end(ap);
     log_sanitize(line);
 
-    (void) fprintf(stderr, "<%d>%s\n", level, line);
+    if (log_to_terminal) {
+        struct timespec ts;
+        struct tm tm;
+        char hms[16] = "??:??:??";
+
+        (void) clock_gettime(CLOCK_REALTIME, &ts);
+        if (localtime_r(&ts.tv_sec, &tm)) {
+            (void) strftime(hms, sizeof(hms), "%H:%M:%S", &tm);
+        }
+        (void) fprintf(stderr, "%s.%03ld %-6s %s\n", hms, ts.tv_nsec / 1000000L, level_name(level),
+                       line);
+    } else {
+        (void) fprintf(stderr, "<%d>%s\n", level, line);
+    }
     errno = saved_errno;
     return -abs_error;
 }

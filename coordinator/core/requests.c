@@ -254,7 +254,9 @@ static bool request_is_valid(Coord *c, const Request *r, bool trusted, char *why
     if (ok && r->n_nodes > 0 && r->target != SB_TARGET_BMC && !c->cfg.allow_partial && !trusted) {
         /* A single BMC's reboot is always allowed; power on part of a system is not. */
         (void) snprintf(why, size,
-                        "power actions on part of the system are not allowed (--allow-partial)");
+                        "power actions on part of the system are not allowed: the coordinator"
+                        " runs without its --allow-partial flag (statebus-coordinator"
+                        " --allow-partial)");
         ok = false;
     }
     return ok;
