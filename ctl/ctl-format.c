@@ -140,8 +140,10 @@ void ctl_format_rollup_line(char *buf, size_t size, const SbRollupMsg *m)
     Text t = text_start(buf, size);
     uint32_t same = m->state >= 0 && m->state < 16 ? m->counts[m->state] : 0;
 
-    text_add(&t, "%s: %s (%u/%u nodes)", sb_state_kind_topic_name(m->kind),
-             ctl_state_name(m->kind, m->state), same, m->expected);
+    /* The same wording as a request's progress: "(4/4 nodes Off)". */
+    text_add(&t, "%s: %s (%u/%u nodes %s)", sb_state_kind_topic_name(m->kind),
+             ctl_state_name(m->kind, m->state), same, m->expected,
+             ctl_state_name(m->kind, m->state));
     if (m->mixed) {
         text_add(&t, " mixed [");
         text_add_counts(&t, m);
@@ -186,42 +188,39 @@ static void text_add_request(Text *t, const SbRequestInfo *r)
              str_or(sb_enum_to_string(SB_ENUM_TRANSITION, (int) r->transition), "?"), r->id);
     if (r->phase == SB_REQUEST_DONE) {
         text_add(t, " %s", str_or(sb_enum_to_string(SB_ENUM_EVENT_KIND, (int) r->result), "?"));
-    }
-    if (r->n_nodes > 0 || r->nodes_omitted > 0) {
-        text_add(t, " nodes=");
-        text_add_nodes(t, r->nodes, r->n_nodes, r->nodes_omitted);
-    }
-    /* The coordinator's own words for why it waits or how it ended ("waiting for BMC Ready on
-     * nodes 2"): what an operator asks first. */
-    if (r->why[0]) {
+    } else if (r->phase == SB_REQUEST_ACTIVE && r->why[0]) {
+        /* "waiting for 2 of 4 nodes to reach host Running": what an operator asks first. A
+         * queued request's why only repeats the gate's nodes, already on the line. */
         text_add(t, " (%s)", r->why);
     }
 }
 
+/* One short line: "requests: gate closed, waiting for node 4; queued host On id='r1'". */
 void ctl_format_requests(char *buf, size_t size, const SbRequestsMsg *m)
 {
-    static const char *const phase_names[] = { "pending", "active", "last" };
+    static const char *const phase_names[] = { "queued", "active", "last" };
     Text t = text_start(buf, size);
+    bool open_or_active = false;
 
     text_add(&t, "requests: gate %s", m->gate_open ? "open" : "closed");
     if (m->not_ready > 0) {
-        text_add(&t, ", %u not Ready (", m->not_ready);
+        text_add(&t, ", waiting for %s ", m->not_ready == 1 ? "node" : "nodes");
         text_add_nodes(&t, m->waiting_for, m->n_waiting_for,
                        m->not_ready > m->n_waiting_for ? m->not_ready - (uint32_t) m->n_waiting_for
                                                        : 0);
-        text_add(&t, ")");
     }
     for (int phase = SB_REQUEST_PENDING; phase <= SB_REQUEST_DONE; phase++) {
-        bool any = false;
-        text_add(&t, "; %s", phase_names[phase]);
         for (size_t i = 0; i < m->n_requests && i < SB_REQUESTS_MAX; i++) {
-            if ((int) m->requests[i].phase == phase) {
-                text_add_request(&t, &m->requests[i]);
-                any = true;
+            if ((int) m->requests[i].phase != phase) {
+                continue;
             }
-        }
-        if (!any) {
-            text_add(&t, " -");
+            /* The last finished ones only while nothing else is going on. */
+            if (phase == SB_REQUEST_DONE && open_or_active) {
+                continue;
+            }
+            text_add(&t, "; %s", phase_names[phase]);
+            text_add_request(&t, &m->requests[i]);
+            open_or_active = open_or_active || phase != SB_REQUEST_DONE;
         }
     }
 }

@@ -27,13 +27,13 @@ void ctl_format_rollup_detail(char *buf, size_t size, const SbRollupMsg *m);
  * aims at. */
 void ctl_format_progress(char *buf, size_t size, const SbRollupMsg *m, int target_state);
 
-/* "host: Running (2/2 nodes) mixed stale=2": a rollup on its own (watch). */
+/* "host: Running (2/2 nodes Running) mixed stale=2": a rollup on its own (watch). */
 void ctl_format_rollup_line(char *buf, size_t size, const SbRollupMsg *m);
 
 /* "queued host On id='r1' nodes=2: waiting for BMC Ready on nodes 2". */
 void ctl_format_event(char *buf, size_t size, const SbEvent *e);
 
-/* "gate closed, waiting for 2; pending host On id='r1'; active -". */
+/* "requests: gate closed, waiting for node 2; queued host On id='r1'". */
 void ctl_format_requests(char *buf, size_t size, const SbRequestsMsg *m);
 
 /* "power-restore: policy AlwaysOn, action On id='pr-1': every node lost AC". */

@@ -54,6 +54,11 @@ void ctl_catch_sigint(void)
     (void) sigaction(SIGINT, &sa, NULL);
 }
 
+bool ctl_sigint_seen(void)
+{
+    return ctl_interrupted != 0;
+}
+
 uint64_t ctl_now_mono_ms(void)
 {
     struct timespec ts;

@@ -66,5 +66,7 @@ uint64_t ctl_now_mono_ms(void);
 
 /* Installs the SIGINT handler that makes ctl_mqtt_run() return -EINTR. */
 void ctl_catch_sigint(void);
+/* Whether SIGINT arrived since ctl_catch_sigint() (watch's reconnect pauses check it). */
+bool ctl_sigint_seen(void);
 
 #endif

@@ -84,7 +84,16 @@ static void format_value(char *buf, size_t size, const SbSettingValue *v)
             return;
         }
         s = sb_enum_to_string(SB_ENUM_TRANSITION, (int) v->scheduled_transition);
-        (void) snprintf(buf, size, "host %s at %" PRIu64, s ? s : "?", v->scheduled_time_s);
+        {
+            time_t t = (time_t) v->scheduled_time_s;
+            char when[32] = "?";
+            struct tm tm;
+
+            if (localtime_r(&t, &tm)) {
+                (void) strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S", &tm);
+            }
+            (void) snprintf(buf, size, "host %s at %s local", s ? s : "?", when);
+        }
         return;
     case SB_SETTING_NONE:
     case SB_SETTING_COUNT:
@@ -327,7 +336,110 @@ CtlExit ctl_set_policy(const CtlOptions *o, const char *const *args, size_t n_ar
     return ret;
 }
 
-/* "1700003600" (unix s) or "+30" (from now). Returns 0 or -EINVAL. */
+static bool all_digits(const char *s, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (s[i] < '0' || s[i] > '9') {
+            return false;
+        }
+    }
+    return n > 0;
+}
+
+/* "HH:MM[:SS]": the next such local time (today, or tomorrow when it has passed). */
+static int parse_clock(const char *s, uint64_t *ret)
+{
+    unsigned h, m, sec = 0;
+    char tail;
+    time_t now = time(NULL), t;
+    struct tm tm;
+    int n = sscanf(s, "%2u:%2u:%2u%c", &h, &m, &sec, &tail);
+
+    if (!(n == 2 || n == 3) || h > 23 || m > 59 || sec > 59 || !localtime_r(&now, &tm)) {
+        return -EINVAL;
+    }
+    if (n == 2 && strlen(s) > 5) {
+        return -EINVAL;
+    }
+    tm.tm_hour = (int) h;
+    tm.tm_min = (int) m;
+    tm.tm_sec = (int) sec;
+    tm.tm_isdst = -1;
+    t = mktime(&tm);
+    if (t != (time_t) -1 && t <= now) {
+        tm.tm_mday++; /* mktime normalizes: the same clock time tomorrow, DST included */
+        tm.tm_isdst = -1;
+        t = mktime(&tm);
+    }
+    if (t == (time_t) -1) {
+        return -EINVAL;
+    }
+    *ret = (uint64_t) t;
+    return 0;
+}
+
+/* ISO 8601: YYYY-MM-DD[T ]HH:MM[:SS] with Z, +HH:MM, +HHMM or nothing (local time). */
+static int parse_iso(const char *s, uint64_t *ret)
+{
+    unsigned y, mo, d, h, mi, sec = 0;
+    const char *p = s;
+    struct tm tm = { 0 };
+    long offset_s = 0;
+    bool local = true;
+    time_t t;
+    int used = 0;
+
+    if (sscanf(p, "%4u-%2u-%2u%n", &y, &mo, &d, &used) != 3 || used != 10 ||
+        (p[10] != 'T' && p[10] != ' ')) {
+        return -EINVAL;
+    }
+    p += 11;
+    if (sscanf(p, "%2u:%2u%n", &h, &mi, &used) != 2 || used != 5) {
+        return -EINVAL;
+    }
+    p += 5;
+    if (*p == ':') {
+        if (!all_digits(p + 1, 2)) {
+            return -EINVAL;
+        }
+        sec = (unsigned) ((p[1] - '0') * 10 + (p[2] - '0'));
+        p += 3;
+    }
+    if (*p == 'Z' && p[1] == '\0') {
+        local = false;
+    } else if ((*p == '+' || *p == '-') && all_digits(p + 1, 2)) {
+        size_t rest = strlen(p + 3);
+        const char *mm = p[3] == ':' ? p + 4 : p + 3;
+
+        if (!((rest == 3 && p[3] == ':') || rest == 2) || !all_digits(mm, 2)) {
+            return -EINVAL;
+        }
+        offset_s = ((p[1] - '0') * 10L + (p[2] - '0')) * 3600L +
+                   ((mm[0] - '0') * 10L + (mm[1] - '0')) * 60L;
+        offset_s = *p == '-' ? -offset_s : offset_s;
+        local = false;
+    } else if (*p != '\0') {
+        return -EINVAL;
+    }
+    if (y < 1970 || mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || sec > 60) {
+        return -EINVAL;
+    }
+    tm.tm_year = (int) y - 1900;
+    tm.tm_mon = (int) mo - 1;
+    tm.tm_mday = (int) d;
+    tm.tm_hour = (int) h;
+    tm.tm_min = (int) mi;
+    tm.tm_sec = (int) sec;
+    tm.tm_isdst = -1;
+    t = local ? mktime(&tm) : timegm(&tm);
+    if (t == (time_t) -1 || (!local && (long long) t - offset_s < 0)) {
+        return -EINVAL;
+    }
+    *ret = (uint64_t) ((long long) t - (local ? 0 : offset_s));
+    return 0;
+}
+
+/* "1700003600" (unix s), "+30" (from now), "22:00" (next, local) or ISO 8601. */
 static int parse_time(const char *s, uint64_t *ret)
 {
     bool relative = s[0] == '+';
@@ -335,6 +447,12 @@ static int parse_time(const char *s, uint64_t *ret)
     unsigned long long v;
     char *end = NULL;
 
+    if (strchr(s, '-') && strlen(s) >= 16) {
+        return parse_iso(s, ret);
+    }
+    if (!relative && strchr(s, ':')) {
+        return parse_clock(s, ret);
+    }
     if (digits[0] < '0' || digits[0] > '9') {
         return -EINVAL;
     }
@@ -347,9 +465,30 @@ static int parse_time(const char *s, uint64_t *ret)
     return 0;
 }
 
+/* "22:00:00 local, 2026-12-02T22:00:00+01:00 (in 2 h 05 min)". */
+static void print_schedule_time(uint64_t unix_s)
+{
+    time_t t = (time_t) unix_s, now = time(NULL);
+    char date[32], iso[32], off[8];
+    struct tm tm;
+
+    if (!localtime_r(&t, &tm) || strftime(date, sizeof(date), "%Y-%m-%d %H:%M:%S", &tm) == 0 ||
+        strftime(iso, sizeof(iso), "%Y-%m-%dT%H:%M:%S", &tm) == 0 ||
+        strftime(off, sizeof(off), "%z", &tm) != 5) {
+        return;
+    }
+    printf("scheduled for %s local, %s%.3s:%.2s", date, iso, off, off + 3);
+    if (t > now) {
+        uint64_t in = (uint64_t) (t - now);
+        printf(" (in %" PRIu64 " h %02" PRIu64 " min)", in / 3600, (in % 3600) / 60);
+    }
+    printf("\n");
+}
+
 CtlExit ctl_schedule(const CtlOptions *o, const char *const *args, size_t n_args)
 {
     SbSettingValue v = { .name = SB_SETTING_SCHEDULED_TRANSITION };
+    CtlExit ret;
     int transition;
 
     if (o->clear) {
@@ -359,11 +498,12 @@ CtlExit ctl_schedule(const CtlOptions *o, const char *const *args, size_t n_args
         return setting_run(o, &v);
     }
     if (n_args != 2) {
-        return usage("schedule TIME TRANSITION (TIME: unix seconds or +SECONDS) or schedule "
-                     "--clear");
+        return usage("schedule TIME TRANSITION (TIME: HH:MM, ISO 8601, +SECONDS or unix seconds) "
+                     "or schedule --clear");
     }
     if (parse_time(args[0], &v.scheduled_time_s) < 0) {
-        return usage("TIME: expected unix seconds or +SECONDS");
+        return usage("TIME: expected HH:MM[:SS] (next, local time), ISO 8601 "
+                     "(2026-12-02T22:00[:00][Z|+01:00]), +SECONDS or unix seconds");
     }
     transition = sb_enum_from_string(SB_ENUM_TRANSITION, args[1], strlen(args[1]));
     if (transition != SB_TRANSITION_ON && transition != SB_TRANSITION_OFF &&
@@ -372,5 +512,9 @@ CtlExit ctl_schedule(const CtlOptions *o, const char *const *args, size_t n_args
     }
     v.scheduled = true;
     v.scheduled_transition = (SbTransition) transition;
-    return setting_run(o, &v);
+    ret = setting_run(o, &v);
+    if (ret == CTL_EXIT_OK && !o->json) {
+        print_schedule_time(v.scheduled_time_s);
+    }
+    return ret;
 }

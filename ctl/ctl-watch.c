@@ -3,12 +3,16 @@
  * watch: the system's rollups, system/requests, power-restore, the coordinator's status and every
  * event, one line each, until SIGINT (exit 0). Retained values come first (marked "retained") so
  * the stream starts from the current state. --json prints {"topic","retained","payload"} lines.
+ * --node N: that node's status and states instead of the rollups, and the events about it (its
+ * own, and the requests' events, which act on every node). A lost broker connection is retried
+ * (0.1 s doubling to 5 s) until SIGINT; after the reconnect the retained values come again.
  */
 #include <cjson/cJSON.h>
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "statebus/payload.h"
 #include "statebus/topic.h"
@@ -20,6 +24,7 @@
 typedef struct Watch {
     const CtlOptions *o;
     bool json;
+    unsigned reconnects; /* failed attempts in a row */
 } Watch;
 
 static uint64_t now_unix_ms(void)
@@ -67,6 +72,7 @@ static bool watch_format(const SbTopic *t,
         SbEvent event;
         SbStatusMsg status;
         SbPowerRestoreMsg power_restore;
+        SbStateMsg state;
     } v;
     size_t len = (size_t) msg->payloadlen;
     int r = -EBADMSG;
@@ -108,11 +114,48 @@ static bool watch_format(const SbTopic *t,
             ctl_format_power_restore(buf, size, &v.power_restore);
         }
         break;
+    case SB_TOPIC_NODE_STATUS:
+        r = sb_status_decode(msg->payload, len, &v.status, ret_why);
+        if (r >= 0) {
+            size_t n;
+            (void) snprintf(buf, size, "node %u: ", t->node);
+            n = strlen(buf);
+            ctl_format_status(buf + n, size - n, &v.status);
+        }
+        break;
+    case SB_TOPIC_NODE_STATE:
+        r = sb_state_decode(msg->payload, len, t->state_kind, &v.state, ret_why);
+        if (r >= 0) {
+            (void) snprintf(buf, size, "node %u %s: %s", t->node,
+                            sb_state_kind_topic_name(t->state_kind),
+                            ctl_state_name(t->state_kind, v.state.state));
+        }
+        break;
     default:
         *ret_why = "unexpected topic";
         break;
     }
     return r >= 0;
+}
+
+/* --node N: the node's own events (node == N, or N listed) and the requests' events (no node:
+ * they act on every node, or list theirs). Undecodable events are shown (as invalid). */
+static bool event_is_about(uint32_t node, const struct mosquitto_message *msg)
+{
+    static SbEvent e;
+
+    if (sb_event_decode(msg->payload, (size_t) msg->payloadlen, &e, NULL) < 0) {
+        return true;
+    }
+    if (e.node == node) {
+        return true;
+    }
+    for (size_t i = 0; i < e.n_nodes; i++) {
+        if (e.nodes[i] == node) {
+            return true;
+        }
+    }
+    return e.node == 0 && e.id[0] && e.n_nodes == 0 && e.target != SB_TARGET_NONE;
 }
 
 static void on_watch_message(const struct mosquitto_message *msg,
@@ -127,6 +170,9 @@ static void on_watch_message(const struct mosquitto_message *msg,
     (void) props;
     if (msg->payloadlen <= 0 || (size_t) msg->payloadlen > SB_PAYLOAD_MAX ||
         sb_topic_parse(msg->topic, strlen(msg->topic), &t) < 0) {
+        return;
+    }
+    if (w->o->node && t.kind == SB_TOPIC_EVENT && !event_is_about(w->o->node, msg)) {
         return;
     }
     if (w->json) {
@@ -152,44 +198,75 @@ static bool never(void *userdata)
 
 static int watch_filters(const CtlOptions *o, char (*topics)[SB_TOPIC_MAX + 1], size_t *ret_n)
 {
-    SbTopic t = { 0 };
+    SbTopic t = { .node = o->node };
     size_t n = 0;
+    int r = 0;
 
     (void) snprintf(t.system, sizeof(t.system), "%s", o->system);
     t.kind = SB_TOPIC_SYSTEM_STATUS;
-    if (sb_topic_format(topics[n++], SB_TOPIC_MAX + 1, &t) < 0) {
-        return -EINVAL;
+    r = r < 0 ? r : sb_topic_format(topics[n++], SB_TOPIC_MAX + 1, &t);
+    if (o->node) {
+        t.kind = SB_TOPIC_NODE_STATUS;
+        r = r < 0 ? r : sb_topic_format(topics[n++], SB_TOPIC_MAX + 1, &t);
     }
-    for (int kind = 0; kind < SB_KIND_COUNT; kind++) {
-        t.kind = SB_TOPIC_SYSTEM_ROLLUP;
+    for (int kind = 0; kind < (o->node ? SB_KIND_NODE_COUNT : SB_KIND_COUNT); kind++) {
+        t.kind = o->node ? SB_TOPIC_NODE_STATE : SB_TOPIC_SYSTEM_ROLLUP;
         t.state_kind = (SbStateKind) kind;
-        if (sb_topic_format(topics[n++], SB_TOPIC_MAX + 1, &t) < 0) {
-            return -EINVAL;
-        }
+        r = r < 0 ? r : sb_topic_format(topics[n++], SB_TOPIC_MAX + 1, &t);
     }
     t.kind = SB_TOPIC_SYSTEM_REQUESTS;
-    if (sb_topic_format(topics[n++], SB_TOPIC_MAX + 1, &t) < 0) {
-        return -EINVAL;
-    }
-    t.kind = SB_TOPIC_SYSTEM_POWER_RESTORE;
-    if (sb_topic_format(topics[n++], SB_TOPIC_MAX + 1, &t) < 0) {
-        return -EINVAL;
+    r = r < 0 ? r : sb_topic_format(topics[n++], SB_TOPIC_MAX + 1, &t);
+    if (!o->node) {
+        t.kind = SB_TOPIC_SYSTEM_POWER_RESTORE;
+        r = r < 0 ? r : sb_topic_format(topics[n++], SB_TOPIC_MAX + 1, &t);
     }
     t.kind = SB_TOPIC_EVENT;
-    if (sb_topic_format(topics[n++], SB_TOPIC_MAX + 1, &t) < 0) {
-        return -EINVAL;
-    }
+    r = r < 0 ? r : sb_topic_format(topics[n++], SB_TOPIC_MAX + 1, &t);
     *ret_n = n;
-    return 0;
+    return r < 0 ? -EINVAL : 0;
+}
+
+/* Waits ms unless SIGINT comes first (nanosleep returns early on the signal). */
+static void pause_ms(uint64_t ms)
+{
+    struct timespec ts = { .tv_sec = (time_t) (ms / 1000u),
+                           .tv_nsec = (long) (ms % 1000u) * 1000000L };
+
+    if (!ctl_sigint_seen()) {
+        (void) nanosleep(&ts, NULL);
+    }
+}
+
+/* One connection: connect, subscribe, print until it ends. Returns -EINTR (SIGINT), -ECONNRESET
+ * or -ECONNREFUSED (retried), or another negative errno (fatal: refused by the ACL...). */
+static int watch_session(const CtlOptions *o, Watch *w, const char *const *filters, size_t n)
+{
+    uint64_t connect_deadline = ctl_now_mono_ms() + (uint64_t) o->timeout_s * 1000u;
+    CtlMqtt *m = NULL;
+    int r;
+
+    r = ctl_mqtt_connect(o, connect_deadline, on_watch_message, w, &m);
+    if (r < 0) {
+        return ctl_sigint_seen() ? -EINTR : r == -ETIMEDOUT ? -ECONNREFUSED : r;
+    }
+    if (w->reconnects > 0) {
+        (void) fprintf(stderr, "statebusctl: watch: reconnected to the broker\n");
+    }
+    r = ctl_mqtt_subscribe_sync(m, filters, n, connect_deadline);
+    if (r == 0 || r == -ETIMEDOUT) {
+        w->reconnects = 0;
+        r = ctl_mqtt_run(m, never, NULL, UINT64_MAX);
+    }
+    m = ctl_mqtt_free(m);
+    return r;
 }
 
 CtlExit ctl_watch(const CtlOptions *o)
 {
-    char topics[SB_KIND_COUNT + 4][SB_TOPIC_MAX + 1];
-    const char *filters[SB_KIND_COUNT + 4];
-    uint64_t connect_deadline = ctl_now_mono_ms() + (uint64_t) o->timeout_s * 1000u;
+    char topics[SB_KIND_COUNT + 5][SB_TOPIC_MAX + 1];
+    const char *filters[SB_KIND_COUNT + 5];
     Watch w = { .o = o, .json = o->json };
-    CtlMqtt *m = NULL;
+    uint64_t backoff_ms = 100;
     size_t n = 0;
     int r;
 
@@ -201,14 +278,23 @@ CtlExit ctl_watch(const CtlOptions *o)
         filters[i] = topics[i];
     }
     ctl_catch_sigint();
-    r = ctl_mqtt_connect(o, connect_deadline, on_watch_message, &w, &m);
-    if (r < 0) {
-        return CTL_EXIT_FAILURE;
+    for (;;) {
+        r = watch_session(o, &w, filters, n);
+        if (r == -EINTR) {
+            return CTL_EXIT_OK;
+        }
+        if (r != -ECONNRESET && r != -ECONNREFUSED) {
+            return CTL_EXIT_FAILURE;
+        }
+        /* The broker restarts, or is not up yet: keep trying, as the daemons do. */
+        if (w.reconnects++ == 0) {
+            backoff_ms = 100;
+            (void) fprintf(stderr,
+                           "statebusctl: watch: broker %s:%u unreachable, retrying (every 0.1 s"
+                           " doubling to 5 s; Ctrl-C to stop)\n",
+                           o->broker.host, o->broker.port);
+        }
+        pause_ms(backoff_ms);
+        backoff_ms = backoff_ms * 2 > 5000 ? 5000 : backoff_ms * 2;
     }
-    r = ctl_mqtt_subscribe_sync(m, filters, n, connect_deadline);
-    if (r == 0 || r == -ETIMEDOUT) {
-        r = ctl_mqtt_run(m, never, NULL, UINT64_MAX);
-    }
-    m = ctl_mqtt_free(m);
-    return r == -EINTR ? CTL_EXIT_OK : CTL_EXIT_FAILURE;
 }
