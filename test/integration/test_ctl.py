@@ -61,7 +61,8 @@ class CtlTest(IntegrationTest):
         self.assertRegex(out + err, r"(?i)reject", "says it was rejected")
         self.assertEqual(watcher.received(self.t("node/+/set/+")), [])
 
-    def test_poweron_wait_times_out_exits_1(self):
+    def test_poweron_wait_times_out_exits_3(self):
+        """The wait ends, the request does not: exit 3 (still queued), not 1 (failed)."""
         watcher = self.watcher()
         self.start_coordinator(watcher, 2)
         self.agent(1)
@@ -69,7 +70,7 @@ class CtlTest(IntegrationTest):
         t0 = time.monotonic()
         rc, out, err = self.ctl(["--wait=2", "poweron"], timeout=30)
         elapsed = time.monotonic() - t0
-        self.assertEqual(rc, 1, f"stdout:\n{out}\nstderr:\n{err}")
+        self.assertEqual(rc, 3, f"stdout:\n{out}\nstderr:\n{err}")
         self.assertGreaterEqual(elapsed, 1.9, "returned before --wait=2 ran out")
         self.assertLess(elapsed, 15, "--wait=2 overran")
         queued = [m for m in watcher.received(self.t("event")) if m.get("kind") ==
