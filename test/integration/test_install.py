@@ -106,6 +106,25 @@ class InstallTest(unittest.TestCase):
                 self.assertTrue(exe.startswith(PREFIX + "/bin/"), f"{unit}: {exe}")
                 self.assertTrue(os.path.isfile(os.path.join(self.destdir, exe.lstrip("/"))), exe)
 
+    def test_units_follow_the_install_prefix(self):
+        """`cmake --install --prefix P` with another P than the configured one: ExecStart names
+        P's binaries (issue #15: /usr/local/bin stayed after --prefix /usr)."""
+        other = "/opt/statebus-prefix-test"
+        destdir = tempfile.mkdtemp(prefix="statebus-install-other-")
+        self.addCleanup(shutil.rmtree, destdir, True)
+        result = subprocess.run(["cmake", "--install", BUILD_DIR, "--prefix", other],
+                                env=dict(os.environ, DESTDIR=destdir), capture_output=True,
+                                text=True, timeout=120)
+        self.assertEqual(result.returncode, 0, result.stdout + result.stderr)
+        unit_dir = os.path.join(destdir, other.lstrip("/"), "lib/systemd/system")
+        for unit in os.listdir(unit_dir):
+            with open(os.path.join(unit_dir, unit), encoding="utf-8") as f:
+                execs = re.findall(r"(?m)^ExecStart=(\S+)", f.read())
+            self.assertTrue(execs, unit)
+            for exe in execs:
+                self.assertTrue(exe.startswith(other + "/bin/"), f"{unit}: {exe}")
+                self.assertTrue(os.path.isfile(os.path.join(destdir, exe.lstrip("/"))), exe)
+
     def test_installed_ctl_runs_and_completion_parses(self):
         out = subprocess.run([self.path("bin/statebusctl"), "--version"], capture_output=True,
                              text=True, timeout=30)
