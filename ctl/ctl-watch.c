@@ -25,7 +25,66 @@ typedef struct Watch {
     const CtlOptions *o;
     bool json;
     unsigned reconnects; /* failed attempts in a row */
+    /* --brief: what was last shown, to print only changes of it */
+    bool shown[SB_KIND_COUNT];
+    int shown_state[SB_KIND_COUNT];
+    size_t shown_stale[SB_KIND_COUNT];
+    char shown_requests[512];
 } Watch;
+
+/* --brief: a rollup only when its state or stale nodes change (not its counts), system/requests
+ * only when the gate, the nodes it waits for or a request's phase change (not the progress in
+ * an active request's why), and no agent's accepted (the coordinator's dispatched says it). */
+static bool brief_skips(Watch *w, const SbTopic *t, const struct mosquitto_message *msg)
+{
+    static union {
+        SbRollupMsg rollup;
+        SbRequestsMsg requests;
+        SbEvent event;
+    } v;
+    size_t len = (size_t) msg->payloadlen;
+    char key[sizeof(w->shown_requests)];
+    size_t n = 0;
+
+    switch (t->kind) {
+    case SB_TOPIC_SYSTEM_ROLLUP:
+        if ((unsigned) t->state_kind >= SB_KIND_COUNT ||
+            sb_rollup_decode(msg->payload, len, t->state_kind, &v.rollup, NULL) < 0) {
+            return false;
+        }
+        /* Not the mixed flag: it flips at every step of a walk the nodes take together. */
+        if (w->shown[t->state_kind] && w->shown_state[t->state_kind] == v.rollup.state &&
+            w->shown_stale[t->state_kind] == v.rollup.n_stale + v.rollup.stale_omitted) {
+            return true;
+        }
+        w->shown[t->state_kind] = true;
+        w->shown_stale[t->state_kind] = v.rollup.n_stale + v.rollup.stale_omitted;
+        w->shown_state[t->state_kind] = v.rollup.state;
+        return false;
+    case SB_TOPIC_SYSTEM_REQUESTS:
+        if (sb_requests_decode(msg->payload, len, &v.requests, NULL) < 0) {
+            return false;
+        }
+        n += (size_t) snprintf(key, sizeof(key), "%d:", v.requests.gate_open);
+        for (size_t i = 0; i < v.requests.n_waiting_for && n < sizeof(key) - 16; i++) {
+            n += (size_t) snprintf(key + n, sizeof(key) - n, "%u,", v.requests.waiting_for[i]);
+        }
+        for (size_t i = 0; i < v.requests.n_requests && n < sizeof(key) - 80; i++) {
+            n += (size_t) snprintf(key + n, sizeof(key) - n, ";%d%s",
+                                   (int) v.requests.requests[i].phase, v.requests.requests[i].id);
+        }
+        if (strcmp(key, w->shown_requests) == 0) {
+            return true;
+        }
+        memcpy(w->shown_requests, key, sizeof(key));
+        return false;
+    case SB_TOPIC_EVENT:
+        return sb_event_decode(msg->payload, len, &v.event, NULL) >= 0 && v.event.node != 0 &&
+               v.event.kind == SB_EVENT_ACCEPTED;
+    default:
+        return false;
+    }
+}
 
 static uint64_t now_unix_ms(void)
 {
@@ -61,6 +120,7 @@ static void watch_print_json(const struct mosquitto_message *msg)
 
 /* One line of text for a decoded message; false when it does not decode (why set). */
 static bool watch_format(const SbTopic *t,
+                         bool brief,
                          const struct mosquitto_message *msg,
                          char *buf,
                          size_t size,
@@ -86,6 +146,9 @@ static bool watch_format(const SbTopic *t,
         break;
     case SB_TOPIC_SYSTEM_REQUESTS:
         r = sb_requests_decode(msg->payload, len, &v.requests, ret_why);
+        for (size_t i = 0; r >= 0 && brief && i < v.requests.n_requests; i++) {
+            v.requests.requests[i].why[0] = '\0'; /* the rollups show the progress */
+        }
         if (r >= 0) {
             ctl_format_requests(buf, size, &v.requests);
         }
@@ -175,11 +238,17 @@ static void on_watch_message(const struct mosquitto_message *msg,
     if (w->o->node && t.kind == SB_TOPIC_EVENT && !event_is_about(w->o->node, msg)) {
         return;
     }
+    if (w->o->brief && !w->json && brief_skips(w, &t, msg)) {
+        return;
+    }
     if (w->json) {
         watch_print_json(msg);
     } else {
         ctl_format_clock(clock, sizeof(clock), now_unix_ms());
-        if (watch_format(&t, msg, line, sizeof(line), &why)) {
+        if (w->o->brief) {
+            clock[8] = '\0'; /* HH:MM:SS: the lines stay within a terminal's width */
+        }
+        if (watch_format(&t, w->o->brief, msg, line, sizeof(line), &why)) {
             printf("%s %s%s\n", clock, msg->retain ? "(retained) " : "", line);
         } else {
             /* Someone else's garbage: say so once per message, keep watching. */

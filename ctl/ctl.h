@@ -36,6 +36,7 @@ typedef struct CtlOptions {
     bool one_time;      /* set-policy --one-time */
     char delay[16];     /* set-policy --delay S; "" = not given */
     bool clear;         /* schedule --clear */
+    bool brief;         /* watch --brief: state changes only (a terminal-sized story) */
     /* --cafile, --cert, --key, --username, --password-file */
     MqttAuthOptions auth;
 } CtlOptions;

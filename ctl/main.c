@@ -88,6 +88,11 @@ static const OptSpec ctl_option_specs[] = {
       .size = sizeof(((CtlOptions *) NULL)->delay),
       .metavar = "S",
       .help = "set-policy: power-restore-delay in seconds (0..86400)" },
+    { .name = "brief",
+      .type = OPT_BOOL,
+      .offset = OFF(brief),
+      .help = "watch: a line only when a rollup's state, the gate or a request changes; no "
+              "per-node accepted events" },
     { .name = "clear",
       .type = OPT_BOOL,
       .offset = OFF(clear),

@@ -58,7 +58,21 @@ fi
 
 if [[ -z "$bin_dir" ]]; then
     bash "$root/scripts/deps.sh"
-    bash "$root/scripts/build.sh" release
+    # One line for the build: an up-to-date tree printed ~55 lines that pushed the story off a
+    # 45-line terminal. The whole output goes to a log, shown only when the build fails.
+    build_log=$(mktemp "${TMPDIR:-/tmp}/statebus-demo-build.XXXXXX")
+    build_start=$SECONDS
+    if ! bash "$root/scripts/build.sh" release >"$build_log" 2>&1; then
+        tail -n 40 "$build_log" >&2
+        echo "demo: the build failed (whole log: $build_log)" >&2
+        exit 1
+    fi
+    if grep -q "Building C object\|Linking C" "$build_log"; then
+        say "build: build/ rebuilt in $((SECONDS - build_start)) s"
+    else
+        say "build: build/ up to date"
+    fi
+    rm -f "$build_log"
     bin_dir=$root/build/bin
 fi
 for b in statebus-coordinator statebus-agent statebusctl; do
@@ -151,22 +165,34 @@ if ((check)); then
     setsid "$bin_dir/statebusctl" --broker "$broker" --system "$system" watch \
         >"$run_dir/logs/watch.log" 2>&1 &
 else
-    say "live view: statebusctl watch (Ctrl-C stops the demo)"
-    setsid "$bin_dir/statebusctl" --broker "$broker" --system "$system" watch &
+    # --brief: a line per change of a rollup's state, the gate or a request, so the whole
+    # story fits a 45-line terminal (statebusctl watch without it shows every count).
+    say "live view: statebusctl watch --brief (Ctrl-C stops the demo)"
+    setsid "$bin_dir/statebusctl" --broker "$broker" --system "$system" watch --brief &
 fi
 pids+=($!)
 
+ready_list=""
 for n in $(seq "$nodes"); do
     ms=${bmc_ready_ms[n - 1]}
-    say "node $n: sim agent, BMC Ready after $((ms / 1000)) s"
+    ready_list+="${ready_list:+, }$((ms / 1000))"
     setsid "$bin_dir/statebus-agent" --broker "$broker" --system "$system" --node "$n" \
         --backend sim --sim-bmc-ready-ms "$ms" 2>"$run_dir/logs/agent$n.log" &
     pids+=($!)
 done
+say "nodes 1-$nodes: sim agents, BMCs Ready after $ready_list s"
 
-say "statebusctl poweron --wait=$wait_s: queued until every BMC is Ready, then released"
+say "statebusctl --wait=$wait_s poweron: queued until every BMC is Ready, then released"
 ctl_rc=0
-"$bin_dir/statebusctl" --broker "$broker" --system "$system" --wait="$wait_s" poweron || ctl_rc=$?
+if ((check)); then
+    "$bin_dir/statebusctl" --broker "$broker" --system "$system" --wait="$wait_s" poweron ||
+        ctl_rc=$?
+else
+    # One stream of lines: the live view shows the request's events, so its own copy goes to
+    # a log (it printed every event a second time).
+    "$bin_dir/statebusctl" --broker "$broker" --system "$system" --wait="$wait_s" poweron \
+        >"$run_dir/logs/poweron.log" 2>&1 || ctl_rc=$?
+fi
 if ((ctl_rc != 0)); then
     say "power-on FAILED (statebusctl exit $ctl_rc); logs in ${run_dir}/logs"
     if ((check)); then
@@ -187,9 +213,10 @@ rollup_is() {
 
 if ((ctl_rc == 0)); then
     ok=1
+    shown=""
     for pair in bmc:Ready chassis:On host:Running boot-progress:OSRunning; do
         if rollup_is "${pair%%:*}" "${pair#*:}"; then
-            say "system/${pair%%:*}: ${pair#*:}"
+            shown+="${shown:+, }${pair%%:*} ${pair#*:}"
         else
             say "system/${pair%%:*}: expected ${pair#*:}, got: $(mosquitto_sub -h 127.0.0.1 \
                 -p "$port" -t "$root_topic/system/${pair%%:*}" -C 1 -W 5 2>/dev/null || true)"
@@ -197,7 +224,7 @@ if ((ctl_rc == 0)); then
         fi
     done
     if ((ok)); then
-        say "power-on completed: the system is Running"
+        say "power-on completed: $shown"
     elif ((check)); then
         exit 1
     fi
@@ -206,5 +233,5 @@ fi
 if ((check)); then
     exit 0
 fi
-say "running; Ctrl-C stops everything (logs in ${run_dir}/logs)"
+say "running (statebusctl state: the summary; Ctrl-C stops all; logs: ${run_dir#"$root"/}/logs)"
 wait "${pids[2]}" || true

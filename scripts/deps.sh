@@ -23,6 +23,7 @@ packages=(
     clang clang-format clang-tidy
     iproute2 dbus openssl curl libmicrohttpd-dev libclang-rt-14-dev
     libcrypt-dev python3-sushy redfishtool wrk
+    tmux
 )
 
 missing=()
