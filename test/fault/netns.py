@@ -4,7 +4,7 @@
 Each test builds its own small network: one namespace holding only a bridge (the switch), and one
 namespace per host (a broker, the coordinator, each node, the operator), joined to the switch by
 a veth pair. Addresses are ULA fd00:5b::/64 with nodad, only inside those namespaces; nothing is
-added to the root namespace (../../../shared/notes/machine-findings.md section 4). Cutting a
+added to the root namespace (where an address or route could reach a real network). Cutting a
 host's link is `ip -n <switch> link set <port> down`: its TCP connections go silent, exactly as
 a pulled cable, so the broker's keepalive and the coordinator's heartbeat liveness are what
 notice it.

@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: Apache-2.0
 #
 # prepare-guest.sh CACHE_DIR WORK_DIR AGENT: the hardware test's guest, as
-# ../shared/notes/machine-findings.md section 5 / Appendix D found works here:
+# found to work on a Debian 12 build machine without gpio-sim in its own kernel:
 #   - Debian's stock kernel (linux-image-amd64's ABI; downloaded, never installed) and an
 #     out-of-tree gpio-sim.ko (CONFIG_GPIO_SIM is off in Debian) built from linux-source against
 #     linux-headers, with its own copy of irq_sim; cached in CACHE_DIR/<ABI>/;
