@@ -8,10 +8,11 @@ _statebusctl() {
         words=("${COMP_WORDS[@]}")
         cword=$COMP_CWORD
     }
-    local commands="state bmcstate chassisstate hoststate bootprogress poweron poweroff
-        chassison chassisoff chassiskill hostreboot bmcreboot watch set-policy schedule"
-    local options="--broker --system --node --json --wait --timeout --one-time --delay --clear
-        --cafile --cert --key --username --password-file --config --help --version"
+    local commands="state status bmcstate chassisstate hoststate bootprogress osstate poweron
+        poweroff chassison chassisoff chassiskill hostreboot bmcreboot cancel watch settings
+        get-policy set-policy schedule"
+    local options="--broker --system --node --json --wait -w --timeout --one-time --delay --clear
+        --brief --cafile --cert --key --username --password-file --config --help --version"
 
     case $prev in
         --cafile | --cert | --key | --password-file | --config)
