@@ -159,6 +159,8 @@ static void test_topic_every_kind_round_trips(void **state)
     round_trip(&t, "statebus/system/system/requests");
     t = topic(SB_TOPIC_SYSTEM_POWER_RESTORE, "system");
     round_trip(&t, "statebus/system/system/power-restore");
+    t = topic(SB_TOPIC_SYSTEM_CANCEL, "system");
+    round_trip(&t, "statebus/system/system/set/cancel");
     t = topic(SB_TOPIC_EVENT, "system");
     round_trip(&t, "statebus/system/event");
     t = topic(SB_TOPIC_REPLY, "system");
