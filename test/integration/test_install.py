@@ -118,6 +118,8 @@ class InstallTest(unittest.TestCase):
         self.assertEqual(result.returncode, 0, result.stdout + result.stderr)
         unit_dir = os.path.join(destdir, other.lstrip("/"), "lib/systemd/system")
         for unit in os.listdir(unit_dir):
+            if not os.path.isfile(os.path.join(unit_dir, unit)):
+                continue  # drop-in directories (statebus-dbus)
             with open(os.path.join(unit_dir, unit), encoding="utf-8") as f:
                 execs = re.findall(r"(?m)^ExecStart=(\S+)", f.read())
             self.assertTrue(execs, unit)
