@@ -29,8 +29,8 @@
     "  hostreboot                  host Reboot\n"                                                 \
     "  bmcreboot                   BMC Reboot (of every node, or only --node N)\n"                \
     "  cancel ID                   cancel a queued or active request (the id a request prints)\n" \
-    "  watch                       rollups, requests and events until Ctrl-C (--node N: one "     \
-    "node)\n"                                                                                     \
+    "  watch [--brief]             rollups, requests and events until Ctrl-C (--node N: one\n"    \
+    "                              node; --brief: state changes only)\n"                          \
     "  settings, get-policy        the power-restore policy, one-time policy, delay and "         \
     "schedule\n"                                                                                  \
     "  set-policy POLICY [--one-time]   power-restore-policy (or the one-time policy):\n"         \

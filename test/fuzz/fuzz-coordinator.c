@@ -261,6 +261,7 @@ static void op_raw(Fuzz *z)
         "system/set/chassis",
         "system/set/host",
         "system/set/bmc",
+        "system/set/cancel",
         "system/settings/power-restore-policy/set",
         "system/settings/power-restore-delay/set",
         "system/settings/power-restore-one-time/set",
