@@ -17,6 +17,7 @@
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "coord-internal.h"
 
@@ -180,9 +181,20 @@ static void describe(const Coord *c, const SbSettingValue *v, char *buf, size_t 
             (void) snprintf(buf, size, "%s cleared", name);
             return;
         }
-        (void) snprintf(buf, size, "%s set to host %s at %" PRIu64 " (in %" PRIu64 " s)", name,
-                        coord_transition_name(v->scheduled_transition), v->scheduled_time_s,
-                        v->scheduled_time_s - c->now_ms / 1000u);
+        {
+            /* ISO 8601 in UTC next to the unix time: an operator reads a date, not an epoch
+             * (gmtime_r is arithmetic: the core still reads no clock). */
+            time_t t = (time_t) v->scheduled_time_s;
+            char iso[32] = "?";
+            struct tm tm;
+
+            if (gmtime_r(&t, &tm)) {
+                (void) strftime(iso, sizeof(iso), "%Y-%m-%dT%H:%M:%SZ", &tm);
+            }
+            (void) snprintf(buf, size, "%s set to host %s at %s (%" PRIu64 ", in %" PRIu64 " s)",
+                            name, coord_transition_name(v->scheduled_transition), iso,
+                            v->scheduled_time_s, v->scheduled_time_s - c->now_ms / 1000u);
+        }
         return;
     case SB_SETTING_NONE:
     case SB_SETTING_COUNT:
