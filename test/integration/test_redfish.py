@@ -278,7 +278,7 @@ class RedfishTest(RedfishMixin, IntegrationTest):
         self.assertEqual((body["@odata.id"], body["TaskState"]), (task_uri, "Pending"))
         rid = body["Oem"]["Statebus"]["RequestId"]
         self.assertEqual(body["Oem"]["Statebus"]["Events"][0]["Event"], "queued")
-        self.assertIn("waiting for BMC Ready on nodes 2", body["Oem"]["Statebus"]["Events"][0]["Why"])
+        self.assertRegex(body["Oem"]["Statebus"]["Events"][0]["Why"], r"waiting for BMC Ready on nodes? 2")
         request = watcher.wait_msg(self.t("system/set/host"),
                                    lambda m: m.get("id") == rid, what="the bridge's request")
         self.assertEqual(request.json["transition"], "On")
