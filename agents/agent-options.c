@@ -36,6 +36,7 @@ const char *const agent_backend_names[] = { "sim", "gpio", "dbus", NULL };
 
 static const OptSpec agent_specs[] = {
     OPT_SPEC_BROKER(AgentOptions, broker),
+    OPT_SPEC_MQTT_VERSION(AgentOptions, mqtt_version),
     OPT_SPEC_SYSTEM(AgentOptions, system),
     { .name = "node",
       .type = OPT_UINT,

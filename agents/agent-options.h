@@ -26,13 +26,14 @@ typedef enum AgentBackendChoice {
 extern const char *const agent_backend_names[]; /* NULL-terminated */
 
 typedef struct AgentOptions {
-    OptBroker broker;                        /* --broker HOST[:PORT] */
+    OptBroker broker;                        /* --broker HOST[:PORT][,...] */
     char system[SB_SYSTEM_ID_MAX + 1];       /* --system ID */
     uint32_t node;                           /* --node N (required) */
     int backend;                             /* --backend sim|gpio|dbus (required) */
     char config[AGENT_PATH_MAX];             /* --config FILE */
     char client_id[AGENT_CLIENT_ID_MAX + 1]; /* --client-id; "" = statebus-<system>-node<N> */
     uint32_t keepalive_s;                    /* --keepalive S */
+    int mqtt_version;                        /* --mqtt-version (MqttIoVersion) */
     uint64_t heartbeat_ms;                   /* --heartbeat-ms, 0 = off */
     uint64_t sim_bmc_ready_ms;
     uint64_t sim_power_ms;

@@ -179,8 +179,8 @@ static int on_mqtt_before_connect(MqttIo *io, void *userdata)
         return log_error_errno(len, "agent: node=%u failed to encode the will: %m",
                                (unsigned) a->opts.node);
     }
-    log_debug("agent: node=%u connecting to %s:%u epoch=%" PRIu64, (unsigned) a->opts.node,
-              a->opts.broker.host, (unsigned) a->opts.broker.port, a->epoch);
+    log_debug("agent: node=%u connecting to %s mqtt=%s epoch=%" PRIu64, (unsigned) a->opts.node,
+              mqtt_io_broker_name(io), mqtt_io_protocol_name(io), a->epoch);
     return mqtt_io_set_will(io, a->topic_status, buf, (size_t) len, 1, true);
 }
 
@@ -201,12 +201,13 @@ static void on_mqtt_connect(MqttIo *io, void *userdata)
     int r;
 
     if (a->failed_attempts > 0) {
-        log_info("agent: node=%u connected to %s:%u epoch=%" PRIu64 " after %u failed attempts",
-                 (unsigned) a->opts.node, a->opts.broker.host, (unsigned) a->opts.broker.port,
+        log_info("agent: node=%u connected to %s mqtt=%s epoch=%" PRIu64
+                 " after %u failed attempts",
+                 (unsigned) a->opts.node, mqtt_io_broker_name(io), mqtt_io_protocol_name(io),
                  a->epoch, a->failed_attempts);
     } else {
-        log_info("agent: node=%u connected to %s:%u epoch=%" PRIu64, (unsigned) a->opts.node,
-                 a->opts.broker.host, (unsigned) a->opts.broker.port, a->epoch);
+        log_info("agent: node=%u connected to %s mqtt=%s epoch=%" PRIu64, (unsigned) a->opts.node,
+                 mqtt_io_broker_name(io), mqtt_io_protocol_name(io), a->epoch);
     }
     a->failed_attempts = 0;
 
@@ -240,10 +241,10 @@ static void on_mqtt_disconnect(MqttIo *io, int reason, void *userdata)
         (void) sd_event_exit(a->event, 0);
         return;
     }
-    log_warning("agent: node=%u lost the connection to %s:%u epoch=%" PRIu64
+    log_warning("agent: node=%u lost the connection to %s epoch=%" PRIu64
                 " reason='%s', reconnecting",
-                (unsigned) a->opts.node, a->opts.broker.host, (unsigned) a->opts.broker.port,
-                a->epoch, mqtt_io_reason_string(reason));
+                (unsigned) a->opts.node, mqtt_io_broker_name(io), a->epoch,
+                mqtt_io_reason_string(reason));
 }
 
 static void
@@ -251,18 +252,22 @@ on_mqtt_connect_failed(MqttIo *io, const char *reason, unsigned retry_ms, void *
 {
     Agent *a = userdata;
 
-    (void) io;
+    /* retry_ms 0: MQTT 5 refused, 3.1.1 next (auto): news, but not a failure to count. */
+    if (retry_ms == 0) {
+        log_info("agent: node=%u broker %s: %s", (unsigned) a->opts.node, mqtt_io_broker_name(io),
+                 reason);
+        return;
+    }
     /* The first failure of a run is news; the next ones (every few seconds while the broker is
      * down) only for --verbose. */
     if (a->failed_attempts++ == 0) {
-        log_warning("agent: node=%u failed to connect to %s:%u reason='%s', retrying in %u ms",
-                    (unsigned) a->opts.node, a->opts.broker.host, (unsigned) a->opts.broker.port,
-                    reason, retry_ms);
+        log_warning("agent: node=%u failed to connect to %s reason='%s', retrying in %u ms",
+                    (unsigned) a->opts.node, mqtt_io_broker_name(io), reason, retry_ms);
     } else {
-        log_debug("agent: node=%u failed to connect to %s:%u reason='%s' attempts=%u, retrying "
+        log_debug("agent: node=%u failed to connect to %s reason='%s' attempts=%u, retrying "
                   "in %u ms",
-                  (unsigned) a->opts.node, a->opts.broker.host, (unsigned) a->opts.broker.port,
-                  reason, a->failed_attempts, retry_ms);
+                  (unsigned) a->opts.node, mqtt_io_broker_name(io), reason, a->failed_attempts,
+                  retry_ms);
     }
 }
 
@@ -457,6 +462,9 @@ static int topics_format(Agent *a)
 
 int agent_new(sd_event *event, const AgentOptions *opts, const BackendOps *backend, Agent **ret)
 {
+    BrokerAddr first;
+    const BrokerAddr *addrs;
+    size_t n_addrs = 0;
     Agent *a = NULL;
     int r;
 
@@ -469,6 +477,7 @@ int agent_new(sd_event *event, const AgentOptions *opts, const BackendOps *backe
     }
     a->event = sd_event_ref(event);
     a->opts = *opts;
+    addrs = optbroker_list(&a->opts.broker, &first, &n_addrs);
     command_filter_init(&a->filter);
     reject_limiter_init(&a->rejections);
 
@@ -494,6 +503,9 @@ int agent_new(sd_event *event, const AgentOptions *opts, const BackendOps *backe
                         &(MqttIoConfig){
                                 .host = a->opts.broker.host,
                                 .port = a->opts.broker.port,
+                                .addrs = addrs,
+                                .n_addrs = n_addrs,
+                                .version = (MqttIoVersion) a->opts.mqtt_version,
                                 .client_id = a->opts.client_id,
                                 .username = mqtt_auth_options_username(&a->opts.auth),
                                 .password = mqtt_auth_options_password(&a->opts.auth),

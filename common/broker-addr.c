@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <stdbool.h>
+#include <stdio.h>
 #include <string.h>
 
 /* A port: 1..65535, decimal digits only (no sign, no white space, no "0x"). */
@@ -109,4 +110,56 @@ int broker_addr_parse(const char *s, char *host, size_t host_size, uint16_t *ret
     }
     *ret_port = port;
     return 0;
+}
+
+int broker_addr_list_parse(const char *s, BrokerAddr *ret, size_t max, size_t *ret_n)
+{
+    BrokerAddr parsed[BROKER_ADDRS_MAX];
+    size_t n = 0;
+
+    if (!s || !ret || !ret_n || max == 0) {
+        return -EINVAL;
+    }
+    if (max > BROKER_ADDRS_MAX) {
+        max = BROKER_ADDRS_MAX;
+    }
+    for (;;) {
+        const char *comma = strchr(s, ',');
+        size_t len = comma ? (size_t) (comma - s) : strlen(s);
+        char one[BROKER_HOST_SIZE + 16];
+        int r;
+
+        if (len == 0 || len >= sizeof(one)) {
+            return -EINVAL;
+        }
+        if (n == max) {
+            return -E2BIG;
+        }
+        memcpy(one, s, len);
+        one[len] = '\0';
+        r = broker_addr_parse(one, parsed[n].host, sizeof(parsed[n].host), &parsed[n].port);
+        if (r < 0) {
+            return r;
+        }
+        n++;
+        if (!comma) {
+            break;
+        }
+        s = comma + 1;
+    }
+    memcpy(ret, parsed, n * sizeof(parsed[0]));
+    *ret_n = n;
+    return 0;
+}
+
+const char *broker_addr_format(const char *host, uint16_t port, char *buf, size_t size)
+{
+    bool v6 = host && strchr(host, ':') != NULL;
+
+    if (size == 0) {
+        return buf;
+    }
+    (void) snprintf(buf, size, "%s%s%s:%u", v6 ? "[" : "", host ? host : "", v6 ? "]" : "",
+                    (unsigned) port);
+    return buf;
 }

@@ -2,6 +2,8 @@
 /* Connect attempts, reconnect backoff and libmosquitto's callbacks (see mqtt-io.c for the life
  * of one attempt). */
 #include <errno.h>
+#include <mqtt_protocol.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/epoll.h>
 
@@ -27,6 +29,10 @@ static void on_mosq_connect(struct mosquitto *mosq,
         return;
     }
     io->connack_reason = 0;
+    io->fallback_attempt = false;
+    if (io->cfg.version == MQTT_IO_VERSION_AUTO) {
+        io->addr_v311[io->addr_index] = io->attempt_protocol == MQTT_PROTOCOL_V311;
+    }
     mqtt_io_subscriptions_clear(io);
     io->connected = true;
     io->backoff_ms = io->cfg.reconnect_min_ms;
@@ -44,6 +50,71 @@ static const char *attempt_failure_reason(MqttIo *io, int rc)
         return strerror(io->saved_errno);
     }
     return mosquitto_strerror(rc);
+}
+
+/* How a broker says "not this protocol" to an MQTT 5 CONNECT: CONNACK "unsupported protocol
+ * version" (libmosquitto reports a 3.1.1 broker's refusal as 0x84 too), an answer that does not
+ * parse, or no CONNACK at all once TCP was up (RabbitMQ 3.10 drops a v5 CONNECT as an unparsable
+ * frame and closes). Refused credentials, TLS and unreachable addresses are not. */
+static bool refused_protocol(const MqttIo *io, int rc)
+{
+    if (io->connack_reason == MQTT_RC_UNSUPPORTED_PROTOCOL_VERSION ||
+        io->connack_reason == CONNACK_REFUSED_PROTOCOL_VERSION) {
+        return true;
+    }
+    if (io->connack_reason != 0 || !io->tcp_up) {
+        return false;
+    }
+    switch (rc) {
+    case MOSQ_ERR_CONN_LOST:
+    case MOSQ_ERR_PROTOCOL:
+    case MOSQ_ERR_MALFORMED_PACKET:
+    case MOSQ_ERR_KEEPALIVE:
+        return true;
+    case MOSQ_ERR_ERRNO:
+        return io->saved_errno == ECONNRESET || io->saved_errno == EPIPE;
+    default:
+        return false;
+    }
+}
+
+/* Arms the reconnect timer at once, same address, 3.1.1 (auto after a refused MQTT 5). */
+static void fallback_schedule(MqttIo *io, const char *reason)
+{
+    io->fallback_due = true;
+    (void) snprintf(io->failure_text, sizeof(io->failure_text),
+                    "MQTT 5 refused (%s), trying MQTT 3.1.1", reason);
+    (void) sd_event_source_set_time_relative(io->reconnect_timer, 1);
+    (void) sd_event_source_set_enabled(io->reconnect_timer, SD_EVENT_ONESHOT);
+    if (io->cb.on_connect_failed) {
+        io->cb.on_connect_failed(io, io->failure_text, 0, io->userdata);
+    }
+}
+
+/* An attempt that never got CONNACK 0: fall back to 3.1.1 (auto), or on to the next address. */
+static void attempt_failed(MqttIo *io, int rc)
+{
+    const char *reason = attempt_failure_reason(io, rc);
+    bool refused = refused_protocol(io, rc);
+    bool fallback = io->fallback_attempt;
+
+    io->fallback_attempt = false;
+    if (io->cfg.version == MQTT_IO_VERSION_AUTO && refused) {
+        if (io->attempt_protocol == MQTT_PROTOCOL_V5) {
+            (void) snprintf(io->v5_refusal, sizeof(io->v5_refusal), "%s", reason);
+            fallback_schedule(io, reason);
+            return;
+        }
+        /* 3.1.1 refused: try 5 first next time (the broker may have changed). */
+        io->addr_v311[io->addr_index] = false;
+        if (fallback) {
+            (void) snprintf(io->failure_text, sizeof(io->failure_text),
+                            "the broker refused both MQTT 5 (%s) and MQTT 3.1.1 (%s)",
+                            io->v5_refusal, reason);
+            reason = io->failure_text;
+        }
+    }
+    mqtt_io_reconnect_schedule(io, reason);
 }
 
 static void
@@ -81,7 +152,7 @@ on_mosq_disconnect(struct mosquitto *mosq, void *obj, int rc, const mosquitto_pr
         mqtt_io_reconnect_schedule(io, NULL);
         return;
     }
-    mqtt_io_reconnect_schedule(io, attempt_failure_reason(io, rc));
+    attempt_failed(io, rc);
 }
 
 static void on_mosq_message(struct mosquitto *mosq,
@@ -139,7 +210,8 @@ int mqtt_io_will_apply(MqttIo *io)
                                                      io->will_retain, NULL));
 }
 
-/* A new client with every option set: MQTT v5, TCP_NODELAY, clean start, TLS and credentials. */
+/* A new client with every option set: the protocol of the attempt (io->attempt_protocol),
+ * TCP_NODELAY, clean start, TLS and credentials. */
 int mqtt_io_client_create(MqttIo *io)
 {
     struct mosquitto *mosq = NULL;
@@ -149,11 +221,12 @@ int mqtt_io_client_create(MqttIo *io)
     if (!mosq) {
         return errno == EINVAL ? -EINVAL : -ENOMEM;
     }
-    rc = mosquitto_int_option(mosq, MOSQ_OPT_PROTOCOL_VERSION, MQTT_PROTOCOL_V5);
+    rc = mosquitto_int_option(mosq, MOSQ_OPT_PROTOCOL_VERSION, io->attempt_protocol);
     if (rc == MOSQ_ERR_SUCCESS) {
         rc = mosquitto_int_option(mosq, MOSQ_OPT_TCP_NODELAY, 1);
     }
-    if (rc == MOSQ_ERR_SUCCESS && io->cfg.receive_maximum > 0) {
+    if (rc == MOSQ_ERR_SUCCESS && io->cfg.receive_maximum > 0 &&
+        io->attempt_protocol == MQTT_PROTOCOL_V5) {
         rc = mosquitto_int_option(mosq, MOSQ_OPT_RECEIVE_MAXIMUM, (int) io->cfg.receive_maximum);
     }
     if (rc == MOSQ_ERR_SUCCESS && io->cfg.tls.cafile) {
@@ -178,6 +251,7 @@ int mqtt_io_client_create(MqttIo *io)
         mosquitto_destroy(io->mosq);
     }
     io->mosq = mosq;
+    io->client_protocol = io->attempt_protocol;
     return mqtt_io_will_apply(io);
 }
 
@@ -199,6 +273,7 @@ void mqtt_io_reconnect_schedule(MqttIo *io, const char *failed_reason)
     if (io->stopping) {
         return;
     }
+    io->fallback_due = false;
     io->backoff_ms = io->backoff_ms >= io->cfg.reconnect_max_ms / 2 ? io->cfg.reconnect_max_ms
                                                                     : io->backoff_ms * 2;
     (void) sd_event_source_set_time_relative(io->reconnect_timer, (uint64_t) delay * 1000u);
@@ -206,6 +281,32 @@ void mqtt_io_reconnect_schedule(MqttIo *io, const char *failed_reason)
     if (failed_reason && io->cb.on_connect_failed) {
         io->cb.on_connect_failed(io, failed_reason, delay, io->userdata);
     }
+    /* After the report, which names the address that failed: a cluster's next node. */
+    if (io->n_addrs > 1) {
+        io->addr_index = (io->addr_index + 1) % io->n_addrs;
+    }
+}
+
+void mqtt_io_broker_name_update(MqttIo *io)
+{
+    const BrokerAddr *a = &io->addrs[io->addr_index];
+
+    (void) broker_addr_format(a->host, a->port, io->broker_name, sizeof(io->broker_name));
+}
+
+/* The protocol of the next attempt. */
+static int attempt_protocol_choose(MqttIo *io)
+{
+    switch (io->cfg.version) {
+    case MQTT_IO_VERSION_5:
+        return MQTT_PROTOCOL_V5;
+    case MQTT_IO_VERSION_311:
+        return MQTT_PROTOCOL_V311;
+    case MQTT_IO_VERSION_AUTO:
+        break;
+    }
+    return io->fallback_due || io->addr_v311[io->addr_index] ? MQTT_PROTOCOL_V311
+                                                             : MQTT_PROTOCOL_V5;
 }
 
 void mqtt_io_attempt_connect(MqttIo *io)
@@ -217,8 +318,13 @@ void mqtt_io_attempt_connect(MqttIo *io)
     io->connected = false;
     io->connack_reason = 0;
     io->saved_errno = 0;
+    io->tcp_up = false;
+    io->attempt_protocol = attempt_protocol_choose(io);
+    io->fallback_attempt = io->fallback_due;
+    io->fallback_due = false;
+    mqtt_io_broker_name_update(io);
 
-    if (io->attempted) {
+    if (io->attempted || io->client_protocol != io->attempt_protocol) {
         r = mqtt_io_client_create(io);
         if (r < 0) {
             mqtt_io_reconnect_schedule(io, strerror(-r));
@@ -238,8 +344,9 @@ void mqtt_io_attempt_connect(MqttIo *io)
     /* Non-blocking: queues CONNECT on a connecting socket. Host names still resolve with a
      * blocking getaddrinfo() (libmosquitto), so brokers are best given as addresses. */
     errno = 0;
-    rc = mosquitto_connect_bind_async(io->mosq, io->cfg.host, io->cfg.port,
-                                      (int) io->cfg.keepalive_s, NULL);
+    rc = mosquitto_connect_bind_async(io->mosq, io->addrs[io->addr_index].host,
+                                      io->addrs[io->addr_index].port, (int) io->cfg.keepalive_s,
+                                      NULL);
     if (rc != MOSQ_ERR_SUCCESS) {
         io->saved_errno = errno;
         mqtt_io_reconnect_schedule(io, attempt_failure_reason(io, rc));

@@ -51,6 +51,19 @@ struct MqttIo {
     int will_qos;
     bool will_retain;
 
+    BrokerAddr addrs[BROKER_ADDRS_MAX]; /* copied from cfg (or cfg.host/port alone) */
+    size_t n_addrs;
+    size_t addr_index;                /* the address of the current attempt */
+    bool addr_v311[BROKER_ADDRS_MAX]; /* auto: this address took 3.1.1 last time */
+    char broker_name[BROKER_HOST_SIZE + 16];
+    int attempt_protocol;  /* MQTT_PROTOCOL_V5 or _V311 of the current attempt */
+    int client_protocol;   /* of io->mosq as created */
+    bool fallback_due;     /* auto: the next attempt is 3.1.1 on the same address */
+    bool fallback_attempt; /* auto: the current attempt is that 3.1.1 fall back */
+    bool tcp_up;           /* the current attempt's TCP connect completed */
+    char v5_refusal[128];  /* why the broker refused MQTT 5, for the "refused both" line */
+    char failure_text[320];
+
     unsigned backoff_ms;
     int connack_reason; /* CONNACK reason of the current attempt, 0 = none/success */
     int saved_errno;    /* errno at a MOSQ_ERR_ERRNO, for the reason text */
@@ -75,8 +88,11 @@ int mqtt_io_will_apply(MqttIo *io);
 /* One connect attempt: new client (after the first), before_connect, async connect, I/O source. */
 void mqtt_io_attempt_connect(MqttIo *io);
 /* Arms the reconnect timer with the current backoff (plus jitter) and doubles it;
- * failed_reason != NULL also reports a failed attempt to on_connect_failed. */
+ * failed_reason != NULL also reports a failed attempt to on_connect_failed. The next attempt
+ * goes to the next address of the list. */
 void mqtt_io_reconnect_schedule(MqttIo *io, const char *failed_reason);
+/* Points broker_name at addrs[addr_index]. */
+void mqtt_io_broker_name_update(MqttIo *io);
 int mqtt_io_on_reconnect_timer(sd_event_source *s, uint64_t usec, void *userdata);
 
 /* A SUBACK: grants go to on_subscribe, refusals are retried (mqtt-io-subscribe.c). */

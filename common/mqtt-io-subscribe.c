@@ -64,6 +64,11 @@ int mqtt_io_subscribe(MqttIo *io, const char *filter, int qos, int options, int 
     if (!sub->filter) {
         return -ENOMEM;
     }
+    /* MQTT 3.1.1 has no subscription options: without retain-as-published a live message
+     * published retained arrives unflagged (broker-config/README.md names what that changes). */
+    if (!mqtt_io_is_v5(io)) {
+        options = 0;
+    }
     rc = mosquitto_subscribe_v5(io->mosq, &mid, filter, qos, options, NULL);
     if (rc != MOSQ_ERR_SUCCESS) {
         subscription_free(sub);

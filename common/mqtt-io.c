@@ -17,6 +17,7 @@
  * nothing queued.
  */
 #include <errno.h>
+#include <mqtt_protocol.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
@@ -109,6 +110,11 @@ int mqtt_io_on_io(sd_event_source *s, int fd, uint32_t revents, void *userdata)
     (void) s;
     (void) fd;
 
+    /* Writable without an error: the TCP connect of this attempt completed (a close without a
+     * CONNACK after this is the broker's answer to our CONNECT, see refused_protocol()). */
+    if (!io->connected && (revents & EPOLLOUT) && !(revents & (EPOLLERR | EPOLLHUP))) {
+        io->tcp_up = true;
+    }
     if (tls_handshake || (revents & (EPOLLIN | EPOLLHUP | EPOLLERR))) {
         /* Errors (refused connect, reset, EOF) surface as a failed read, and libmosquitto then
          * closes the socket and calls on_mosq_disconnect(). */
@@ -178,7 +184,15 @@ int mqtt_io_new(sd_event *event,
     struct timespec ts;
     int r;
 
-    if (!event || !cfg || !cfg->host || !cfg->client_id || !ret || cfg->port == 0) {
+    if (!event || !cfg || !cfg->client_id || !ret) {
+        return -EINVAL;
+    }
+    if (cfg->n_addrs == 0 ? !cfg->host || cfg->port == 0
+                          : !cfg->addrs || cfg->n_addrs > BROKER_ADDRS_MAX) {
+        return -EINVAL;
+    }
+    if (cfg->version != MQTT_IO_VERSION_AUTO && cfg->version != MQTT_IO_VERSION_5 &&
+        cfg->version != MQTT_IO_VERSION_311) {
         return -EINVAL;
     }
     /* libmosquitto refuses 1..4 and 0 would disable the keepalive (no Last Will on a dead link). */
@@ -203,6 +217,30 @@ int mqtt_io_new(sd_event *event,
         io->cfg.reconnect_max_ms = io->cfg.reconnect_min_ms;
     }
     io->backoff_ms = io->cfg.reconnect_min_ms;
+    if (cfg->n_addrs > 0) {
+        for (size_t i = 0; i < cfg->n_addrs; i++) {
+            if (cfg->addrs[i].port == 0 || !cfg->addrs[i].host[0]) {
+                mqtt_io_free(io);
+                return -EINVAL;
+            }
+        }
+        memcpy(io->addrs, cfg->addrs, cfg->n_addrs * sizeof(cfg->addrs[0]));
+        io->n_addrs = cfg->n_addrs;
+    } else {
+        if (strlen(cfg->host) >= sizeof(io->addrs[0].host)) {
+            mqtt_io_free(io);
+            return -EINVAL;
+        }
+        memcpy(io->addrs[0].host, cfg->host, strlen(cfg->host) + 1);
+        io->addrs[0].port = cfg->port;
+        io->n_addrs = 1;
+    }
+    io->cfg.host = io->addrs[0].host;
+    io->cfg.port = io->addrs[0].port;
+    io->cfg.addrs = NULL;
+    mqtt_io_broker_name_update(io);
+    io->attempt_protocol =
+            cfg->version == MQTT_IO_VERSION_311 ? MQTT_PROTOCOL_V311 : MQTT_PROTOCOL_V5;
     if (cb) {
         io->cb = *cb;
     }
@@ -339,7 +377,10 @@ int mqtt_io_publish(MqttIo *io,
     if (!io->connected) {
         return -ENOTCONN;
     }
-    rc = mosquitto_publish_v5(io->mosq, &mid, topic, (int) len, payload, qos, retain, props);
+    /* MQTT 3.1.1 has no properties (libmosquitto refuses them): what they carried (response
+     * topic, correlation data, expiry) is in the payloads too. */
+    rc = mosquitto_publish_v5(io->mosq, &mid, topic, (int) len, payload, qos, retain,
+                              mqtt_io_is_v5(io) ? props : NULL);
     if (rc != MOSQ_ERR_SUCCESS) {
         return mqtt_error_to_errno(rc);
     }
@@ -381,4 +422,19 @@ int mqtt_io_disconnect(MqttIo *io)
 bool mqtt_io_is_connected(const MqttIo *io)
 {
     return io && io->connected;
+}
+
+const char *mqtt_io_broker_name(const MqttIo *io)
+{
+    return io ? io->broker_name : "";
+}
+
+const char *mqtt_io_protocol_name(const MqttIo *io)
+{
+    return io && io->attempt_protocol == MQTT_PROTOCOL_V311 ? "3.1.1" : "5";
+}
+
+bool mqtt_io_is_v5(const MqttIo *io)
+{
+    return io && io->client_protocol == MQTT_PROTOCOL_V5;
 }

@@ -3,7 +3,13 @@
  * libmosquitto driven by an sd-event loop (no threads, no polling): an I/O source on the
  * mosquitto socket that asks for EPOLLOUT only while mosquitto_want_write(), a 1 s timer for
  * mosquitto_loop_misc() (keepalive), and a reconnect timer with capped exponential backoff.
- * Every client is MQTT v5 with TCP_NODELAY and a clean start (no broker-queued commands).
+ * Every client has TCP_NODELAY and a clean start (no broker-queued commands) and speaks MQTT 5,
+ * 3.1.1, or (auto) 5 with a fall back to 3.1.1 when the broker refuses 5. On 3.1.1 there are no
+ * properties: mqtt_io_publish() drops them and mqtt_io_subscribe() drops the v5 options, so
+ * callers never need to know (answers are followed on <root>/event by request id).
+ *
+ * A broker may be a list of addresses (a cluster's nodes): a failed attempt or a lost connection
+ * moves to the next address, with the same backoff.
  *
  * Publishes made inside callbacks are flushed before the loop sleeps again (a post source
  * checks mosquitto_want_write()), so an answer never waits for the next keepalive tick.
@@ -17,7 +23,16 @@
 #include <stdint.h>
 #include <systemd/sd-event.h>
 
+#include "broker-addr.h"
+
 typedef struct MqttIo MqttIo;
+
+/* The --mqtt-version choices, in the order of mqtt_version_choices[] (options.h). */
+typedef enum MqttIoVersion {
+    MQTT_IO_VERSION_AUTO = 0, /* 5; 3.1.1 when the broker refuses 5 */
+    MQTT_IO_VERSION_5 = 1,
+    MQTT_IO_VERSION_311 = 2,
+} MqttIoVersion;
 
 typedef struct MqttIoTls {
     const char *cafile; /* NULL = no TLS */
@@ -26,8 +41,11 @@ typedef struct MqttIoTls {
 } MqttIoTls;
 
 typedef struct MqttIoConfig {
-    const char *host; /* borrowed for the lifetime of the MqttIo */
+    const char *host; /* borrowed for the lifetime of the MqttIo; ignored when n_addrs > 0 */
     uint16_t port;
+    const BrokerAddr *addrs; /* copied: the addresses tried in turn (n_addrs 0 = host/port) */
+    size_t n_addrs;          /* at most BROKER_ADDRS_MAX */
+    MqttIoVersion version;
     const char *client_id; /* stable per agent; unique per test */
     const char *username;  /* NULL = none */
     const char *password;
@@ -59,7 +77,10 @@ typedef struct MqttIoCallbacks {
      * NULL. */
     void (*on_subscribe)(MqttIo *io, int mid, void *userdata);
     /* A connect attempt failed before CONNACK (refused, unreachable, CONNACK with an error, ...);
-     * reason is a static human-readable string, the next attempt starts in retry_ms. Not called
+     * reason is a human-readable string valid during the call, the next attempt starts in
+     * retry_ms (0: at once, MQTT 3.1.1 after the broker refused 5; mqtt_io_broker_name() still
+     * names the address that failed). When a broker refused both versions, reason says so and
+     * names both refusals. Not called
      * for a connection that was up: that is on_disconnect. May be NULL. (Added after the first
      * version: leave it out of positional initializers.) */
     void (*on_connect_failed)(MqttIo *io, const char *reason, unsigned retry_ms, void *userdata);
@@ -118,6 +139,15 @@ int mqtt_io_subscribe(MqttIo *io, const char *filter, int qos, int options, int 
 int mqtt_io_disconnect(MqttIo *io);
 
 bool mqtt_io_is_connected(const MqttIo *io);
+
+/* The address of the current (or last) attempt, "HOST:PORT" / "[V6]:PORT". */
+const char *mqtt_io_broker_name(const MqttIo *io);
+
+/* The protocol of the current (or last) attempt: "5" or "3.1.1". */
+const char *mqtt_io_protocol_name(const MqttIo *io);
+
+/* True when the current connection speaks MQTT 5 (properties, reason codes). */
+bool mqtt_io_is_v5(const MqttIo *io);
 
 /* Translate a MOSQ_ERR_* code to negative errno. */
 int mqtt_error_to_errno(int mosq_err);

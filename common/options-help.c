@@ -67,9 +67,9 @@ static void default_text(const OptSpec *s, const void *defaults, char *buf, size
     case OPT_BROKER: {
         const OptBroker *b = f;
         if (b->host[0]) {
-            bool v6 = strchr(b->host, ':') != NULL;
-            (void) snprintf(buf, size, " (default: %s%s%s:%u)", v6 ? "[" : "", b->host,
-                            v6 ? "]" : "", (unsigned) b->port);
+            char addr[BROKER_HOST_SIZE + 16];
+            (void) snprintf(buf, size, " (default: %s)",
+                            broker_addr_format(b->host, b->port, addr, sizeof(addr)));
         }
         break;
     }

@@ -206,15 +206,22 @@ static int apply_text(const OptSpec *s, void *obj, const char *value, char *why)
         return store_choice(s, obj, value, why);
     case OPT_BROKER: {
         OptBroker *b = field_of(s, obj);
-        char host[sizeof(b->host)];
-        uint16_t port;
-        if (broker_addr_parse(value, host, sizeof(host), &port) < 0) {
-            (void) snprintf(why, WHY_MAX, "expected HOST[:PORT], got '%s'",
+        BrokerAddr addrs[BROKER_ADDRS_MAX];
+        size_t n = 0;
+        int pr = broker_addr_list_parse(value, addrs, BROKER_ADDRS_MAX, &n);
+        if (pr < 0) {
+            /* One address: the message of the first version; a list says what a list takes. */
+            (void) snprintf(why, WHY_MAX,
+                            strchr(value, ',') ? "expected HOST[:PORT],HOST[:PORT]... (at most 8), "
+                                                 "got '%s'"
+                                               : "expected HOST[:PORT], got '%s'",
                             quote_safe(value, q, sizeof(q)));
             return -EINVAL;
         }
-        memcpy(b->host, host, sizeof(b->host));
-        b->port = port;
+        memcpy(b->addrs, addrs, n * sizeof(addrs[0]));
+        b->n_addrs = n;
+        memcpy(b->host, addrs[0].host, sizeof(b->host));
+        b->port = addrs[0].port;
         return 0;
     }
     }
@@ -531,4 +538,18 @@ int options_parse(const OptSpec *specs,
         *ret_n_positional = scan.n_positional;
     }
     return OPT_RESULT_OK;
+}
+
+const char *const mqtt_version_choices[] = { "auto", "5", "3.1.1", NULL };
+
+const BrokerAddr *optbroker_list(const OptBroker *b, BrokerAddr *scratch, size_t *ret_n)
+{
+    if (b->n_addrs == 0) {
+        memcpy(scratch->host, b->host, sizeof(scratch->host));
+        scratch->port = b->port;
+        *ret_n = 1;
+        return scratch;
+    }
+    *ret_n = b->n_addrs;
+    return b->addrs;
 }

@@ -11,19 +11,29 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "broker-addr.h"
+
 typedef enum OptType {
     OPT_STRING, /* char[size] in the struct */
     OPT_UINT,   /* uint32_t, bounded by min..max */
     OPT_U64,    /* uint64_t, bounded by min..max (durations in ms) */
     OPT_BOOL,   /* bool; a flag without value sets true, "--x=false" clears */
     OPT_CHOICE, /* int index into choices[] (NULL-terminated) */
-    OPT_BROKER, /* "HOST[:PORT]" -> struct OptBroker */
+    OPT_BROKER, /* "HOST[:PORT][,HOST[:PORT]...]" -> struct OptBroker */
 } OptType;
 
+/* host/port are the first address (what a default sets); addrs[0..n_addrs) the whole list once
+ * parsed (n_addrs 0 = host/port alone). optbroker_list() gives the list either way. */
 typedef struct OptBroker {
-    char host[256];
+    char host[BROKER_HOST_SIZE];
     uint16_t port;
+    size_t n_addrs;
+    BrokerAddr addrs[BROKER_ADDRS_MAX];
 } OptBroker;
+
+/* The broker's addresses, at least one: b->addrs when parsed, else {host, port} copied into
+ * *scratch. */
+const BrokerAddr *optbroker_list(const OptBroker *b, BrokerAddr *scratch, size_t *ret_n);
 
 typedef struct OptSpec {
     const char *name; /* long flag without "--", and the JSON key */
@@ -42,11 +52,21 @@ typedef struct OptSpec {
 } OptSpec;
 
 /* Rows every statebus program shares: the same flag, meaning and help in each. */
-#define OPT_SPEC_BROKER(Type, field)                                           \
-    {                                                                          \
-        .name = "broker", .type = OPT_BROKER, .offset = offsetof(Type, field), \
-        .metavar = "HOST[:PORT]", .help = "MQTT broker"                        \
+#define OPT_SPEC_BROKER(Type, field)                                                          \
+    {                                                                                         \
+        .name = "broker", .type = OPT_BROKER, .offset = offsetof(Type, field),                \
+        .metavar = "HOST[:PORT][,...]",                                                       \
+        .help = "MQTT broker; a list (a cluster's nodes) is tried in turn, the next address " \
+                "on a failed connect or a lost connection"                                    \
     }
+/* --mqtt-version auto|5|3.1.1 into an int field (MqttIoVersion order). */
+#define OPT_SPEC_MQTT_VERSION(Type, field)                                                   \
+    {                                                                                        \
+        .name = "mqtt-version", .type = OPT_CHOICE, .offset = offsetof(Type, field),         \
+        .choices = mqtt_version_choices, .metavar = "V",                                     \
+        .help = "MQTT protocol: 5, 3.1.1, or auto (5, then 3.1.1 when the broker refuses 5)" \
+    }
+extern const char *const mqtt_version_choices[]; /* "auto", "5", "3.1.1", NULL */
 #define OPT_SPEC_SYSTEM(Type, field)                                            \
     {                                                                           \
         .name = "system", .type = OPT_STRING, .offset = offsetof(Type, field),  \

@@ -23,6 +23,7 @@ static const char *const node_restore_choices[] = { "none", "rejoin", NULL };
 
 static const OptSpec coordinator_option_specs[] = {
     OPT_SPEC_BROKER(CoordinatorOptions, broker),
+    OPT_SPEC_MQTT_VERSION(CoordinatorOptions, mqtt_version),
     OPT_SPEC_SYSTEM(CoordinatorOptions, system),
     { .name = "nodes",
       .type = OPT_UINT,

@@ -21,6 +21,7 @@
 
 typedef struct CoordinatorOptions {
     OptBroker broker;
+    int mqtt_version; /* MqttIoVersion */
     char system[SB_SYSTEM_ID_MAX + 1];
     uint32_t nodes;
     char state_dir[PATH_MAX];

@@ -150,8 +150,8 @@ static void on_mqtt_connect(MqttIo *io, void *userdata)
 {
     Coordinator *co = userdata;
 
-    log_notice("coordinator: connected broker=%s:%u client_id='%s' epoch=%llu",
-               co->opts->broker.host, co->opts->broker.port, co->opts->client_id,
+    log_notice("coordinator: connected broker=%s mqtt=%s client_id='%s' epoch=%llu",
+               mqtt_io_broker_name(io), mqtt_io_protocol_name(io), co->opts->client_id,
                (unsigned long long) co->will_epoch);
     co->subs_pending = 0;
     for (size_t i = 0; i < COORDINATOR_SUBSCRIPTIONS; i++) {
@@ -236,8 +236,8 @@ static void on_mqtt_disconnect(MqttIo *io, int reason, void *userdata)
         (void) sd_event_exit(co->event, 0);
         return;
     }
-    log_warning("coordinator: disconnected broker=%s:%u reason='%s'", co->opts->broker.host,
-                co->opts->broker.port, mqtt_io_reason_string(reason));
+    log_warning("coordinator: disconnected broker=%s reason='%s'", mqtt_io_broker_name(io),
+                mqtt_io_reason_string(reason));
     (void) daemon_notify_status("disconnected, reconnecting");
     if (was_connected) {
         CoordEvent ev = { .kind = COORD_EV_DISCONNECTED, .now_ms = now_unix_ms() };
@@ -250,9 +250,14 @@ on_mqtt_connect_failed(MqttIo *io, const char *reason, unsigned retry_ms, void *
 {
     Coordinator *co = userdata;
 
-    (void) io;
-    log_warning("coordinator: failed to connect broker=%s:%u reason='%s' retry_ms=%u",
-                co->opts->broker.host, co->opts->broker.port, reason, retry_ms);
+    (void) co;
+    /* retry_ms 0: MQTT 5 refused, 3.1.1 at once (auto). */
+    if (retry_ms == 0) {
+        log_info("coordinator: broker=%s %s", mqtt_io_broker_name(io), reason);
+        return;
+    }
+    log_warning("coordinator: failed to connect broker=%s reason='%s' retry_ms=%u",
+                mqtt_io_broker_name(io), reason, retry_ms);
 }
 
 /* Until every subscription is granted the coordinator is not online: it would publish rollups
@@ -474,9 +479,15 @@ static int coordinator_add_sources(Coordinator *co)
 
 static int coordinator_add_mqtt(Coordinator *co)
 {
+    BrokerAddr first;
+    size_t n_addrs = 0;
+    const BrokerAddr *addrs = optbroker_list(&co->opts->broker, &first, &n_addrs);
     const MqttIoConfig cfg = {
         .host = co->opts->broker.host,
         .port = co->opts->broker.port,
+        .addrs = addrs,
+        .n_addrs = n_addrs,
+        .version = (MqttIoVersion) co->opts->mqtt_version,
         .client_id = co->opts->client_id,
         .username = mqtt_auth_options_username(&co->opts->auth),
         .password = mqtt_auth_options_password(&co->opts->auth),

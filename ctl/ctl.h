@@ -28,6 +28,7 @@ typedef enum CtlExit {
 
 typedef struct CtlOptions {
     OptBroker broker;
+    int mqtt_version; /* MqttIoVersion: auto, 5, 3.1.1 */
     char system[SB_SYSTEM_ID_MAX + 1];
     uint32_t node; /* 0 = the whole system */
     bool json;

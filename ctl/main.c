@@ -54,6 +54,7 @@
 
 static const OptSpec ctl_option_specs[] = {
     OPT_SPEC_BROKER(CtlOptions, broker),
+    OPT_SPEC_MQTT_VERSION(CtlOptions, mqtt_version),
     OPT_SPEC_SYSTEM(CtlOptions, system),
     { .name = "node",
       .type = OPT_UINT,

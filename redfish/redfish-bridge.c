@@ -414,7 +414,8 @@ static void on_mqtt_connect(MqttIo *io, void *userdata)
 {
     RedfishBridge *b = userdata;
 
-    log_info("redfish: connected broker=%s:%u", b->opts->broker.host, b->opts->broker.port);
+    log_info("redfish: connected broker=%s mqtt=%s", mqtt_io_broker_name(io),
+             mqtt_io_protocol_name(io));
     for (size_t i = 0; i < SUBSCRIPTIONS; i++) {
         int r = mqtt_io_subscribe(io, b->filters[i], 1, 0, NULL);
         if (r < 0) {
@@ -428,24 +429,23 @@ static void on_mqtt_disconnect(MqttIo *io, int reason, void *userdata)
 {
     RedfishBridge *b = userdata;
 
-    (void) io;
     if (b->stopping) {
         (void) sd_event_exit(b->event, 0);
         return;
     }
     /* What it shows may go stale meanwhile: say so in Health (coordinator status unknown). */
     b->model.coordinator_status = SB_STATUS_UNKNOWN;
-    log_warning("redfish: disconnected broker=%s:%u reason='%s'", b->opts->broker.host,
-                b->opts->broker.port, mqtt_io_reason_string(reason));
+    log_warning("redfish: disconnected broker=%s reason='%s'", mqtt_io_broker_name(io),
+                mqtt_io_reason_string(reason));
 }
 
 static void on_mqtt_connect_failed(MqttIo *io, const char *reason, unsigned retry_ms, void *ud)
 {
     RedfishBridge *b = ud;
 
-    (void) io;
-    log_warning("redfish: failed to connect broker=%s:%u reason='%s' retry_ms=%u",
-                b->opts->broker.host, b->opts->broker.port, reason, retry_ms);
+    (void) b;
+    log_warning("redfish: failed to connect broker=%s reason='%s' retry_ms=%u",
+                mqtt_io_broker_name(io), reason, retry_ms);
 }
 
 static void
@@ -517,9 +517,15 @@ static int bridge_format_topics(RedfishBridge *b)
 
 static int bridge_add_mqtt(RedfishBridge *b)
 {
+    BrokerAddr first;
+    size_t n_addrs = 0;
+    const BrokerAddr *addrs = optbroker_list(&b->opts->broker, &first, &n_addrs);
     const MqttIoConfig cfg = {
         .host = b->opts->broker.host,
         .port = b->opts->broker.port,
+        .addrs = addrs,
+        .n_addrs = n_addrs,
+        .version = (MqttIoVersion) b->opts->mqtt_version,
         .client_id = b->opts->client_id,
         .username = mqtt_auth_options_username(&b->opts->auth),
         .password = mqtt_auth_options_password(&b->opts->auth),

@@ -27,6 +27,7 @@ static const char *const auth_choices[] = { "auto", "on", "off", NULL };
 
 static const OptSpec redfish_option_specs[] = {
     OPT_SPEC_BROKER(RedfishOptions, broker),
+    OPT_SPEC_MQTT_VERSION(RedfishOptions, mqtt_version),
     OPT_SPEC_SYSTEM(RedfishOptions, system),
     { .name = "listen",
       .type = OPT_STRING,

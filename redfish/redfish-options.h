@@ -19,6 +19,7 @@
 
 typedef struct RedfishOptions {
     OptBroker broker;
+    int mqtt_version; /* MqttIoVersion */
     char system[SB_SYSTEM_ID_MAX + 1];
     char listen[300];      /* --listen ADDR[:PORT] as given */
     char listen_host[256]; /* parsed: an IPv4 or IPv6 literal */

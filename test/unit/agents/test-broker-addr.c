@@ -115,10 +115,50 @@ static void test_broker_addr_refuses_null_arguments(void **state)
     assert_int_equal(broker_addr_parse("h", h, sizeof(h), NULL), -EINVAL);
 }
 
+/* --broker A,B,...: a cluster's nodes, in order, each parsed like one address. */
+static void test_broker_addr_list(void **state)
+{
+    BrokerAddr a[BROKER_ADDRS_MAX];
+    size_t n = 0;
+
+    (void) state;
+    assert_int_equal(broker_addr_list_parse("10.0.0.1,[::1]:1884,host:1885", a, 8, &n), 0);
+    assert_int_equal(n, 3);
+    assert_string_equal(a[0].host, "10.0.0.1");
+    assert_int_equal(a[0].port, BROKER_DEFAULT_PORT);
+    assert_string_equal(a[1].host, "::1");
+    assert_int_equal(a[1].port, 1884);
+    assert_string_equal(a[2].host, "host");
+    assert_int_equal(a[2].port, 1885);
+    assert_int_equal(broker_addr_list_parse("h", a, 8, &n), 0);
+    assert_int_equal(n, 1);
+
+    n = 42;
+    assert_int_equal(broker_addr_list_parse("a,,b", a, 8, &n), -EINVAL);
+    assert_int_equal(broker_addr_list_parse("a,", a, 8, &n), -EINVAL);
+    assert_int_equal(broker_addr_list_parse(",a", a, 8, &n), -EINVAL);
+    assert_int_equal(broker_addr_list_parse("a, b", a, 8, &n), -EINVAL);
+    assert_int_equal(broker_addr_list_parse("a:0,b", a, 8, &n), -EINVAL);
+    assert_int_equal(broker_addr_list_parse("a,b,c", a, 2, &n), -E2BIG);
+    assert_int_equal(broker_addr_list_parse("1,2,3,4,5,6,7,8,9", a, 99, &n), -E2BIG);
+    assert_int_equal(n, 42);
+}
+
+static void test_broker_addr_format(void **state)
+{
+    char buf[64];
+
+    (void) state;
+    assert_string_equal(broker_addr_format("127.0.0.1", 1883, buf, sizeof(buf)), "127.0.0.1:1883");
+    assert_string_equal(broker_addr_format("::1", 1884, buf, sizeof(buf)), "[::1]:1884");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_broker_addr_host_and_port),
+        cmocka_unit_test(test_broker_addr_list),
+        cmocka_unit_test(test_broker_addr_format),
         cmocka_unit_test(test_broker_addr_ipv6),
         cmocka_unit_test(test_broker_addr_refuses_bad_ports),
         cmocka_unit_test(test_broker_addr_refuses_bad_hosts),

@@ -149,6 +149,28 @@ static void test_options_values_in_both_forms(void **state)
     assert_int_equal(f->n_pos, 0);
 }
 
+/* --broker A,B: every address in order, host/port the first; a bad entry names the list. */
+static void test_options_broker_list(void **state)
+{
+    Fixture *f = *state;
+    BrokerAddr scratch;
+    const BrokerAddr *list;
+    size_t n = 0;
+
+    list = optbroker_list(&f->o.broker, &scratch, &n);
+    assert_int_equal(n, 1);
+    assert_string_equal(list[0].host, f->o.broker.host);
+    assert_int_equal(parse(f, "--broker", "127.0.0.1:1884,[::1]:1885", NULL), OPT_RESULT_OK);
+    assert_string_equal(f->o.broker.host, "127.0.0.1");
+    assert_int_equal(f->o.broker.port, 1884);
+    list = optbroker_list(&f->o.broker, &scratch, &n);
+    assert_int_equal(n, 2);
+    assert_string_equal(list[1].host, "::1");
+    assert_int_equal(list[1].port, 1885);
+    expect_error(f, parse(f, "--broker", "a,,b", NULL),
+                 "--broker: expected HOST[:PORT],HOST[:PORT]... (at most 8), got 'a,,b'");
+}
+
 static void test_options_positional_and_double_dash(void **state)
 {
     Fixture *f = *state;
@@ -397,7 +419,7 @@ int main(void)
         T(test_options_unknown_and_missing),  T(test_options_last_flag_wins),
         T(test_options_config_then_flags),    T(test_options_config_errors),
         T(test_options_config_file_problems), T(test_options_required),
-        T(test_options_help_and_version),
+        T(test_options_help_and_version),     T(test_options_broker_list),
 #undef T
     };
 
