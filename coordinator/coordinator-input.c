@@ -235,6 +235,7 @@ void input_translate(const char *system,
     case SB_TOPIC_NODE_SET:
     case SB_TOPIC_SYSTEM_STATUS:
     case SB_TOPIC_SYSTEM_REBIRTH:
+    case SB_TOPIC_SYSTEM_SYNC: /* handled by the shell before this (coordinator-sync.c) */
     case SB_TOPIC_SYSTEM_SUMMARY:
     case SB_TOPIC_SYSTEM_ROLLUP:
     case SB_TOPIC_SYSTEM_REQUESTS:

@@ -25,7 +25,8 @@
 #include "reject-limiter.h"
 #include "state-store.h"
 
-#define COORDINATOR_SUBSCRIPTIONS 3
+#define COORDINATOR_SUBSCRIPTIONS 4
+#define SYNC_INTERVAL_MS          1000u /* system/sync: at most one republish per interval */
 
 /* The last payload published on a retained topic, so an unchanged one is not sent again. */
 typedef struct PublishedCache {
@@ -38,6 +39,7 @@ typedef struct CoordinatorTopics {
     char event[SB_TOPIC_MAX + 1];
     char status[SB_TOPIC_MAX + 1];
     char rebirth[SB_TOPIC_MAX + 1];
+    char sync[SB_TOPIC_MAX + 1];
     char summary[SB_TOPIC_MAX + 1];
     char requests[SB_TOPIC_MAX + 1];
     char rollup[SB_KIND_COUNT][SB_TOPIC_MAX + 1];
@@ -61,6 +63,14 @@ struct Coordinator {
     sd_event_source *flush_source;   /* post source: dirty rollups/requests, once per iteration */
     sd_event_source *suppress_timer; /* CLOCK_MONOTONIC: "suppressed N rejections" once a second */
     sd_event_source *stop_timer;     /* CLOCK_MONOTONIC: bounds the clean stop */
+    sd_event_source *sync_timer;     /* CLOCK_MONOTONIC: a coalesced system/sync answer */
+
+    /* system/sync (coordinator-sync.c). */
+    uint64_t sync_last_mono_ms; /* the last republish */
+    bool sync_done;             /* one republish happened (sync_last_mono_ms is valid) */
+    bool sync_pending;          /* sync_timer armed */
+    bool sync_status_due;       /* system/status goes out after the next flush */
+    unsigned sync_asked;        /* sync requests since the last republish */
 
     /* Connection: the core hears CONNECTED only once every SUBACK is in. */
     int sub_mids[COORDINATOR_SUBSCRIPTIONS];
@@ -125,6 +135,19 @@ void coordinator_reject(Coordinator *co,
 
 /* True when a rejected event or log line may go out now (token bucket); counts suppressions. */
 bool coordinator_rejection_allowed(Coordinator *co);
+
+/* coordinator.c */
+
+/* Publishes system/status (retained, QoS 1) with the epoch of the current will. */
+int coordinator_publish_status(Coordinator *co, SbStatus status, int *ret_mid);
+
+/* coordinator-sync.c */
+
+/* A message on system/sync: republish now, or once the rate limit allows. */
+void coordinator_on_sync(Coordinator *co, bool retained);
+int coordinator_on_sync_timer(sd_event_source *s, uint64_t usec, void *userdata);
+/* After each flush: the status that ends a sync answer. */
+void coordinator_sync_flushed(Coordinator *co);
 
 /* coordinator-receive.c */
 

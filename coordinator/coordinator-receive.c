@@ -30,6 +30,10 @@ void coordinator_on_message(MqttIo *io,
     if (co->stopping) {
         return; /* a clean stop is under way: start nothing new */
     }
+    if (strcmp(msg->topic, co->topics.sync) == 0) {
+        coordinator_on_sync(co, msg->retain);
+        return;
+    }
     if (props) {
         /* Both allocate a copy (or leave NULL); a missing property is not an error. */
         (void) mosquitto_property_read_string(props, MQTT_PROP_RESPONSE_TOPIC, &response_topic,

@@ -34,6 +34,7 @@ static const SbFilter subscription_filters[COORDINATOR_SUBSCRIPTIONS] = {
      * CONNECTED as the snapshot starts arriving. */
     SB_FILTER_SYSTEM_SET,
     SB_FILTER_SETTINGS_SET,
+    SB_FILTER_SYSTEM_SYNC,
     SB_FILTER_NODE_TOPICS,
 };
 
@@ -81,6 +82,7 @@ static int coordinator_format_topics(Coordinator *co)
         { t->event, SB_TOPIC_EVENT },
         { t->status, SB_TOPIC_SYSTEM_STATUS },
         { t->rebirth, SB_TOPIC_SYSTEM_REBIRTH },
+        { t->sync, SB_TOPIC_SYSTEM_SYNC },
         { t->summary, SB_TOPIC_SYSTEM_SUMMARY },
         { t->requests, SB_TOPIC_SYSTEM_REQUESTS },
     };
@@ -113,7 +115,7 @@ static int coordinator_format_topics(Coordinator *co)
     return 0;
 }
 
-static int publish_status(Coordinator *co, SbStatus status, int *ret_mid)
+int coordinator_publish_status(Coordinator *co, SbStatus status, int *ret_mid)
 {
     char payload[SB_PAYLOAD_MAX + 1];
     SbStatusMsg m = { .status = status, .epoch = co->will_epoch, .time_ms = now_unix_ms() };
@@ -186,7 +188,7 @@ static void coordinator_connected(Coordinator *co)
         co->will_epoch = coord_epoch(co->core);
     }
 
-    r = publish_status(co, SB_STATUS_ONLINE, NULL);
+    r = coordinator_publish_status(co, SB_STATUS_ONLINE, NULL);
     if (r < 0) {
         log_warning_errno(r, "coordinator: failed to publish online status: %m");
     }
@@ -348,7 +350,7 @@ static int on_signal(sd_event_source *s, const struct signalfd_siginfo *si, void
     }
     /* contract.md "Command lines": the offline status goes out before the DISCONNECT (which
      * makes the broker discard the will). */
-    r = publish_status(co, SB_STATUS_OFFLINE, &co->offline_mid);
+    r = coordinator_publish_status(co, SB_STATUS_OFFLINE, &co->offline_mid);
     if (r < 0) {
         log_warning_errno(r, "coordinator: failed to publish offline status: %m");
         coordinator_send_disconnect(co);
@@ -428,6 +430,7 @@ static int on_flush(sd_event_source *s, void *userdata)
 
     (void) s;
     coordinator_flush(co);
+    coordinator_sync_flushed(co);
     return 0;
 }
 
@@ -469,6 +472,14 @@ static int coordinator_add_sources(Coordinator *co)
     }
     if (r >= 0) {
         r = sd_event_source_set_enabled(co->stop_timer, SD_EVENT_OFF);
+    }
+    if (r >= 0) {
+        r = sd_event_add_time_relative(co->event, &co->sync_timer, CLOCK_MONOTONIC,
+                                       (uint64_t) SYNC_INTERVAL_MS * 1000u, 1000,
+                                       coordinator_on_sync_timer, co);
+    }
+    if (r >= 0) {
+        r = sd_event_source_set_enabled(co->sync_timer, SD_EVENT_OFF);
     }
     /* A post source runs after every other dispatch: one flush per loop iteration. */
     if (r >= 0) {
@@ -586,6 +597,7 @@ Coordinator *coordinator_free(Coordinator *co)
     co->summary_timer = sd_event_source_disable_unref(co->summary_timer);
     co->suppress_timer = sd_event_source_disable_unref(co->suppress_timer);
     co->stop_timer = sd_event_source_disable_unref(co->stop_timer);
+    co->sync_timer = sd_event_source_disable_unref(co->sync_timer);
     co->event = sd_event_unref(co->event);
     state_store_done(&co->store);
     co->core = coord_free(co->core);

@@ -10,19 +10,37 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "statebus/payload.h"
 #include "statebus/topic.h"
+
+#include "broker-addr.h"
+#include "mqtt-io.h"
 
 #define CTL_KEEPALIVE_S 30
 #define CTL_LOOP_SLICE_MS                                                  \
     500 /* mosquitto_loop() wait; SIGINT and deadlines are checked between \
          */
 #define CTL_SUBS_MAX 16
+/* One address of a --broker list gets this long for its CONNACK before the next is tried (the
+ * last one gets what is left of the deadline). */
+#define CTL_ATTEMPT_MS 3000u
+/* When no retained system/status arrived: how long to wait for the coordinator's answer to
+ * system/sync (its status, live, comes last). It answers within its rate limit (1 s) when up. */
+#define CTL_SYNC_WAIT_MS 2000u
 
 struct CtlMqtt {
     struct mosquitto *mosq; /* owned */
     char client_id[96];
     char reply_topic[SB_TOPIC_MAX + 1];
-    char marker[160]; /* payload of our sync marker */
+    char marker[160];                    /* payload of our sync marker */
+    char status_topic[SB_TOPIC_MAX + 1]; /* <root>/system/status */
+    char sync_topic[SB_TOPIC_MAX + 1];   /* <root>/system/sync */
+    char broker_name[BROKER_HOST_SIZE + 16];
+    bool v5;            /* the connection speaks MQTT 5 (else 3.1.1: no properties) */
+    bool status_wanted; /* a filter of the caller covers system/status */
+    bool status_seen;   /* a retained or live system/status arrived */
+    bool status_live;   /* a live (not retained) system/status arrived: the sync answer */
+    int sync_mid;       /* of our system/sync publish: an ACL refusing it is not fatal */
     CtlMessageHandler handler;
     void *userdata;
 
@@ -135,8 +153,10 @@ static void on_publish(struct mosquitto *mosq,
     CtlMqtt *m = obj;
 
     (void) mosq;
-    (void) mid;
     (void) props;
+    if (reason_code >= 0x80 && mid == m->sync_mid) {
+        return; /* an older ACL without system/sync: the retained copies are all we get */
+    }
     if (reason_code >= 0x80 && m->publish_refused == 0) {
         m->publish_refused = reason_code;
     }
@@ -151,6 +171,13 @@ static void on_message(struct mosquitto *mosq,
     size_t marker_len = strlen(m->marker);
 
     (void) mosq;
+    if (strcmp(msg->topic, m->status_topic) == 0) {
+        m->status_seen = true;
+        m->status_live = m->status_live || !msg->retain;
+        if (!m->status_wanted) {
+            return; /* ours only: asked for the sync */
+        }
+    }
     if (strcmp(msg->topic, m->reply_topic) == 0 && msg->payloadlen >= 0 &&
         (size_t) msg->payloadlen == marker_len &&
         memcmp(msg->payload, m->marker, marker_len) == 0) {
@@ -185,7 +212,141 @@ static int ctl_mqtt_auth_set(struct mosquitto *mosq, const MqttAuthOptions *auth
 
 static bool is_connack(void *userdata)
 {
-    return ((CtlMqtt *) userdata)->connack;
+    CtlMqtt *m = userdata;
+
+    return m->connack || m->lost;
+}
+
+/* How a broker refuses the protocol of our CONNECT: CONNACK "unsupported protocol version"
+ * (libmosquitto reports a 3.1.1 broker's refusal as 0x84 too), or a close without CONNACK
+ * (RabbitMQ 3.10 drops an MQTT 5 CONNECT as an unparsable frame). */
+static bool refused_protocol(const CtlMqtt *m)
+{
+    if (m->connack) {
+        return m->connack_rc == MQTT_RC_UNSUPPORTED_PROTOCOL_VERSION ||
+               m->connack_rc == CONNACK_REFUSED_PROTOCOL_VERSION;
+    }
+    return m->lost;
+}
+
+/* One CONNECT to one address with one protocol, on a fresh client. Returns 0 (connected),
+ * -EPROTONOSUPPORT (the broker refused the protocol; why is in why), or another negative errno
+ * with why filled. */
+static int connect_once(CtlMqtt *m,
+                        const CtlOptions *o,
+                        const BrokerAddr *a,
+                        int protocol,
+                        uint64_t deadline_mono_ms,
+                        char *why,
+                        size_t why_size)
+{
+    int rc, r;
+
+    if (m->mosq) {
+        mosquitto_destroy(m->mosq);
+    }
+    m->connack = m->connected = m->lost = false;
+    m->connack_rc = 0;
+    m->mosq = mosquitto_new(m->client_id, true, m);
+    if (!m->mosq) {
+        (void) snprintf(why, why_size, "out of memory");
+        return -ENOMEM;
+    }
+    (void) mosquitto_int_option(m->mosq, MOSQ_OPT_PROTOCOL_VERSION, protocol);
+    (void) mosquitto_int_option(m->mosq, MOSQ_OPT_TCP_NODELAY, 1);
+    r = ctl_mqtt_auth_set(m->mosq, &o->auth);
+    if (r < 0) {
+        why[0] = '\0'; /* printed already: the same for every address */
+        return r;
+    }
+    mosquitto_connect_v5_callback_set(m->mosq, on_connect);
+    mosquitto_disconnect_v5_callback_set(m->mosq, on_disconnect);
+    mosquitto_subscribe_v5_callback_set(m->mosq, on_subscribe);
+    mosquitto_publish_v5_callback_set(m->mosq, on_publish);
+    mosquitto_message_v5_callback_set(m->mosq, on_message);
+
+    errno = 0;
+    rc = mosquitto_connect_bind_v5(m->mosq, a->host, a->port, CTL_KEEPALIVE_S, NULL, NULL);
+    if (rc != MOSQ_ERR_SUCCESS) {
+        /* A TLS broker that refuses our certificate (TLS 1.3 reports it after the handshake)
+         * shows up as a TLS or protocol error: say where to look. */
+        (void) snprintf(why, why_size, "%s%s",
+                        rc == MOSQ_ERR_ERRNO ? strerror(errno) : mosquitto_strerror(rc),
+                        (rc == MOSQ_ERR_TLS || rc == MOSQ_ERR_PROTOCOL)
+                                ? " (TLS: check --cafile, --cert and --key against the broker's CA)"
+                                : "");
+        return -ECONNREFUSED;
+    }
+    r = ctl_mqtt_run(m, is_connack, m, deadline_mono_ms);
+    if (r == -ETIMEDOUT) {
+        (void) snprintf(why, why_size, "no answer");
+        return r;
+    }
+    if (r < 0 && r != -ECONNRESET) {
+        why[0] = '\0';
+        return r;
+    }
+    if (m->connected) {
+        m->v5 = protocol == MQTT_PROTOCOL_V5;
+        return 0;
+    }
+    if (m->connack) {
+        (void) snprintf(why, why_size, "refused the connection: %s",
+                        mosquitto_reason_string(m->connack_rc));
+    } else {
+        (void) snprintf(why, why_size, "closed the connection without an answer");
+    }
+    return refused_protocol(m) ? -EPROTONOSUPPORT : -ECONNREFUSED;
+}
+
+/* One address: its protocol (auto: 5, then 3.1.1 when 5 is refused). */
+static int connect_address(CtlMqtt *m,
+                           const CtlOptions *o,
+                           const BrokerAddr *a,
+                           uint64_t deadline_mono_ms,
+                           char *why,
+                           size_t why_size)
+{
+    char why5[160];
+    int r;
+
+    if (o->mqtt_version == MQTT_IO_VERSION_311) {
+        return connect_once(m, o, a, MQTT_PROTOCOL_V311, deadline_mono_ms, why, why_size);
+    }
+    r = connect_once(m, o, a, MQTT_PROTOCOL_V5, deadline_mono_ms, why, why_size);
+    if (r != -EPROTONOSUPPORT || o->mqtt_version == MQTT_IO_VERSION_5) {
+        return r;
+    }
+    (void) snprintf(why5, sizeof(why5), "%s", why);
+    r = connect_once(m, o, a, MQTT_PROTOCOL_V311, deadline_mono_ms, why, why_size);
+    if (r == 0) {
+        (void) fprintf(stderr, "statebusctl: broker %s refused MQTT 5 (%s); using MQTT 3.1.1\n",
+                       m->broker_name, why5);
+    } else if (r == -EPROTONOSUPPORT) {
+        char both[400];
+
+        (void) snprintf(both, sizeof(both), "refused both MQTT 5 (%s) and MQTT 3.1.1 (%s)", why5,
+                        why);
+        (void) snprintf(why, why_size, "%s", both);
+    }
+    return r;
+}
+
+static int ctl_mqtt_topics(CtlMqtt *m, const char *system)
+{
+    SbTopic t = { .kind = SB_TOPIC_SYSTEM_STATUS };
+    int r;
+
+    (void) snprintf(t.system, sizeof(t.system), "%s", system);
+    r = sb_topic_format(m->status_topic, sizeof(m->status_topic), &t);
+    t.kind = SB_TOPIC_SYSTEM_SYNC;
+    if (r >= 0) {
+        r = sb_topic_format(m->sync_topic, sizeof(m->sync_topic), &t);
+    }
+    if (r >= 0) {
+        r = sb_reply_topic_format(m->reply_topic, sizeof(m->reply_topic), system, m->client_id);
+    }
+    return r < 0 ? r : 0;
 }
 
 int ctl_mqtt_connect(const CtlOptions *o,
@@ -194,8 +355,11 @@ int ctl_mqtt_connect(const CtlOptions *o,
                      void *userdata,
                      CtlMqtt **ret)
 {
+    BrokerAddr first;
+    const BrokerAddr *addrs;
+    size_t n_addrs = 0;
     CtlMqtt *m;
-    int rc, r;
+    int r = -ECONNREFUSED;
 
     m = calloc(1, sizeof(*m));
     if (!m) {
@@ -209,62 +373,41 @@ int ctl_mqtt_connect(const CtlOptions *o,
     /* Unique per run: a duplicate id would kick another client off (and fire its will). */
     (void) snprintf(m->client_id, sizeof(m->client_id), "statebusctl-%ld-%llu", (long) getpid(),
                     (unsigned long long) ctl_now_unix_ms());
-    r = sb_reply_topic_format(m->reply_topic, sizeof(m->reply_topic), o->system, m->client_id);
+    r = ctl_mqtt_topics(m, o->system);
     if (r < 0) {
-        (void) fprintf(stderr, "statebusctl: cannot build reply topic: %s\n", strerror(-r));
+        (void) fprintf(stderr, "statebusctl: cannot build topics: %s\n", strerror(-r));
         ctl_mqtt_free(m);
         return r;
     }
     (void) snprintf(m->marker, sizeof(m->marker), "{\"v\":1,\"sync\":\"%s\"}", m->client_id);
 
-    m->mosq = mosquitto_new(m->client_id, true, m);
-    if (!m->mosq) {
-        ctl_mqtt_free(m);
-        return -ENOMEM;
-    }
-    (void) mosquitto_int_option(m->mosq, MOSQ_OPT_PROTOCOL_VERSION, MQTT_PROTOCOL_V5);
-    (void) mosquitto_int_option(m->mosq, MOSQ_OPT_TCP_NODELAY, 1);
-    r = ctl_mqtt_auth_set(m->mosq, &o->auth);
-    if (r < 0) {
-        ctl_mqtt_free(m);
-        return r;
-    }
-    mosquitto_connect_v5_callback_set(m->mosq, on_connect);
-    mosquitto_disconnect_v5_callback_set(m->mosq, on_disconnect);
-    mosquitto_subscribe_v5_callback_set(m->mosq, on_subscribe);
-    mosquitto_publish_v5_callback_set(m->mosq, on_publish);
-    mosquitto_message_v5_callback_set(m->mosq, on_message);
+    /* A cluster's nodes in turn: the first that answers. */
+    addrs = optbroker_list(&o->broker, &first, &n_addrs);
+    for (size_t i = 0; i < n_addrs; i++) {
+        uint64_t now = ctl_now_mono_ms();
+        uint64_t until = i + 1 < n_addrs && now + CTL_ATTEMPT_MS < deadline_mono_ms
+                                 ? now + CTL_ATTEMPT_MS
+                                 : deadline_mono_ms;
+        char why[480];
 
-    errno = 0;
-    rc = mosquitto_connect_bind_v5(m->mosq, o->broker.host, o->broker.port, CTL_KEEPALIVE_S, NULL,
-                                   NULL);
-    if (rc != MOSQ_ERR_SUCCESS) {
-        /* A TLS broker that refuses our certificate (TLS 1.3 reports it after the handshake)
-         * shows up as a TLS or protocol error: say where to look. */
-        (void) fprintf(stderr, "statebusctl: cannot connect to broker %s:%u: %s%s\n",
-                       o->broker.host, o->broker.port,
-                       rc == MOSQ_ERR_ERRNO ? strerror(errno) : mosquitto_strerror(rc),
-                       (rc == MOSQ_ERR_TLS || rc == MOSQ_ERR_PROTOCOL)
-                               ? " (TLS: check --cafile, --cert and --key against the broker's CA)"
-                               : "");
-        ctl_mqtt_free(m);
-        return -ECONNREFUSED;
+        (void) broker_addr_format(addrs[i].host, addrs[i].port, m->broker_name,
+                                  sizeof(m->broker_name));
+        why[0] = '\0';
+        r = connect_address(m, o, &addrs[i], until, why, sizeof(why));
+        if (r == 0) {
+            *ret = m;
+            return 0;
+        }
+        if (why[0]) {
+            (void) fprintf(stderr, "statebusctl: cannot connect to broker %s: %s\n", m->broker_name,
+                           why);
+        }
+        if (r == -EINVAL || r == -ENOMEM || r == -EINTR || ctl_now_mono_ms() >= deadline_mono_ms) {
+            break;
+        }
     }
-    r = ctl_mqtt_run(m, is_connack, m, deadline_mono_ms);
-    if (r == 0 && m->connack_rc != 0) {
-        (void) fprintf(stderr, "statebusctl: broker %s:%u refused the connection: %s\n",
-                       o->broker.host, o->broker.port, mosquitto_reason_string(m->connack_rc));
-        r = -ECONNREFUSED;
-    } else if (r == -ETIMEDOUT) {
-        (void) fprintf(stderr, "statebusctl: no answer from broker %s:%u\n", o->broker.host,
-                       o->broker.port);
-    }
-    if (r < 0) {
-        ctl_mqtt_free(m);
-        return r;
-    }
-    *ret = m;
-    return 0;
+    ctl_mqtt_free(m);
+    return r == -EPROTONOSUPPORT ? -ECONNREFUSED : r;
 }
 
 CtlMqtt *ctl_mqtt_free(CtlMqtt *m)
@@ -298,6 +441,11 @@ static bool is_synced(void *userdata)
     return ((CtlMqtt *) userdata)->synced;
 }
 
+static bool is_status_live(void *userdata)
+{
+    return ((CtlMqtt *) userdata)->status_live;
+}
+
 static int subscribe_one(CtlMqtt *m, const char *filter)
 {
     int mid = 0;
@@ -325,13 +473,24 @@ int ctl_mqtt_subscribe_sync(CtlMqtt *m,
 {
     int r;
 
-    if (n_filters + 1 > CTL_SUBS_MAX) {
+    if (n_filters + 2 > CTL_SUBS_MAX) {
         return -E2BIG;
+    }
+    for (size_t i = 0; i < n_filters; i++) {
+        bool match = false;
+
+        if (mosquitto_topic_matches_sub(filters[i], m->status_topic, &match) == MOSQ_ERR_SUCCESS &&
+            match) {
+            m->status_wanted = true;
+        }
     }
     /* The reply topic first: answers and the marker must never be missed. */
     r = subscribe_one(m, m->reply_topic);
     for (size_t i = 0; r == 0 && i < n_filters; i++) {
         r = subscribe_one(m, filters[i]);
+    }
+    if (r == 0 && !m->status_wanted) {
+        r = subscribe_one(m, m->status_topic); /* for the sync answer only */
     }
     if (r < 0) {
         return r;
@@ -349,7 +508,28 @@ int ctl_mqtt_subscribe_sync(CtlMqtt *m,
     if (r < 0) {
         return r;
     }
-    return ctl_mqtt_run(m, is_synced, m, deadline_mono_ms);
+    r = ctl_mqtt_run(m, is_synced, m, deadline_mono_ms);
+    if (r < 0 || m->status_seen) {
+        /* The retained status of the coordinator's current connection is here, so is what it
+         * published after it (on an ejabberd cluster retained messages are served by the node
+         * they were published through, and the coordinator republishes everything at each
+         * connect). */
+        return r;
+    }
+    /* No retained status (another cluster node's retained store, RabbitMQ's wildcards, a broker
+     * without persistence): ask the coordinator to republish its topics (system/sync,
+     * topics/README.md "Sync"), status last, and wait for that status, bounded: a coordinator
+     * that is down cannot answer (when it comes back its status arrives live anyway). */
+    if (mosquitto_publish_v5(m->mosq, &m->sync_mid, m->sync_topic, 2, "{}", 1, false, NULL) !=
+        MOSQ_ERR_SUCCESS) {
+        return 0;
+    }
+    {
+        uint64_t until = ctl_now_mono_ms() + CTL_SYNC_WAIT_MS;
+
+        r = ctl_mqtt_run(m, is_status_live, m, until < deadline_mono_ms ? until : deadline_mono_ms);
+    }
+    return r == -ETIMEDOUT ? 0 : r;
 }
 
 int ctl_mqtt_publish(CtlMqtt *m,
@@ -358,7 +538,9 @@ int ctl_mqtt_publish(CtlMqtt *m,
                      size_t len,
                      const mosquitto_property *props)
 {
-    int rc = mosquitto_publish_v5(m->mosq, NULL, topic, (int) len, payload, 1, false, props);
+    /* MQTT 3.1.1 has no properties: answers are followed on <root>/event by request id. */
+    int rc = mosquitto_publish_v5(m->mosq, NULL, topic, (int) len, payload, 1, false,
+                                  m->v5 ? props : NULL);
 
     if (rc != MOSQ_ERR_SUCCESS) {
         (void) fprintf(stderr, "statebusctl: cannot publish on %s: %s\n", topic,

@@ -1,7 +1,10 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * statebusctl's MQTT client: blocking, one thread, a plain loop around mosquitto_loop() with a
- * deadline (no daemon, no sd-event). MQTT v5, TCP_NODELAY, clean start, a unique client id.
+ * deadline (no daemon, no sd-event). TCP_NODELAY, clean start, a unique client id; MQTT 5,
+ * 3.1.1, or auto (5, then 3.1.1 on the same address when the broker refuses 5: one line on
+ * stderr says so). --broker A,B,...: the addresses are tried in turn until one answers. On 3.1.1
+ * publishes carry no properties: answers are followed on <root>/event by request id.
  *
  * Retained state is "all there" once a marker published on our own reply topic comes back: the
  * broker queues a subscription's retained messages before anything published after its SUBACK,
@@ -38,8 +41,12 @@ CtlMqtt *ctl_mqtt_free(CtlMqtt *m);
 const char *ctl_mqtt_reply_topic(const CtlMqtt *m);
 
 /* Subscribes (QoS 1) to filters and to the reply topic, then waits until the retained messages of
- * those filters have been delivered (through the handler) or the deadline passes. Returns 0,
- * -ETIMEDOUT (what arrived has been delivered), or another negative errno (printed). */
+ * those filters have been delivered (through the handler) or the deadline passes. When no
+ * retained system/status arrived (a cluster node that does not serve it, a broker without
+ * wildcard retained delivery), asks the coordinator for system/sync and waits (at most 2 s) for
+ * its status to arrive live: the republished topics come before it, through the handler (the
+ * status itself only when a filter covers it). Returns 0, -ETIMEDOUT (what arrived has been
+ * delivered), or another negative errno (printed). */
 int ctl_mqtt_subscribe_sync(CtlMqtt *m,
                             const char *const *filters,
                             size_t n_filters,

@@ -208,6 +208,7 @@ static int parse_system_single(const Level *l, SbTopic *t)
         { "summary", SB_TOPIC_SYSTEM_SUMMARY },
         { "requests", SB_TOPIC_SYSTEM_REQUESTS },
         { "power-restore", SB_TOPIC_SYSTEM_POWER_RESTORE },
+        { "sync", SB_TOPIC_SYSTEM_SYNC },
     };
     int r;
 
@@ -369,6 +370,8 @@ static int topic_tail_format(char *tail, size_t size, const SbTopic *t)
         return snprintf(tail, size, "system/status");
     case SB_TOPIC_SYSTEM_REBIRTH:
         return snprintf(tail, size, "system/rebirth");
+    case SB_TOPIC_SYSTEM_SYNC:
+        return snprintf(tail, size, "system/sync");
     case SB_TOPIC_SYSTEM_SUMMARY:
         return snprintf(tail, size, "system/summary");
     case SB_TOPIC_SYSTEM_ROLLUP:
@@ -454,6 +457,9 @@ int sb_filter_format(char *buf, size_t size, const char *system, SbFilter filter
             return -EINVAL;
         }
         r = snprintf(text, sizeof(text), TOPIC_PREFIX "/%s/node/%u/#", system, node);
+        break;
+    case SB_FILTER_SYSTEM_SYNC:
+        r = snprintf(text, sizeof(text), TOPIC_PREFIX "/%s/system/sync", system);
         break;
     case SB_FILTER_COUNT:
         break;

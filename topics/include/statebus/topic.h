@@ -33,6 +33,8 @@ typedef enum SbTopicKind {
     SB_TOPIC_EVENT,                /* <root>/event */
     SB_TOPIC_REPLY,                /* <root>/reply/<anything> (.reply_suffix) */
     SB_TOPIC_SYSTEM_CANCEL,        /* <root>/system/set/cancel (issue #15) */
+    SB_TOPIC_SYSTEM_SYNC,          /* <root>/system/sync (a client asks the coordinator to
+                                    * republish its retained topics) */
     SB_TOPIC_KIND_COUNT,
 } SbTopicKind;
 
@@ -74,6 +76,7 @@ typedef enum SbFilter {
     SB_FILTER_SETTINGS_SET, /* <root>/system/settings/+/set */
     SB_FILTER_SYSTEM_ALL,   /* <root>/system/# */
     SB_FILTER_NODE_ALL,     /* <root>/node/<n>/# */
+    SB_FILTER_SYSTEM_SYNC,  /* <root>/system/sync (the coordinator's subscription) */
     SB_FILTER_COUNT,
 } SbFilter;
 
