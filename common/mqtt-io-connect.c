@@ -62,15 +62,16 @@ static bool refused_protocol(const MqttIo *io, int rc)
         io->connack_reason == CONNACK_REFUSED_PROTOCOL_VERSION) {
         return true;
     }
-    if (io->connack_reason != 0 || !io->tcp_up) {
+    if (io->connack_reason != 0) {
         return false;
     }
     switch (rc) {
-    case MOSQ_ERR_CONN_LOST:
+    case MOSQ_ERR_CONN_LOST: /* EOF: only ever after an established connection */
     case MOSQ_ERR_PROTOCOL:
     case MOSQ_ERR_MALFORMED_PACKET:
-    case MOSQ_ERR_KEEPALIVE:
         return true;
+    case MOSQ_ERR_KEEPALIVE: /* no CONNACK in time: only if TCP was up (not a black hole) */
+        return io->tcp_up;
     case MOSQ_ERR_ERRNO:
         return io->saved_errno == ECONNRESET || io->saved_errno == EPIPE;
     default:
