@@ -21,7 +21,7 @@
 #include "redfish-task.h"
 
 #define PENDING_MAX   16u /* Resets waiting for the coordinator at once */
-#define SUBSCRIPTIONS 3u
+#define SUBSCRIPTIONS 4u  /* system/#, node/+/+, our reply topic, event (3.1.1 answers) */
 #define RETRY_AFTER_S "5" /* 503: when to try again */
 /* A task monitor: when to look again, in delta-seconds. (Of Debian's clients, redfishtool 1.1.5
  * follows a task monitor only with delta-seconds: an HTTP-date crashes its waitForTask(); sushy
@@ -50,6 +50,7 @@ struct RedfishBridge {
     RedfishTasks tasks;
     char filters[SUBSCRIPTIONS][SB_TOPIC_MAX + 1];
     char reply_topic[SB_TOPIC_MAX + 1];
+    char sync_topic[SB_TOPIC_MAX + 1]; /* system/sync, asked at every connect */
     uint64_t next_id;
     PendingReset pending[PENDING_MAX];
     sd_event_source *stop_timer;

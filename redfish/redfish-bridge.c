@@ -318,6 +318,25 @@ handle_reply(RedfishBridge *b, const struct mosquitto_message *msg, const mosqui
               sb_enum_to_string(SB_ENUM_EVENT_KIND, (int) ev.kind));
 }
 
+/* MQTT 3.1.1 has no response topic: the answer is followed on <root>/event by request id (every
+ * client sees it there, contract.md). On MQTT 5 the reply topic answers, once. */
+static void handle_event(RedfishBridge *b, const struct mosquitto_message *msg)
+{
+    SbEvent ev;
+
+    if (mqtt_io_is_v5(b->io) ||
+        sb_event_decode(msg->payload, (size_t) msg->payloadlen, &ev, NULL) < 0 || !ev.id[0]) {
+        return;
+    }
+    for (size_t i = 0; i < PENDING_MAX; i++) {
+        PendingReset *p = &b->pending[i];
+        if (p->in_use && strcmp(p->id, ev.id) == 0) {
+            pending_answer(p, &ev);
+            return;
+        }
+    }
+}
+
 static int handle_node_message(RedfishBridge *b,
                                const SbTopic *t,
                                const void *p,
@@ -395,6 +414,11 @@ static void on_mqtt_message(MqttIo *io,
     case SB_TOPIC_REPLY:
         handle_reply(b, msg, props);
         return;
+    case SB_TOPIC_EVENT:
+        handle_event(b, msg);
+        return;
+    case SB_TOPIC_SYSTEM_SYNC:
+        return; /* our own (or another client's) sync request */
     case SB_TOPIC_NODE_STATUS:
     case SB_TOPIC_NODE_STATE:
         r = handle_node_message(b, &t, msg->payload, (size_t) msg->payloadlen, &why);
@@ -422,6 +446,11 @@ static void on_mqtt_connect(MqttIo *io, void *userdata)
             log_warning_errno(r, "redfish: failed to subscribe filter='%s': %m", b->filters[i]);
         }
     }
+    /* Not the broker's retained store (another cluster node's, RabbitMQ's wildcards): the
+     * coordinator republishes its topics (topics/README.md "Sync"). After the SUBSCRIBEs on
+     * this connection, so the answer finds them. An ACL without system/sync refuses it:
+     * harmless, the retained copies are then all there is. */
+    (void) mqtt_io_publish(io, b->sync_topic, "{}", 2, 1, false, NULL, NULL);
     (void) daemon_notify_ready();
 }
 
@@ -495,6 +524,7 @@ static int on_signal(sd_event_source *s, const struct signalfd_siginfo *si, void
 
 static int bridge_format_topics(RedfishBridge *b)
 {
+    SbTopic event = { .kind = SB_TOPIC_EVENT };
     const char *system = b->opts->system;
     char suffix[64];
     int r;
@@ -510,6 +540,12 @@ static int bridge_format_topics(RedfishBridge *b)
     }
     if (r >= 0) {
         (void) snprintf(b->filters[2], sizeof(b->filters[2]), "%s", b->reply_topic);
+        (void) snprintf(event.system, sizeof(event.system), "%s", system);
+        r = sb_topic_format(b->filters[3], sizeof(b->filters[3]), &event);
+    }
+    if (r >= 0) {
+        r = sb_filter_format(b->sync_topic, sizeof(b->sync_topic), system, SB_FILTER_SYSTEM_SYNC,
+                             0);
     }
     return r < 0 ? log_error_errno(r, "redfish: failed to format topics system='%s': %m", system)
                  : 0;
