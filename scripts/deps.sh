@@ -8,6 +8,8 @@
 # libcrypt-dev: crypt() for statebus-redfish's accounts (libmicrohttpd-dev is Debian's, built with
 # GnuTLS: the bridge's HTTPS). python3-sushy and redfishtool are the Redfish clients its tests
 # drive; wrk is for redfish/bench/bench-redfish.py (not run by the test command).
+# ejabberd and rabbitmq-server are test-only too (test_brokers.py starts them on loopback with
+# their own epmd port and node names; the services the packages may start are never used).
 #
 # python3-paho-mqtt and python3-jsonschema are test-only: the integration tests check the
 # contract with an MQTT implementation that is not libmosquitto, and payloads against
@@ -24,6 +26,7 @@ packages=(
     iproute2 dbus openssl curl libmicrohttpd-dev libclang-rt-14-dev
     libcrypt-dev python3-sushy redfishtool wrk
     tmux
+    ejabberd rabbitmq-server
 )
 
 missing=()

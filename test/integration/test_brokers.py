@@ -19,14 +19,15 @@ ctest label "brokers" (own label: RabbitMQ and ejabberd start in seconds, not mi
 import os
 import shutil
 import socket
+import subprocess
 import tempfile
 import threading
 import time
 import unittest
 
 from erlang_brokers import Ejabberd, Epmd, RabbitMQ
-from harness import (EVENT_TIMEOUT, START_TIMEOUT, Broker, Client, IntegrationTest, read_tail,
-                     wait_briefly)
+from harness import (EVENT_TIMEOUT, SOURCE_DIR, START_TIMEOUT, Broker, Client, IntegrationTest,
+                     read_tail)
 
 HAVE_EJABBERD = shutil.which("ejabberdctl") is not None
 HAVE_RABBITMQ = os.path.exists(RabbitMQ.SERVER)
@@ -305,6 +306,7 @@ class RabbitMQTest(BrokerStoryTest):
 
 class EjabberdBase(BrokerStoryTest):
     nodes = 1
+    generated_acl = False  # True: the rules of scripts/make-acl.sh --format ejabberd
 
     @classmethod
     def setUpClass(cls):
@@ -312,7 +314,16 @@ class EjabberdBase(BrokerStoryTest):
         os.chmod(cls.dir, 0o755)
         cls.epmd = Epmd()
         cls.ej = [Ejabberd(cls.dir, f"sbej{i + 1}", cls.epmd) for i in range(cls.nodes)]
+        cls.system_id = f"it-ej{os.getpid()}"
         try:
+            if cls.generated_acl:
+                acl = subprocess.run(
+                    ["bash", os.path.join(SOURCE_DIR, "scripts", "make-acl.sh"), "--system",
+                     cls.system_id, "--nodes", "2", "--observer", "watcher", "--format",
+                     "ejabberd"], check=True, stdout=subprocess.PIPE, text=True).stdout
+                for n in cls.ej:
+                    with open(os.path.join(n.dir, "acl.yml"), "w", encoding="utf-8") as f:
+                        f.write(acl)
             for n in cls.ej:
                 n.start()
             for n in cls.ej[1:]:
@@ -320,6 +331,13 @@ class EjabberdBase(BrokerStoryTest):
         except Exception:
             cls.tearDownClass()
             raise
+
+    def setUp(self):
+        super().setUp()
+        if self.generated_acl:
+            # The generated rules name one system: every test of the class uses it.
+            self.system = self.system_id
+            self.root = f"statebus/{self.system}"
 
     @classmethod
     def tearDownClass(cls):
@@ -331,7 +349,27 @@ class EjabberdBase(BrokerStoryTest):
 
 @unittest.skipUnless(HAVE_EJABBERD, "ejabberd not installed (scripts/deps.sh)")
 class EjabberdSingleTest(EjabberdBase):
+    """One node with the access rules of scripts/make-acl.sh --format ejabberd: every role can
+    do its part of the story (and no more: an agent cannot publish another node's state)."""
+
     nodes = 1
+    generated_acl = True
+
+    def test_acl_refuses_another_nodes_state(self):
+        a = self.ej[0].address
+        w = Client(self.ej[0].port, name="watcher", credentials=("watcher", "x"))
+        self.clients.append(w)
+        w.subscribe(self.t("#"))
+        spoof = Client(self.ej[0].port, name="spoof", credentials=("node1", "x"))
+        self.clients.append(spoof)
+        spoof.publish(self.t("node/1/heartbeat"), "{}", qos=1)
+        w.wait_msg(self.t("node/1/heartbeat"), timeout=START_TIMEOUT)
+        spoof.publish(self.t("node/2/bmc"), "{}", qos=1)
+        spoof.publish(self.t("system/set/host"), "On", qos=1)
+        w.barrier(self.t("reply/" + w.client_id))
+        self.assertEqual(w.received(self.t("node/2/bmc")), [])
+        self.assertEqual(w.received(self.t("system/set/host")), [])
+        del a
 
     def test_story(self):
         a = self.ej[0].address
