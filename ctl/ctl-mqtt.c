@@ -38,7 +38,7 @@ struct CtlMqtt {
     char broker_name[BROKER_HOST_SIZE + 16];
     bool v5;            /* the connection speaks MQTT 5 (else 3.1.1: no properties) */
     bool status_wanted; /* a filter of the caller covers system/status */
-    bool status_seen;   /* a retained or live system/status arrived */
+    bool status_online; /* the last system/status (retained or live) said online */
     bool status_live;   /* a live (not retained) system/status arrived: the sync answer */
     int sync_mid;       /* of our system/sync publish: an ACL refusing it is not fatal */
     CtlMessageHandler handler;
@@ -172,7 +172,12 @@ static void on_message(struct mosquitto *mosq,
 
     (void) mosq;
     if (strcmp(msg->topic, m->status_topic) == 0) {
-        m->status_seen = true;
+        SbStatusMsg st;
+
+        m->status_online =
+                msg->payloadlen > 0 &&
+                sb_status_decode(msg->payload, (size_t) msg->payloadlen, &st, NULL) >= 0 &&
+                st.status == SB_STATUS_ONLINE;
         m->status_live = m->status_live || !msg->retain;
         if (!m->status_wanted) {
             return; /* ours only: asked for the sync */
@@ -509,17 +514,19 @@ int ctl_mqtt_subscribe_sync(CtlMqtt *m,
         return r;
     }
     r = ctl_mqtt_run(m, is_synced, m, deadline_mono_ms);
-    if (r < 0 || m->status_seen) {
+    if (r < 0 || m->status_online) {
         /* The retained status of the coordinator's current connection is here, so is what it
          * published after it (on an ejabberd cluster retained messages are served by the node
          * they were published through, and the coordinator republishes everything at each
          * connect). */
         return r;
     }
-    /* No retained status (another cluster node's retained store, RabbitMQ's wildcards, a broker
-     * without persistence): ask the coordinator to republish its topics (system/sync,
-     * topics/README.md "Sync"), status last, and wait for that status, bounded: a coordinator
-     * that is down cannot answer (when it comes back its status arrives live anyway). */
+    /* No retained status, or one that is not online (another cluster node's retained store,
+     * RabbitMQ's wildcards, a broker without persistence, a cluster node serving an older copy
+     * such as the Will of the coordinator's previous connection): ask the coordinator to
+     * republish its topics (system/sync, topics/README.md "Sync"), status last, and wait for
+     * that status, bounded: a coordinator that is down cannot answer (when it comes back its
+     * status arrives live anyway). */
     if (mosquitto_publish_v5(m->mosq, &m->sync_mid, m->sync_topic, 2, "{}", 1, false, NULL) !=
         MOSQ_ERR_SUCCESS) {
         return 0;

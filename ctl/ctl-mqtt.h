@@ -42,7 +42,7 @@ const char *ctl_mqtt_reply_topic(const CtlMqtt *m);
 
 /* Subscribes (QoS 1) to filters and to the reply topic, then waits until the retained messages of
  * those filters have been delivered (through the handler) or the deadline passes. When no
- * retained system/status arrived (a cluster node that does not serve it, a broker without
+ * retained system/status "online" arrived (a cluster node that does not serve it, a broker without
  * wildcard retained delivery), asks the coordinator for system/sync and waits (at most 2 s) for
  * its status to arrive live: the republished topics come before it, through the handler (the
  * status itself only when a filter covers it). Returns 0, -ETIMEDOUT (what arrived has been
