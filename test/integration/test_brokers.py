@@ -16,7 +16,9 @@ kill -9 and restarted with that queue, the agent back and the request completed.
 ctest label "brokers" (own label: RabbitMQ and ejabberd start in seconds, not milliseconds).
 """
 
+import json
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -24,10 +26,11 @@ import tempfile
 import threading
 import time
 import unittest
+import urllib.request
 
 from erlang_brokers import Ejabberd, Epmd, RabbitMQ
 from harness import (EVENT_TIMEOUT, SOURCE_DIR, START_TIMEOUT, Broker, Client, IntegrationTest,
-                     read_tail)
+                     read_tail, wait_briefly)
 
 HAVE_EJABBERD = shutil.which("ejabberdctl") is not None
 HAVE_RABBITMQ = os.path.exists(RabbitMQ.SERVER)
@@ -198,6 +201,45 @@ class MosquittoTest(BrokerStoryTest):
         late.subscribe(self.t("system/status"))
         late.wait_msg(self.t("system/status"), lambda m: m.retain, START_TIMEOUT, 0,
                       "the retained status again")
+
+    def test_redfish_bridge_over_311_without_retained_copies(self):
+        """The bridge syncs at connect (no retained coordinator topics here) and, on MQTT 3.1.1
+        (no response topic), follows its Reset's answer on <root>/event by request id."""
+        b = self.mosquitto("redfish")
+        site = Site(b.address, {1: b.address, 2: b.address}, b.address, b.port)
+        w = self.s_watcher(site)
+        self.s_coordinator(site, 2)
+        self.wait_coordinator_online(w)
+        self.s_agent(site, 1)
+        self.s_agent(site, 2)
+        self.wait_rollup(w, "bmc", "Ready", stale=[])
+        for topic in ("system/status", "system/bmc", "system/chassis", "system/host",
+                      "system/boot-progress", "system/requests"):
+            w.clear_retained(self.t(topic))
+        w.barrier(self.t("reply/barrier"))
+        bridge = self.spawn("statebus-redfish",
+                            ["--broker", b.address, "--system", self.system, "--listen",
+                             "127.0.0.1:0", "--mqtt-version", "3.1.1"], tag="redfish")
+        self.wait_log(bridge, r"^<\d>redfish: connected broker=.* mqtt=3\.1\.1")
+        port = re.search(r"port=(\d+)", bridge.stderr()).group(1)
+        url = f"http://127.0.0.1:{port}/redfish/v1/Systems/system"
+
+        def get():
+            with urllib.request.urlopen(url, timeout=10) as r:
+                return json.load(r)
+        deadline = time.monotonic() + START_TIMEOUT
+        while get()["Oem"]["Statebus"].get("CoordinatorStatus") != "online":
+            self.assertLess(time.monotonic(), deadline, "the bridge never saw the coordinator")
+            wait_briefly(0.1)  # polling an HTTP view: no event to wait on
+        self.assertEqual(get()["Oem"]["Statebus"].get("PowerOnGate"), "open")
+        req = urllib.request.Request(url + "/Actions/ComputerSystem.Reset",
+                                     data=json.dumps({"ResetType": "On"}).encode(),
+                                     headers={"Content-Type": "application/json"})
+        with urllib.request.urlopen(req, timeout=20) as r:
+            self.assertIn(r.status, (200, 202, 204))
+        self.wait_rollup(w, "host", "Running", stale=[])
+        request = w.wait_msg(self.t("system/set/host"), what="the bridge's request")
+        self.assertNotIn("ResponseTopic", request.props, "3.1.1 carries no properties")
 
     def test_sync_is_rate_limited_and_coalesced(self):
         b = self.mosquitto("rate")
