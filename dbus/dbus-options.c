@@ -25,6 +25,7 @@ static const char *const when_not_ready_choices[] = { "queue", "reject", NULL };
 
 static const OptSpec dbus_option_specs[] = {
     OPT_SPEC_BROKER(DbusOptions, broker),
+    OPT_SPEC_MQTT_VERSION(DbusOptions, mqtt_version),
     OPT_SPEC_SYSTEM(DbusOptions, system),
     { .name = "bus",
       .type = OPT_STRING,

@@ -23,6 +23,7 @@ typedef enum DbusWhenNotReady {
 
 typedef struct DbusOptions {
     OptBroker broker;
+    int mqtt_version; /* MqttIoVersion */
     char system[SB_SYSTEM_ID_MAX + 1];
     char config[PATH_MAX];
     char client_id[DBUS_CLIENT_ID_MAX + 1]; /* "" = statebus-<system>-dbus-<pid> */

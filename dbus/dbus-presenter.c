@@ -56,6 +56,7 @@ struct DbusPresenter {
     const char *allowed_host[SB_TRANSITION_COUNT + 1]; /* AllowedHostTransitions, NULL-ended */
     BusGroup groups[DBUS_OBJECT_COUNT];
     char filters[SUBSCRIPTIONS][SB_TOPIC_MAX + 1];
+    char sync_topic[SB_TOPIC_MAX + 1];
     char set_topic[SB_TARGET_COUNT][SB_TOPIC_MAX + 1];
     uint64_t next_id;
     RejectLimiter rejects;
@@ -534,13 +535,17 @@ static void on_mqtt_connect(MqttIo *io, void *userdata)
 {
     DbusPresenter *p = userdata;
 
-    log_info("dbus: connected broker=%s:%u", p->opts->broker.host, p->opts->broker.port);
+    log_info("dbus: connected broker=%s mqtt=%s", mqtt_io_broker_name(io),
+             mqtt_io_protocol_name(io));
     for (size_t i = 0; i < SUBSCRIPTIONS; i++) {
         int r = mqtt_io_subscribe(io, p->filters[i], i == 0 ? 1 : 0, 0, NULL);
         if (r < 0) {
             log_warning_errno(r, "dbus: failed to subscribe filter='%s': %m", p->filters[i]);
         }
     }
+    /* Not the broker's retained store (another cluster node's, RabbitMQ's wildcards): the
+     * coordinator republishes its topics (topics/README.md "Sync"), after our SUBSCRIBEs. */
+    (void) mqtt_io_publish(io, p->sync_topic, "{}", 2, 1, false, NULL, NULL);
     (void) daemon_notify_ready();
 }
 
@@ -548,23 +553,22 @@ static void on_mqtt_disconnect(MqttIo *io, int reason, void *userdata)
 {
     DbusPresenter *p = userdata;
 
-    (void) io;
     if (p->stopping) {
         (void) sd_event_exit(p->event, 0);
         return;
     }
     /* The names and last values stay (bmcweb keeps working); writes answer Unavailable. */
-    log_warning("dbus: disconnected broker=%s:%u reason='%s' (writes answer Unavailable)",
-                p->opts->broker.host, p->opts->broker.port, mqtt_io_reason_string(reason));
+    log_warning("dbus: disconnected broker=%s reason='%s' (writes answer Unavailable)",
+                mqtt_io_broker_name(io), mqtt_io_reason_string(reason));
 }
 
 static void on_mqtt_connect_failed(MqttIo *io, const char *reason, unsigned retry_ms, void *ud)
 {
     DbusPresenter *p = ud;
 
-    (void) io;
-    log_warning("dbus: failed to connect broker=%s:%u reason='%s' retry_ms=%u",
-                p->opts->broker.host, p->opts->broker.port, reason, retry_ms);
+    (void) p;
+    log_warning("dbus: failed to connect broker=%s reason='%s' retry_ms=%u",
+                mqtt_io_broker_name(io), reason, retry_ms);
 }
 
 static void
@@ -723,6 +727,10 @@ static int presenter_format_topics(DbusPresenter *p)
 
     r = sb_filter_format(p->filters[0], sizeof(p->filters[0]), system, SB_FILTER_SYSTEM_ALL, 0);
     if (r >= 0) {
+        r = sb_filter_format(p->sync_topic, sizeof(p->sync_topic), system, SB_FILTER_SYSTEM_SYNC,
+                             0);
+    }
+    if (r >= 0) {
         /* Only the chassis of each node (its power_status): the rollups carry the rest. */
         r = snprintf(p->filters[1], sizeof(p->filters[1]), "statebus/%s/node/+/chassis", system);
         r = r < 0 || (size_t) r >= sizeof(p->filters[1]) ? -ENAMETOOLONG : 0;
@@ -738,9 +746,15 @@ static int presenter_format_topics(DbusPresenter *p)
 
 static int presenter_add_mqtt(DbusPresenter *p)
 {
+    BrokerAddr first;
+    size_t n_addrs = 0;
+    const BrokerAddr *addrs = optbroker_list(&p->opts->broker, &first, &n_addrs);
     const MqttIoConfig cfg = {
         .host = p->opts->broker.host,
         .port = p->opts->broker.port,
+        .addrs = addrs,
+        .n_addrs = n_addrs,
+        .version = (MqttIoVersion) p->opts->mqtt_version,
         .client_id = p->opts->client_id,
         .username = mqtt_auth_options_username(&p->opts->auth),
         .password = mqtt_auth_options_password(&p->opts->auth),
