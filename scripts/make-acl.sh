@@ -45,6 +45,7 @@
 #   every client  writes <root>/reply/<its own client id>: statebusctl's answers and its sync
 #                 marker arrive there (a pattern: mosquitto substitutes %c per client). With
 #                 statebus-prod.conf the client id is the identity (use_username_as_clientid).
+#                 And <root>/system/sync (asks the coordinator to republish its topics).
 # Anything not listed is denied; mosquitto checks a Last Will against the same rules when it
 # fires, and serves a retained message only while its publisher may still write it
 # (check_retain_source).
@@ -60,7 +61,7 @@ out=
 format=mosquitto
 
 usage() {
-    sed -n '6,50p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+    sed -n '6,51p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
 }
 die() {
     echo "make-acl: $*" >&2
@@ -121,6 +122,9 @@ acl() {
 
 # Every client's own answer topic (statebusctl subscribes there and round-trips a sync marker).
 pattern write $root/reply/%c
+# Any client may ask the coordinator to republish its retained topics (system/sync, rate-limited
+# by the coordinator): the clients of a broker whose retained store lacks them.
+pattern write $root/system/sync
 # A bridge's connection state (mosquitto's "notifications"), under its own client id only.
 pattern write \$SYS/broker/connection/%c/state
 EOF
