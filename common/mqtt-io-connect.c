@@ -30,9 +30,6 @@ static void on_mosq_connect(struct mosquitto *mosq,
     }
     io->connack_reason = 0;
     io->fallback_attempt = false;
-    if (io->cfg.version == MQTT_IO_VERSION_AUTO) {
-        io->addr_v311[io->addr_index] = io->attempt_protocol == MQTT_PROTOCOL_V311;
-    }
     mqtt_io_subscriptions_clear(io);
     io->connected = true;
     io->backoff_ms = io->cfg.reconnect_min_ms;
@@ -106,8 +103,6 @@ static void attempt_failed(MqttIo *io, int rc)
             fallback_schedule(io, reason);
             return;
         }
-        /* 3.1.1 refused: try 5 first next time (the broker may have changed). */
-        io->addr_v311[io->addr_index] = false;
         if (fallback) {
             (void) snprintf(io->failure_text, sizeof(io->failure_text),
                             "the broker refused both MQTT 5 (%s) and MQTT 3.1.1 (%s)",
@@ -295,7 +290,10 @@ void mqtt_io_broker_name_update(MqttIo *io)
     (void) broker_addr_format(a->host, a->port, io->broker_name, sizeof(io->broker_name));
 }
 
-/* The protocol of the next attempt. */
+/* The protocol of the next attempt. auto is not sticky: every new round starts with MQTT 5 (a
+ * broker that was restarting can close a v5 CONNECT without an answer too; the fall back costs a
+ * 3.1.1-only broker one refused attempt per reconnect, not a mosquitto client MQTT 5 for
+ * good). */
 static int attempt_protocol_choose(MqttIo *io)
 {
     switch (io->cfg.version) {
@@ -306,8 +304,7 @@ static int attempt_protocol_choose(MqttIo *io)
     case MQTT_IO_VERSION_AUTO:
         break;
     }
-    return io->fallback_due || io->addr_v311[io->addr_index] ? MQTT_PROTOCOL_V311
-                                                             : MQTT_PROTOCOL_V5;
+    return io->fallback_due ? MQTT_PROTOCOL_V311 : MQTT_PROTOCOL_V5;
 }
 
 void mqtt_io_attempt_connect(MqttIo *io)

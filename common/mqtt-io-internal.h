@@ -53,8 +53,7 @@ struct MqttIo {
 
     BrokerAddr addrs[BROKER_ADDRS_MAX]; /* copied from cfg (or cfg.host/port alone) */
     size_t n_addrs;
-    size_t addr_index;                /* the address of the current attempt */
-    bool addr_v311[BROKER_ADDRS_MAX]; /* auto: this address took 3.1.1 last time */
+    size_t addr_index; /* the address of the current attempt */
     char broker_name[BROKER_HOST_SIZE + 16];
     int attempt_protocol;  /* MQTT_PROTOCOL_V5 or _V311 of the current attempt */
     int client_protocol;   /* of io->mosq as created */
