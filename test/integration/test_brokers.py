@@ -427,16 +427,20 @@ class EjabberdClusterTest(EjabberdBase):
         n1, n2 = self.ej
         first_1 = f"{n1.address},{n2.address}"
         first_2 = f"{n2.address},{n1.address}"
-        # The coordinator and agent 2 on node 2, agent 1 and statebusctl on node 1, where the
-        # coordinator's retained topics are not served (ejabberd serves a retained message only
-        # through the node it was published on): statebusctl relies on system/sync there.
-        site = Site(first_2, {1: first_1, 2: first_2}, first_1, n2.port, credentials=True)
+        # The coordinator on node 2; agent 1 (with both addresses), agent 2 (node 1 alone) and
+        # statebusctl on node 1, where the coordinator's retained topics are not served
+        # (ejabberd serves a retained message only through the node it was published on):
+        # statebusctl relies on system/sync there.
+        site = Site(first_2, {1: first_1, 2: n1.address}, first_1, n2.port, credentials=True)
         w = self.run_story(site)
         ctl_err = [p for p in self.procs if p.tag == "statebusctl"][0].stderr()
         self.assertNotIn("not online", ctl_err)
+        self.assertTrue(any("sync republished" in p.stderr() for p in self.procs
+                            if p.tag == "coordinator"), "statebusctl on node 1 asked for sync")
 
-        # Node 1 stopped: agent 1 (no Will fires for a stopped node's clients) fails over to
-        # node 2 and comes back with a new epoch; statebusctl's list skips node 1.
+        # Node 1 stopped. No Will fires for its clients: agent 1 fails over to node 2 and comes
+        # back with a new epoch; agent 2, which knows node 1 only, is found lost by its missed
+        # heartbeats; statebusctl's list skips node 1.
         old_epoch = [m for m in w.received(self.t("node/1/status"))
                      if m.get("status") == "online"][-1].get("epoch")
         mark = w.mark()
@@ -445,11 +449,23 @@ class EjabberdClusterTest(EjabberdBase):
         self.wait_log(agent1, rf"connected to {n2.address}", timeout=30)
         back = self.wait_node_online(w, 1, since=mark, timeout=30)
         self.assertNotEqual(back.get("epoch"), old_epoch)
+        lost = w.wait_msg(self.t("event"), lambda m: m.get("kind") == "node-lost"
+                          and m.get("node") == 2, 30, mark, "node 2 lost by heartbeat")
+        self.assertIn("heartbeat", lost.get("why", ""))
+        self.assertEqual(w.received(self.t("node/2/status"), mark,
+                                    lambda m: m.get("status") == "lost"), [],
+                         "a stopped ejabberd node fires no Will")
+        rc, out, err = self.s_ctl(site, ["state"])
+        self.assertEqual(rc, 0, err)
+        self.assertIn(f"cannot connect to broker {n1.address}", err)
+
+        # Node 1 back: agent 2 reconnects there, the gate sees both nodes Ready again.
+        mark = w.mark()
+        n1.start()
+        self.wait_node_online(w, 2, since=mark, timeout=40)
         self.wait_gate_sees_ready(w, [1, 2], since=mark, timeout=30)
         rc, out, err = self.s_ctl(site, ["--wait=40", "poweroff"], timeout=60)
         self.assertEqual(rc, 0, f"{out}\n{err}")
-        self.assertIn(f"cannot connect to broker {n1.address}", err)
-        n1.start()
 
 
 if __name__ == "__main__":
