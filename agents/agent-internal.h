@@ -29,6 +29,10 @@ struct Agent {
     uint64_t heartbeat_seq;
 
     NodeObservation cur[SB_KIND_NODE_COUNT]; /* latest value per kind, from the backend */
+    /* The id of the last command accepted for the kind's target ("" = none), carried on every
+     * state of that kind as "request" (topics/README.md "Requests": completion by a request's own
+     * effect). Kept across reconnects: a transition under way is still that command's. */
+    char request_id[SB_KIND_NODE_COUNT][SB_ID_MAX + 1];
     bool have[SB_KIND_NODE_COUNT];
     uint64_t since_ms[SB_KIND_NODE_COUNT]; /* unix ms the kind's state last changed */
 

@@ -34,6 +34,7 @@ int agent_publish_state(Agent *a, SbStateKind kind, bool log_it)
     };
     int len, r;
 
+    (void) snprintf(m.request, sizeof(m.request), "%s", a->request_id[kind]);
     switch (kind) {
     case SB_KIND_BMC:
         m.last_reboot_cause = o->last_reboot_cause;

@@ -99,6 +99,7 @@ static void handle_command(Agent *a, SbTarget target, const struct mosquitto_mes
     const char *target_name = sb_target_topic_name(target);
     const char *why = NULL;
     char reason[SB_WHY_MAX + 1];
+    SbStateKind kind;
     SbCommand cmd;
     int r;
 
@@ -143,6 +144,15 @@ static void handle_command(Agent *a, SbTarget target, const struct mosquitto_mes
     /* "accepted" goes out after the states the command causes in this loop iteration
      * (agent_publish_event() defers it): the state before the event that reports it. */
     agent_publish_event(a, SB_EVENT_ACCEPTED, &cmd, target, "");
+    /* The receipt on the state topic the coordinator reads: the current state, now naming the
+     * command; every later state of the kind names it too, until the next command. */
+    kind = target == SB_TARGET_CHASSIS ? SB_KIND_CHASSIS
+           : target == SB_TARGET_HOST  ? SB_KIND_HOST
+                                       : SB_KIND_BMC;
+    (void) snprintf(a->request_id[kind], sizeof(a->request_id[kind]), "%s", cmd.id);
+    if (a->have[kind]) {
+        (void) agent_publish_state(a, kind, true);
+    }
     r = backend_apply(a->backend, target, cmd.transition);
     if (r < 0) {
         (void) log_error_errno(r, "agent: node=%u failed to carry out command id='%s': %m",

@@ -65,6 +65,9 @@ int sb_state_encode(const SbStateMsg *m, char *buf, size_t size)
     sb_jb_uint(&b, NULL, "since", m->since_ms);
     sb_jb_uint(&b, NULL, "epoch", m->epoch);
     sb_jb_uint(&b, NULL, "seq", m->seq);
+    if (m->request[0] != '\0') {
+        sb_jb_id(&b, NULL, "request", m->request);
+    }
     encode_per_kind(&b, m);
     return sb_jb_finish(&b, buf, size);
 }
@@ -154,6 +157,8 @@ int sb_state_decode(const void *payload,
                               &m.epoch, reterr_why)) < 0 ||
         (r = sb_json_get_uint(root, SB_FIELD("seq"), SB_JSON_REQUIRED, 0, SB_JSON_UINT_MAX, &m.seq,
                               reterr_why)) < 0 ||
+        (r = sb_json_get_id(root, SB_FIELD("request"), SB_JSON_OPTIONAL, m.request, reterr_why)) <
+                0 ||
         (r = decode_per_kind(root, &m, reterr_why)) < 0) {
         return r;
     }

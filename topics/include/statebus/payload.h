@@ -50,6 +50,11 @@ typedef struct SbStateMsg {
                              ac_loss it identifies one power-loss event */
     bool hypervisor;      /* host "hypervisor": this node runs the system's hypervisor
                              (written only when true) */
+    /* Added with issue #13, optional on decode, every kind: "request", the id of the last command
+     * this agent accepted for the kind's target (chassis, host, bmc; "" = none): the state is
+     * that command's effect or its starting point. The coordinator counts a node's part of a
+     * request only from states that name it (topics/README.md "Requests"). */
+    char request[SB_ID_MAX + 1];
 } SbStateMsg;
 /* "code" is written as the state's code; on decode it is optional but, when present, must
  * equal the state's code. */
