@@ -438,3 +438,13 @@ bool mqtt_io_is_v5(const MqttIo *io)
 {
     return io && io->client_protocol == MQTT_PROTOCOL_V5;
 }
+
+bool mqtt_io_input_pending(const MqttIo *io)
+{
+    int avail = 0;
+
+    if (!io || !io->connected || !io->io_source || io->io_fd < 0) {
+        return false;
+    }
+    return ioctl(io->io_fd, FIONREAD, &avail) == 0 && avail > 0;
+}

@@ -149,6 +149,10 @@ const char *mqtt_io_protocol_name(const MqttIo *io);
 /* True when the current connection speaks MQTT 5 (properties, reason codes). */
 bool mqtt_io_is_v5(const MqttIo *io);
 
+/* True when bytes of the connection wait unread in the kernel (a backlog behind the message being
+ * handled). Bytes a TLS library already decrypted are not seen. Added with issue #13. */
+bool mqtt_io_input_pending(const MqttIo *io);
+
 /* Translate a MOSQ_ERR_* code to negative errno. */
 int mqtt_error_to_errno(int mosq_err);
 

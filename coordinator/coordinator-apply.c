@@ -9,8 +9,10 @@
  * answer never precedes the state it reports).
  */
 #include <errno.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "statebus/topic.h"
 
@@ -269,6 +271,33 @@ static void apply_rebirth(Coordinator *co)
     log_info("coordinator: published rebirth");
 }
 
+/* The probe carries its token and this process's nonce; the echo must equal it byte for byte
+ * (coordinator-receive.c). QoS 0 as the node topics, never retained. */
+static void apply_probe(Coordinator *co, uint64_t token)
+{
+    int n, r;
+
+    if (co->probe_nonce == 0) {
+        co->probe_nonce = (now_unix_ms() << 20) ^ (uint64_t) getpid() ^ (uint64_t) (uintptr_t) co;
+    }
+    n = snprintf(co->probe_payload, sizeof(co->probe_payload),
+                 "{\"v\":1,\"probe\":%" PRIu64 ",\"nonce\":%" PRIu64 "}", token, co->probe_nonce);
+    if (n < 0 || (size_t) n >= sizeof(co->probe_payload)) {
+        co->probe_len = 0;
+        return;
+    }
+    co->probe_len = (size_t) n;
+    r = mqtt_io_publish(co->io, co->topics.probe, co->probe_payload, co->probe_len, 0, false, NULL,
+                        NULL);
+    if (r < 0) {
+        /* The core sends it again when it is not back in time. */
+        log_full_errno(r == -ENOTCONN ? LOG_DEBUG : LOG_WARNING, r,
+                       "coordinator: failed to publish probe=%" PRIu64 ": %m", token);
+        return;
+    }
+    log_debug("coordinator: published probe=%" PRIu64, token);
+}
+
 static void apply_arm_timer(Coordinator *co, uint64_t at_ms)
 {
     uint64_t usec;
@@ -373,6 +402,9 @@ static void coordinator_apply(Coordinator *co, const CoordActions *actions)
             case COORD_ACT_PUBLISH_POWER_RESTORE:
                 co->power_restore_dirty = true;
                 break;
+            case COORD_ACT_PUBLISH_PROBE:
+                apply_probe(co, a->probe);
+                break;
             }
         }
     }
@@ -382,11 +414,25 @@ void coordinator_feed(Coordinator *co, const CoordEvent *ev)
 {
     int r = coord_step(co->core, ev, &co->actions);
 
+    co->backlog_fed = ev->backlog;
     if (r < 0) {
         /* coord.h: only a full action buffer, a bug; what fitted is still carried out. */
         log_error_errno(r, "coordinator: core step failed event=%d: %m", (int) ev->kind);
     }
     coordinator_apply(co, &co->actions);
+}
+
+void coordinator_feed_drained(Coordinator *co)
+{
+    CoordEvent ev = { .kind = COORD_EV_DRAINED };
+
+    /* The bytes behind the last message were no message for the core (a PUBACK, a PINGRESP, a
+     * partial packet): the decisions it holds for them may run now. */
+    if (!co->backlog_fed || co->stopping || mqtt_io_input_pending(co->io)) {
+        return;
+    }
+    ev.now_ms = now_unix_ms();
+    coordinator_feed(co, &ev);
 }
 
 /* Publishes payload retained at QoS 1 unless canonical equals what was last published there.

@@ -25,7 +25,7 @@
 #include "reject-limiter.h"
 #include "state-store.h"
 
-#define COORDINATOR_SUBSCRIPTIONS 4
+#define COORDINATOR_SUBSCRIPTIONS 5
 #define SYNC_INTERVAL_MS          1000u /* system/sync: at most one republish per interval */
 
 /* The last payload published on a retained topic, so an unchanged one is not sent again. */
@@ -45,6 +45,8 @@ typedef struct CoordinatorTopics {
     char rollup[SB_KIND_COUNT][SB_TOPIC_MAX + 1];
     char setting[SB_SETTING_COUNT][SB_TOPIC_MAX + 1]; /* index = SbSettingName, 0 unused */
     char power_restore[SB_TOPIC_MAX + 1];
+    char probe[SB_TOPIC_MAX +
+               1]; /* <root>/reply/<client id>/probe: our own, see COORD_ACT_PUBLISH_PROBE */
     char filters[COORDINATOR_SUBSCRIPTIONS][SB_TOPIC_MAX + 1];
 } CoordinatorTopics;
 
@@ -94,6 +96,14 @@ struct Coordinator {
     PublishedCache requests_last; /* compared with "time" zeroed: it changes every build */
     PublishedCache setting_last[SB_SETTING_COUNT];
     PublishedCache power_restore_last;
+
+    /* The gate's evidence (issue #13): the last probe published (an echo must equal it byte for
+     * byte; the nonce makes one of another process or a forger useless), and whether the core was
+     * fed an event with .backlog and has not yet had a step without it. */
+    char probe_payload[128];
+    size_t probe_len;
+    uint64_t probe_nonce;
+    bool backlog_fed;
 
     RejectLimiter limiter;
     uint64_t rejected_total; /* the shell's own rejections (the core counts its own) */
@@ -148,6 +158,10 @@ void coordinator_on_sync(Coordinator *co, bool retained);
 int coordinator_on_sync_timer(sd_event_source *s, uint64_t usec, void *userdata);
 /* After each flush: the status that ends a sync answer. */
 void coordinator_sync_flushed(Coordinator *co);
+
+/* After a loop iteration: when the core holds decisions for a backlog that is now read, feeds
+ * COORD_EV_DRAINED. */
+void coordinator_feed_drained(Coordinator *co);
 
 /* coordinator-receive.c */
 

@@ -4,6 +4,8 @@
  * then either feed the core or answer with a rejected event. Never a crash, never a state change
  * from a message that does not decode.
  */
+#include <inttypes.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -12,6 +14,25 @@
 #include "log.h"
 #include "macro.h"
 #include "time-util.h"
+
+/* Our own probe back (COORD_ACT_PUBLISH_PROBE): only the exact bytes we published count. */
+static void coordinator_on_probe(Coordinator *co, const struct mosquitto_message *msg)
+{
+    CoordEvent ev = { .kind = COORD_EV_PROBE, .now_ms = now_unix_ms() };
+    size_t len = msg->payloadlen > 0 ? (size_t) msg->payloadlen : 0;
+    uint64_t token = 0;
+
+    if (co->probe_len == 0 || len != co->probe_len ||
+        memcmp(msg->payload, co->probe_payload, len) != 0 ||
+        sscanf(co->probe_payload, "{\"v\":1,\"probe\":%" SCNu64, &token) != 1) {
+        /* An older probe (a newer one replaced it) or someone else's publish: no evidence. */
+        log_debug("coordinator: ignored a message on the probe topic len=%zu", len);
+        return;
+    }
+    ev.backlog = mqtt_io_input_pending(co->io);
+    ev.probe = token;
+    coordinator_feed(co, &ev);
+}
 
 void coordinator_on_message(MqttIo *io,
                             const struct mosquitto_message *msg,
@@ -42,6 +63,10 @@ void coordinator_on_message(MqttIo *io,
                                               &correlation_len, false);
     }
 
+    if (strcmp(msg->topic, co->topics.probe) == 0) {
+        coordinator_on_probe(co, msg);
+        return;
+    }
     m = (InputMessage){
         .topic = msg->topic,
         .payload = msg->payload,
@@ -53,6 +78,8 @@ void coordinator_on_message(MqttIo *io,
         .now_ms = now_unix_ms(),
     };
     input_translate(co->opts->system, &m, &ev, &res);
+    /* More bytes behind this message: the core applies it and holds its decisions. */
+    ev.backlog = mqtt_io_input_pending(io);
 
     switch (res.verdict) {
     case INPUT_IGNORE:

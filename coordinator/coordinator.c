@@ -29,12 +29,16 @@
 #define STOP_DISCONNECT_WAIT_MS 1000u  /* then for the DISCONNECT to be written */
 #define RECEIVE_MAXIMUM         65535u /* the retained snapshot of every node arrives at once */
 
+/* SB_FILTER_COUNT stands for the coordinator's own probe topic (topics.probe). */
+#define SUBSCRIPTION_PROBE SB_FILTER_COUNT
+
 static const SbFilter subscription_filters[COORDINATOR_SUBSCRIPTIONS] = {
     /* Node topics last: their retained snapshot follows the last SUBACK, so the core hears
      * CONNECTED as the snapshot starts arriving. */
     SB_FILTER_SYSTEM_SET,
     SB_FILTER_SETTINGS_SET,
     SB_FILTER_SYSTEM_SYNC,
+    SUBSCRIPTION_PROBE,
     SB_FILTER_NODE_TOPICS,
 };
 
@@ -47,7 +51,8 @@ static const SbFilter subscription_filters[COORDINATOR_SUBSCRIPTIONS] = {
  * settings keep QoS 1 (the agents' publishes are QoS 1 too, contract.md "Topic tree"). */
 static int subscription_qos(SbFilter filter)
 {
-    return filter == SB_FILTER_NODE_TOPICS ? 0 : 1;
+    /* The probe at the node topics' QoS: the broker then queues it behind them, in order. */
+    return filter == SB_FILTER_NODE_TOPICS || filter == SUBSCRIPTION_PROBE ? 0 : 1;
 }
 
 /* Requests and settings are never retained (contract.md "Lifecycle rules"): with
@@ -56,7 +61,9 @@ static int subscription_qos(SbFilter filter)
  * snapshot from live updates. */
 static int subscription_options(SbFilter filter)
 {
-    return filter == SB_FILTER_NODE_TOPICS ? 0 : MQTT_SUB_OPT_RETAIN_AS_PUBLISHED;
+    return filter == SB_FILTER_NODE_TOPICS || filter == SUBSCRIPTION_PROBE
+                   ? 0
+                   : MQTT_SUB_OPT_RETAIN_AS_PUBLISHED;
 }
 
 static int format_system_topic(const char *system,
@@ -105,7 +112,17 @@ static int coordinator_format_topics(Coordinator *co)
         r = format_system_topic(system, SB_TOPIC_SYSTEM_POWER_RESTORE, 0, t->power_restore,
                                 sizeof(t->power_restore));
     }
+    if (r >= 0) {
+        char suffix[SB_TOPIC_MAX + 1];
+
+        (void) snprintf(suffix, sizeof(suffix), "%s/probe", co->opts->client_id);
+        r = sb_reply_topic_format(t->probe, sizeof(t->probe), system, suffix);
+    }
     for (size_t i = 0; r >= 0 && i < COORDINATOR_SUBSCRIPTIONS; i++) {
+        if (subscription_filters[i] == SUBSCRIPTION_PROBE) {
+            r = snprintf(t->filters[i], sizeof(t->filters[i]), "%s", t->probe);
+            continue;
+        }
         r = sb_filter_format(t->filters[i], sizeof(t->filters[i]), system, subscription_filters[i],
                              0);
     }
@@ -372,6 +389,7 @@ static int on_core_timer(sd_event_source *s, uint64_t usec, void *userdata)
 
     (void) s;
     (void) usec;
+    ev.backlog = mqtt_io_input_pending(co->io);
     if (!co->stopping) {
         coordinator_feed(co, &ev);
     }
@@ -429,6 +447,7 @@ static int on_flush(sd_event_source *s, void *userdata)
     Coordinator *co = userdata;
 
     (void) s;
+    coordinator_feed_drained(co);
     coordinator_flush(co);
     coordinator_sync_flushed(co);
     return 0;

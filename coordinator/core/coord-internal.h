@@ -103,6 +103,9 @@ enum {
     PROGRESS_IN_SET = 1u << 0, /* the request went to this node */
     PROGRESS_LEFT = 1u << 1,   /* cycle-type: the node has left the target state */
     PROGRESS_DONE = 1u << 2,   /* reached the target (not in the remaining list) */
+    /* issue #13: what states naming the request said */
+    PROGRESS_RECEIVED = 1u << 3, /* a state naming the request arrived: the node got it */
+    PROGRESS_REACHED = 1u << 4,  /* such a state was at the goal (after LEFT for cycles) */
 };
 
 typedef struct Progress {
@@ -187,6 +190,26 @@ typedef struct Hypervisor {
     bool published;  /* published at least once in this run */
 } Hypervisor;
 
+/* Current evidence for gated decisions (evidence.c, topics/README.md "The gate"). */
+#define EVIDENCE_HELD_MAX 16
+
+typedef struct Evidence {
+    uint64_t gate_gen;      /* +1 whenever a node leaves Ready (node_refresh) */
+    uint64_t probe_counter; /* the last probe token sent */
+    uint64_t outstanding;   /* the probe awaited, 0 = none */
+    uint64_t sent_ms;       /* when it was sent (resent after EVIDENCE_PROBE_RETRY_MS) */
+    uint64_t sent_gen;      /* gate_gen when it was sent */
+    bool outstanding_reverify;
+    bool fresh;            /* an echo came back with no node leaving Ready since it was sent */
+    uint64_t fresh_gen;    /* gate_gen of that echo */
+    bool reverifying;      /* after our own stall: no node verifies before the probe's echo */
+    uint64_t timer_due_ms; /* when the armed timer should fire (its time, or the arming step's) */
+    uint64_t stalls;       /* stalls detected (CoordStats) */
+    /* Requests read while .backlog was set, submitted in order at the next decision point. */
+    CoordEvent held[EVIDENCE_HELD_MAX];
+    size_t n_held;
+} Evidence;
+
 struct Coord {
     CoordConfig cfg;
     Node *nodes; /* owned: cfg.nodes + 1, index = node number (0 unused) */
@@ -224,6 +247,7 @@ struct Coord {
     PowerRestore restore;
     Hypervisor hv;
     Liveness liveness;
+    Evidence evidence; /* issue #13 */
 
     uint64_t armed_at_ms; /* last ARM_TIMER, 0 after it fired (one-shot) */
     uint64_t rejected_total;
@@ -270,6 +294,8 @@ void node_table_on_heartbeat(Coord *c, const CoordEvent *ev);
 /* Connection changes: O(nodes), once per (re)connect. */
 void node_table_on_connected(Coord *c);
 void node_table_on_disconnected(Coord *c);
+/* Every node has to prove itself again (a connect, our own stall): O(nodes). */
+void node_table_unverify_all(Coord *c);
 bool coord_gate_is_open(const Coord *c);
 
 /* ---- rollup.c --------------------------------------------------------------------------- */
@@ -286,6 +312,8 @@ unsigned rollup_update(Coord *c);
 /* ---- requests.c ------------------------------------------------------------------------- */
 void requests_init(Coord *c);
 void requests_on_request(Coord *c, const CoordEvent *ev);
+/* A request that cannot be held (the backlog hold is full): rejected, nothing recorded. */
+void requests_refuse_busy(Coord *c, const CoordEvent *ev);
 /* Dispatches the queued requests when the gate is open, in submission order. */
 void requests_release(Coord *c);
 /* Expires queued and fails active requests whose deadline is <= now. */
@@ -310,8 +338,9 @@ void progress_done(Coord *c);
 /* Starts tracking request slot (now ACTIVE) for its target: O(nodes), at dispatch/restore. */
 void progress_start(Coord *c, int slot);
 void progress_stop(Coord *c, SbTarget target);
-/* A state message of kind (chassis or host) from node was applied. */
-void progress_on_state(Coord *c, uint32_t node, SbStateKind kind);
+/* A state message of kind (bmc, chassis or host) from node, naming request ("" = none), was
+ * applied. */
+void progress_on_state(Coord *c, uint32_t node, SbStateKind kind, const char *request);
 /* The node's BMC readiness may have changed (node_refresh). */
 void progress_on_bmc(Coord *c, uint32_t node);
 /* The node's agent went away or took a new epoch: its BMC has left Ready. */
@@ -407,6 +436,32 @@ void liveness_check_clock(Coord *c);
  * at once: liveness_next_deadline() is then in the past). */
 void liveness_run(Coord *c);
 uint64_t liveness_next_deadline(const Coord *c);
+
+/* ---- evidence.c: current evidence for gated decisions (topics/README.md "The gate") ----- */
+/* At the start of a step: the timer served more than a second late means our own loop stalled;
+ * every node is re-verified (probe, then rebirth) before it counts as Ready again. */
+void evidence_check_stall(Coord *c);
+/* A request read from a backlog: held for the next decision point. False when the hold is full
+ * (the caller answers). */
+bool evidence_hold_request(Coord *c, const CoordEvent *ev);
+/* At a decision point: submits the held requests in the order they were read. */
+void evidence_submit_held(Coord *c);
+/* May a node be verified now (not while re-verifying after a stall, before the probe's echo)? */
+bool evidence_may_verify(const Coord *c);
+/* A node left Ready: an echo of a probe sent before is no evidence for a release. */
+void evidence_on_node_unready(Coord *c);
+/* True when a gated release may go out now: a probe sent while the gate was open came back and
+ * no node left Ready since. Otherwise sends a probe (unless one is awaited) and returns false. */
+bool evidence_allows_release(Coord *c);
+/* A release went out on the evidence: the next one needs a new probe. */
+void evidence_consume(Coord *c);
+void evidence_on_probe(Coord *c, uint64_t token);
+void evidence_on_connection(Coord *c);
+uint64_t evidence_next_deadline(const Coord *c);
+/* Sends an awaited probe again when it is not back within its retry time. */
+void evidence_run(Coord *c);
+/* The armed timer's due time, for the stall check (coord.c arms it). */
+void evidence_on_armed(Coord *c, uint64_t at_ms);
 
 /* ---- hypervisor.c ----------------------------------------------------------------------- */
 int hypervisor_init(Coord *c);

@@ -81,6 +81,7 @@ uint64_t coord_debug_node_visits(const Coord *c)
  * rebirth window. */
 static void on_connected(Coord *c)
 {
+    evidence_on_connection(c);
     c->epoch++;
     c->durable_dirty = true;
     node_table_on_connected(c);
@@ -92,6 +93,7 @@ static void on_connected(Coord *c)
 /* Requires: nothing. Effects: every node stale, gate closed; no events (the nodes did nothing). */
 static void on_disconnected(Coord *c)
 {
+    evidence_on_connection(c);
     node_table_on_disconnected(c);
     c->in_window = false;
 }
@@ -128,7 +130,21 @@ static void handle_event(Coord *c, const CoordEvent *ev)
         node_table_on_heartbeat(c, ev);
         return;
     case COORD_EV_REQUEST:
+        if (ev->backlog) {
+            /* Decided at the next decision point, on the view the whole backlog gives. */
+            if (!evidence_hold_request(c, ev)) {
+                requests_refuse_busy(c, ev);
+            }
+            return;
+        }
+        /* Requests read before this one were held: they go first, in order. */
+        evidence_submit_held(c);
         requests_on_request(c, ev);
+        return;
+    case COORD_EV_PROBE:
+        evidence_on_probe(c, ev->probe);
+        return;
+    case COORD_EV_DRAINED:
         return;
     case COORD_EV_TIMER:
         /* Deadlines are checked at every step; the timer only makes sure a step happens. It is
@@ -166,6 +182,7 @@ static uint64_t next_deadline(const Coord *c)
     next = earliest(next, power_restore_next_deadline(c));
     next = earliest(next, schedule_next_deadline(c));
     next = earliest(next, liveness_next_deadline(c));
+    next = earliest(next, evidence_next_deadline(c));
     if (c->in_window) {
         next = earliest(next, c->window_end_ms);
     }
@@ -224,7 +241,7 @@ static void prepend_persist(Coord *c)
 
 int coord_step(Coord *c, const CoordEvent *ev, CoordActions *out)
 {
-    bool gate_was_open, window_ended;
+    bool gate_was_open, window_ended, decide;
     uint64_t next;
     CoordAction *a;
 
@@ -239,19 +256,34 @@ int coord_step(Coord *c, const CoordEvent *ev, CoordActions *out)
     c->requests_dirty = false;
     c->started = true;
     gate_was_open = coord_gate_is_open(c);
+    /* A step with more input waiting behind it applies its event and decides nothing
+     * (evidence.c): no dispatch, completion, deadline or power-restore decision in the middle
+     * of a backlog. */
+    decide = !ev->backlog;
 
     liveness_check_clock(c);
-    requests_run_deadlines(c);
-    schedule_run(c);
+    evidence_check_stall(c);
+    if (decide) {
+        requests_run_deadlines(c);
+        schedule_run(c);
+    }
     handle_event(c, ev);
-    /* After the event: a late heartbeat being handled now refreshes its node before it could
-     * expire. */
-    liveness_run(c);
+    if (decide) {
+        if (ev->kind != COORD_EV_REQUEST) {
+            evidence_submit_held(c);
+        }
+        /* After the event: a late heartbeat being handled now refreshes its node before it could
+         * expire. */
+        liveness_run(c);
+        evidence_run(c);
+    }
     window_ended = window_check_end(c);
-    check_completions(c);
-    power_restore_run(c);
-    requests_release(c);
-    check_completions(c);
+    if (decide) {
+        check_completions(c);
+        power_restore_run(c);
+        requests_release(c);
+        check_completions(c);
+    }
     publish_views(c, window_ended, gate_was_open != coord_gate_is_open(c));
 
     next = next_deadline(c);
@@ -260,7 +292,11 @@ int coord_step(Coord *c, const CoordEvent *ev, CoordActions *out)
         if (a) {
             a->at_ms = next;
             c->armed_at_ms = next;
+            evidence_on_armed(c, next);
         }
+    }
+    if (ev->kind == COORD_EV_TIMER && c->armed_at_ms == 0) {
+        evidence_on_armed(c, 0);
     }
     if (c->durable_dirty) {
         prepend_persist(c);

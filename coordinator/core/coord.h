@@ -72,6 +72,9 @@ typedef enum CoordEventKind {
     COORD_EV_SETTING,        /* .setting (decoded by sb_setting_decode()) on settings/<name>/set,
                                 answer to .reply_to */
     COORD_EV_CANCEL,         /* .cancel on system/set/cancel, answer to .reply_to (issue #15) */
+    /* Added with issue #13 (topics/README.md "The gate"): */
+    COORD_EV_PROBE,   /* the probe .probe published by COORD_ACT_PUBLISH_PROBE came back */
+    COORD_EV_DRAINED, /* nothing more waits in the input: decisions held by .backlog may run */
 } CoordEventKind;
 
 typedef struct CoordEvent {
@@ -79,6 +82,11 @@ typedef struct CoordEvent {
     uint64_t now_ms; /* unix ms, read by the shell */
     uint32_t node;   /* NODE_*: as parsed from the topic (may be > nodes: rejected) */
     bool retained;   /* NODE_*: delivered from the broker's retained store */
+    /* More input already waits behind this event (bytes in the socket): the event is applied,
+     * but no dispatch, completion, deadline or power-restore decision is taken until a step
+     * without it (COORD_EV_DRAINED when nothing else comes). Requests are held, in order. */
+    bool backlog;
+    uint64_t probe;  /* PROBE */
     SbTarget target; /* REQUEST */
     union {
         SbStatusMsg status;
@@ -115,6 +123,10 @@ typedef enum CoordActionKind {
     COORD_ACT_PUBLISH_SETTING,
     /* Publish coord_power_restore_build() retained on system/power-restore. */
     COORD_ACT_PUBLISH_POWER_RESTORE,
+    /* Publish probe .probe to the coordinator's own probe topic (a subscription of its own, at
+     * QoS 0 like the node topics, so it is delivered behind every node message the broker had
+     * routed to us before it) and feed COORD_EV_PROBE when it comes back. Never retained. */
+    COORD_ACT_PUBLISH_PROBE,
 } CoordActionKind;
 
 typedef struct CoordAction {
@@ -127,6 +139,7 @@ typedef struct CoordAction {
     int request_slot;       /* DISPATCH: argument for coord_request_nodes() */
     uint64_t at_ms;         /* ARM_TIMER */
     SbSettingName setting;  /* PUBLISH_SETTING */
+    uint64_t probe;         /* PUBLISH_PROBE */
 } CoordAction;
 
 #define COORD_ACTIONS_MAX 64

@@ -121,6 +121,8 @@ void node_refresh(Coord *c, uint32_t node)
             node_list_remove(&c->not_ready, &c->not_ready_links, node);
         } else {
             node_list_push(&c->not_ready, &c->not_ready_links, node);
+            /* A probe sent before this is no evidence for a release any more. */
+            evidence_on_node_unready(c);
         }
         rollup_mark_recheck(c, SB_KIND_BMC);
         /* "not_ready" and "waiting_for" of system/requests. */
@@ -210,7 +212,9 @@ static void node_came_up(Coord *c, const CoordEvent *ev, Node *nd)
     nd->has_epoch = true;
     node_set_heard(c, nd);
     if (live) {
-        node_set_verified(c, nd, true);
+        if (evidence_may_verify(c)) {
+            node_set_verified(c, nd, true);
+        }
         /* Proves the session alive; liveness.c raises node-back when it had gone silent. */
         liveness_on_heard(c, ev->node, NULL);
     }
@@ -288,7 +292,9 @@ static void node_maybe_verify(Coord *c,
 {
     if (!ev->retained && c->connected && nd->status == SB_STATUS_ONLINE && nd->has_epoch &&
         epoch == nd->epoch) {
-        node_set_verified(c, nd, true);
+        if (evidence_may_verify(c)) {
+            node_set_verified(c, nd, true);
+        }
         liveness_on_heard(c, ev->node, hb);
     }
 }
@@ -330,10 +336,11 @@ void node_table_on_state(Coord *c, const CoordEvent *ev)
     }
     node_set_heard(c, nd);
     node_maybe_verify(c, ev, nd, m->epoch, NULL);
-    if (m->kind == SB_KIND_CHASSIS || m->kind == SB_KIND_HOST) {
-        progress_on_state(c, ev->node, m->kind);
-    }
     node_refresh(c, ev->node);
+    if (m->kind == SB_KIND_CHASSIS || m->kind == SB_KIND_HOST || m->kind == SB_KIND_BMC) {
+        /* After the refresh: a BMC part is judged on the node's readiness as the gate sees it. */
+        progress_on_state(c, ev->node, m->kind, m->request);
+    }
 }
 
 void node_table_on_heartbeat(Coord *c, const CoordEvent *ev)
@@ -352,15 +359,20 @@ void node_table_on_heartbeat(Coord *c, const CoordEvent *ev)
     node_refresh(c, ev->node);
 }
 
+void node_table_unverify_all(Coord *c)
+{
+    for (uint32_t n = 1; n <= c->cfg.nodes; n++) {
+        node_set_verified(c, &c->nodes[n], false);
+        node_refresh(c, n);
+    }
+}
+
 void node_table_on_connected(Coord *c)
 {
     c->connected = true;
     /* Retained "online" can be a lie after a broker crash: every node proves itself again by
      * answering the rebirth. */
-    for (uint32_t n = 1; n <= c->cfg.nodes; n++) {
-        node_set_verified(c, &c->nodes[n], false);
-        node_refresh(c, n);
-    }
+    node_table_unverify_all(c);
 }
 
 void node_table_on_disconnected(Coord *c)

@@ -4,14 +4,18 @@
  * reached the target state. One flag byte per node and a list of the nodes still remaining, so a
  * node update costs O(1) and completion is "nothing remains".
  *
- * Completion rules: chassis On/Off -> chassis On/Off; host On -> Running; host Off -> Off;
- * PowerCycle -> chassis On after having left On; host Reboot and the warm reboots -> Running
- * after having left Running; BMC reboots -> BMC Ready (as the gate counts it) after having left
- * Ready or taken a new epoch.
+ * Completion by the request's own effect (issue #13): a node's part counts only from states that
+ * name the request ("request", the id of the command the agent carries out; its receipt is the
+ * current state naming it, republished as the command is accepted). chassis On/Off -> a state
+ * naming it at chassis On/Off; host On -> Running; host Off -> Off; PowerCycle -> chassis On
+ * naming it after a state naming it away from On; host Reboot and the warm reboots -> Running
+ * after having left Running, likewise; BMC reboots -> BMC Ready (as the gate counts it) after a
+ * state naming it that is not Ready, or a new agent session after its receipt. A node that never
+ * got the command never counts: the request fails by its time-out, naming it.
  *
  * After a coordinator restart the snapshot has no per-node progress: every node of a restored
- * request starts remaining, a node counts as reached when its state equals the target and, for
- * cycle-type transitions, its state message says it changed ("since") after the dispatch.
+ * request starts remaining, a node counts as reached when a state naming the request is at the
+ * target and, for cycle-type transitions, says it changed ("since") after the dispatch.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -113,39 +117,64 @@ static bool node_at_goal(const Coord *c, const Request *r, uint32_t node)
            transition_goal(r->target, r->transition);
 }
 
-/* What the node's own messages say about having left the target state. Not the gate's view for
- * the BMC: a coordinator disconnect makes every node not Ready without any BMC rebooting. */
-static bool node_has_left(const Coord *c, const Request *r, uint32_t node, bool at_goal)
+/* A state message of the request's kind from node, naming the request, was applied: what it
+ * says about the request's own effect (README "Requests": completion). */
+static uint8_t progress_learn(const Coord *c, const Request *r, uint32_t node, uint8_t flags)
 {
-    const Node *nd = &c->nodes[node];
-    const NodeKindValue *kv = &nd->kinds[target_kind(r->target)];
+    const NodeKindValue *kv = &c->nodes[node].kinds[target_kind(r->target)];
+    bool cycle = transition_is_cycle(r->target, r->transition);
+    bool at_goal = r->target == SB_TARGET_BMC
+                           ? kv->value == SB_BMC_READY
+                           : kv->value == transition_goal(r->target, r->transition);
 
-    if (r->restored && kv->value != 0 && kv->since_ms > r->dispatched_ms) {
-        return true;
+    flags |= PROGRESS_RECEIVED;
+    if (!at_goal) {
+        flags |= PROGRESS_LEFT;
+    } else if (!cycle || (flags & PROGRESS_LEFT)) {
+        flags |= PROGRESS_REACHED;
+    } else if (r->restored && kv->since_ms > r->dispatched_ms) {
+        /* After our restart the leave was not seen: a value that changed after the dispatch,
+         * in a state naming the request, is the return. */
+        flags |= PROGRESS_LEFT | PROGRESS_REACHED;
     }
-    if (r->target == SB_TARGET_BMC) {
-        return kv->value != 0 && kv->value != SB_BMC_READY;
-    }
-    return !at_goal;
+    return flags;
 }
 
-static void progress_update(Coord *c, SbTarget target, uint32_t node)
+/* Whether the node's part is done now: reached by the request's own effect and still there. */
+static bool progress_node_done(const Coord *c, const Request *r, uint32_t node, uint8_t flags)
+{
+    if (r->target == SB_TARGET_BMC) {
+        /* Left after it got the command (a state naming it that is not Ready, or a new agent
+         * session after its receipt), and Ready again as the gate counts it. A restored request
+         * cannot see the receipt of a BMC that rebooted while we were down: a BMC state that
+         * changed after the dispatch counts as having left. */
+        const NodeKindValue *kv = &c->nodes[node].kinds[SB_KIND_BMC];
+        bool left = (flags & PROGRESS_LEFT) ||
+                    (r->restored && kv->value != 0 && kv->since_ms > r->dispatched_ms);
+
+        return left && c->nodes[node].ready;
+    }
+    return (flags & PROGRESS_REACHED) && node_at_goal(c, r, node);
+}
+
+/* request: the "request" of the state message just applied (NULL when the call is not about a
+ * message of the request's kind, e.g. a BMC readiness change). */
+static void progress_update(Coord *c, SbTarget target, uint32_t node, const char *request)
 {
     Progress *p = &c->progress[target];
     const Request *r;
     uint8_t flags;
-    bool at_goal, done;
+    bool done;
 
     if (p->slot < 0 || !(p->flags[node] & PROGRESS_IN_SET)) {
         return;
     }
     r = &c->requests[p->slot];
     flags = p->flags[node];
-    at_goal = node_at_goal(c, r, node);
-    if (node_has_left(c, r, node, at_goal)) {
-        flags |= PROGRESS_LEFT;
+    if (request && request[0] != '\0' && strcmp(request, r->id) == 0) {
+        flags = progress_learn(c, r, node, flags);
     }
-    done = at_goal && (!transition_is_cycle(r->target, r->transition) || (flags & PROGRESS_LEFT));
+    done = progress_node_done(c, r, node, flags);
     if (done && !(flags & PROGRESS_DONE)) {
         flags |= PROGRESS_DONE;
         node_list_remove(&p->remaining, &p->links, node);
@@ -185,22 +214,8 @@ void progress_start(Coord *c, int slot)
             progress_add_node(c, p, n);
         }
     }
-    if (r->restored) {
-        /* Progress unknown: re-evaluated as the nodes' states arrive. */
-        return;
-    }
-    for (uint32_t n = p->remaining.head, next; n; n = next) {
-        bool away = r->target == SB_TARGET_BMC ? c->nodes[n].status != SB_STATUS_ONLINE
-                                               : !node_at_goal(c, r, n);
-
-        next = node_list_next(&p->links, n);
-        if (away) {
-            /* Already away from the target state when the command went out: a PowerCycle of
-             * a chassis that is Off completes when it is On. */
-            p->flags[n] |= PROGRESS_LEFT;
-        }
-        progress_update(c, r->target, n);
-    }
+    /* Nothing is done at dispatch: no node can have carried out a command it has not got yet.
+     * A restored request is re-evaluated as the nodes' states (naming it) arrive. */
 }
 
 void progress_stop(Coord *c, SbTarget target)
@@ -212,21 +227,28 @@ void progress_stop(Coord *c, SbTarget target)
     p->total = 0;
 }
 
-void progress_on_state(Coord *c, uint32_t node, SbStateKind kind)
+void progress_on_state(Coord *c, uint32_t node, SbStateKind kind, const char *request)
 {
-    progress_update(c, kind == SB_KIND_CHASSIS ? SB_TARGET_CHASSIS : SB_TARGET_HOST, node);
+    SbTarget target = kind == SB_KIND_CHASSIS ? SB_TARGET_CHASSIS
+                      : kind == SB_KIND_HOST  ? SB_TARGET_HOST
+                                              : SB_TARGET_BMC;
+
+    progress_update(c, target, node, request);
 }
 
 void progress_on_bmc(Coord *c, uint32_t node)
 {
-    progress_update(c, SB_TARGET_BMC, node);
+    progress_update(c, SB_TARGET_BMC, node, NULL);
 }
 
 void progress_mark_bmc_left(Coord *c, uint32_t node)
 {
     Progress *p = &c->progress[SB_TARGET_BMC];
 
-    if (p->slot >= 0 && (p->flags[node] & PROGRESS_IN_SET)) {
+    /* Only after its receipt: a session that ended before the command reached it is no reboot
+     * of this request's. */
+    if (p->slot >= 0 && (p->flags[node] & PROGRESS_IN_SET) &&
+        (p->flags[node] & PROGRESS_RECEIVED)) {
         p->flags[node] |= PROGRESS_LEFT;
     }
 }

@@ -358,6 +358,32 @@ static Request *request_create(Coord *c, const CoordEvent *ev, int *ret_slot)
     return r;
 }
 
+/* Makes slot the pending request of its target, replacing the one there. */
+static void make_pending(Coord *c, int slot)
+{
+    Request *r = &c->requests[slot];
+
+    if (c->pending[r->target] >= 0) {
+        cancel(c, c->pending[r->target], "replaced by", r);
+    }
+    r->phase = REQUEST_PENDING;
+    r->expires_ms = c->cfg.request_timeout_ms ? c->now_ms + c->cfg.request_timeout_ms : 0;
+    c->pending[r->target] = slot;
+    mark_changed(c);
+}
+
+static void accept_pending(Coord *c, int slot)
+{
+    make_pending(c, slot);
+    accept_request(c, &c->requests[slot]);
+}
+
+void requests_refuse_busy(Coord *c, const CoordEvent *ev)
+{
+    answer_without_record(c, ev, SB_EVENT_REJECTED,
+                          "coordinator busy: too many requests wait in its input backlog; retry");
+}
+
 static void queue_or_reject(Coord *c, int slot, bool trusted)
 {
     Request *r = &c->requests[slot];
@@ -375,12 +401,7 @@ static void queue_or_reject(Coord *c, int slot, bool trusted)
     if (join_try(c, slot)) {
         return; /* identical to the queued one: it ends with it (topics/README.md "Joining") */
     }
-    if (c->pending[r->target] >= 0) {
-        cancel(c, c->pending[r->target], "replaced by", r);
-    }
-    r->phase = REQUEST_PENDING;
-    r->expires_ms = c->cfg.request_timeout_ms ? c->now_ms + c->cfg.request_timeout_ms : 0;
-    c->pending[r->target] = slot;
+    make_pending(c, slot);
     remember_requested(c, r);
     coord_format_nodes(why, sizeof(why), "waiting for BMC Ready on nodes", nodes, n, omitted);
     (void) coord_event_add(c, SB_EVENT_QUEUED, r, why, nodes, n, omitted);
@@ -424,10 +445,15 @@ static void submit(Coord *c, const CoordEvent *ev, bool trusted)
         dispatch(c, slot);
         return;
     }
-    if (!sb_transition_is_gated(r->target, r->transition) || coord_gate_is_open(c)) {
-        /* Nothing is queued while the gate is open: every step ends by releasing the queue. */
+    if (!sb_transition_is_gated(r->target, r->transition)) {
         accept_request(c, r);
         dispatch(c, slot);
+        return;
+    }
+    if (coord_gate_is_open(c)) {
+        /* Accepted, and released by requests_release() once the probe says the open gate is
+         * current (evidence.c): one broker round trip. */
+        accept_pending(c, slot);
         return;
     }
     queue_or_reject(c, slot, trusted);
@@ -474,6 +500,11 @@ void requests_release(Coord *c)
             slots[n++] = c->pending[t];
         }
     }
+    /* Only on evidence younger than one broker round trip (evidence.c). */
+    if (n == 0 || !evidence_allows_release(c)) {
+        return;
+    }
+    evidence_consume(c);
     /* Both targets released at once go out in the order they were submitted. */
     n = sort_by_order(c, slots, n);
     for (size_t i = 0; i < n; i++) {

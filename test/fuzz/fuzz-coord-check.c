@@ -147,6 +147,10 @@ static void check_actions(FuzzCoord *f, const CoordActions *out)
             break;
         case COORD_ACT_PUBLISH_REBIRTH:
             break;
+        case COORD_ACT_PUBLISH_PROBE:
+            FUZZ_REQUIRE(a->probe != 0, "a probe has a token");
+            f->probe = a->probe;
+            break;
         default:
             FUZZ_REQUIRE(false, "a known action kind");
         }
@@ -195,6 +199,13 @@ static void fire_due_timer(FuzzCoord *f)
 void fuzz_coord_step(FuzzCoord *f, CoordEvent *ev)
 {
     step_checked(f, ev);
+    /* The broker brings a probe back behind everything before it: here, at once. */
+    while (f->probe != 0) {
+        CoordEvent echo = { .kind = COORD_EV_PROBE, .probe = f->probe };
+
+        f->probe = 0;
+        step_checked(f, &echo);
+    }
     fire_due_timer(f);
 }
 

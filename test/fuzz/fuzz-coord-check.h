@@ -20,6 +20,7 @@ typedef struct FuzzCoord {
     CoordConfig cfg;
     uint64_t now_ms;
     uint64_t timer_at_ms; /* 0 = no timer armed */
+    uint64_t probe;       /* a probe published and not yet answered (echoed at once), 0 = none */
     /* Every answer address came through input_translate(), so each must be under
      * <root>/reply/. Not so after restoring an untrusted snapshot: there the shell checks the
      * address again before answering (coordinator-apply.c). */

@@ -106,9 +106,40 @@ static void capture(Harness *h, const CoordAction *a)
     cap->n++;
 }
 
+static void feed_state(Harness *h,
+                       uint32_t node,
+                       SbStateKind kind,
+                       int value,
+                       uint64_t epoch,
+                       uint64_t seq,
+                       uint64_t since,
+                       bool retained);
+
+static SbStateKind target_kind(SbTarget target)
+{
+    return target == SB_TARGET_CHASSIS ? SB_KIND_CHASSIS
+           : target == SB_TARGET_HOST  ? SB_KIND_HOST
+                                       : SB_KIND_BMC;
+}
+
+/* What the broker and the agents do after a batch: the probe comes back, the receipts. */
+typedef struct Answers {
+    uint64_t probe;
+    struct {
+        uint32_t node;
+        SbStateKind kind;
+        char id[SB_ID_MAX + 1];
+    } receipts[HARNESS_NODES_MAX * 2];
+    size_t n_receipts;
+} Answers;
+
 const CoordActions *harness_feed(Harness *h, CoordEvent *ev)
 {
+    Answers *ans = calloc(1, sizeof(*ans));
+
+    assert_non_null(ans);
     ev->now_ms = h->now_ms;
+    ev->backlog = h->feeding_backlog;
     assert_int_equal(coord_step(h->c, ev, &h->out), 0);
     h->steps++;
     for (size_t i = 0; i < h->out.n; i++) {
@@ -121,8 +152,44 @@ const CoordActions *harness_feed(Harness *h, CoordEvent *ev)
         if (a->kind == COORD_ACT_ARM_TIMER) {
             h->armed_at_ms = a->at_ms;
         }
+        if (a->kind == COORD_ACT_PUBLISH_PROBE) {
+            ans->probe = a->probe;
+        }
+        if (a->kind == COORD_ACT_DISPATCH && !h->no_receipts) {
+            uint32_t cursor = 0, node;
+
+            while ((node = coord_request_nodes(h->c, a->request_slot, &cursor)) != 0) {
+                const HarnessAgent *ag = &h->agents[node];
+
+                if (node > HARNESS_NODES_MAX || ag->epoch == 0 || ag->down || ag->deaf ||
+                    ans->n_receipts >= sizeof(ans->receipts) / sizeof(ans->receipts[0])) {
+                    continue;
+                }
+                ans->receipts[ans->n_receipts].node = node;
+                ans->receipts[ans->n_receipts].kind = target_kind(a->target);
+                (void) snprintf(ans->receipts[ans->n_receipts].id, SB_ID_MAX + 1, "%s",
+                                a->command.id);
+                ans->n_receipts++;
+            }
+        }
         capture(h, a);
     }
+    if (ans->probe != 0 && h->hold_probes) {
+        h->probe_held = ans->probe;
+    } else if (ans->probe != 0) {
+        CoordEvent echo = { .kind = COORD_EV_PROBE, .probe = ans->probe };
+
+        (void) harness_feed(h, &echo);
+    }
+    for (size_t i = 0; i < ans->n_receipts; i++) {
+        HarnessAgent *ag = &h->agents[ans->receipts[i].node];
+        SbStateKind kind = ans->receipts[i].kind;
+
+        (void) snprintf(ag->request[kind], sizeof(ag->request[kind]), "%s", ans->receipts[i].id);
+        feed_state(h, ans->receipts[i].node, kind, ag->values[kind], ag->epoch, ++ag->seq,
+                   ag->since[kind], false);
+    }
+    free(ans);
     return &h->out;
 }
 
@@ -157,6 +224,8 @@ static void describe_items(const CoordAction *items, size_t n, char *buf, size_t
         case COORD_ACT_PUBLISH_REBIRTH:
             append(buf, size, "rebirth");
             break;
+        case COORD_ACT_PUBLISH_PROBE:
+            break; /* answered by the harness (harness_feed) unless a test holds it */
         case COORD_ACT_DISPATCH:
             append(buf, size, "dispatch:%s:%s", sb_enum_to_string(SB_ENUM_TARGET, (int) a->target),
                    a->command.id);
@@ -293,6 +362,8 @@ static void feed_state(Harness *h,
     if (node <= HARNESS_NODES_MAX) {
         const HarnessAgent *ag = &h->agents[node];
 
+        (void) snprintf(ev.state.request, sizeof(ev.state.request), "%s", ag->request[kind]);
+
         if (kind == SB_KIND_CHASSIS) {
             ev.state.has_ac_loss = true;
             ev.state.ac_loss = ag->ac_loss;
@@ -365,8 +436,14 @@ static void run_birth(Harness *h, const Args *args, bool new_session)
         }
         read_details(h, ag, args, 2);
         if (new_session) {
+            /* A new agent session knows no command (a BMC reboot restarts the agent). */
             ag->epoch = h->next_epoch++;
             ag->seq = 0;
+            memset(ag->request, 0, sizeof(ag->request));
+            ag->down = false;
+            for (int k = 0; k < SB_KIND_NODE_COUNT; k++) {
+                ag->since[k] = h->now_ms;
+            }
         }
         publish_session(h, n, flag(args, 2, "retained"));
     }
@@ -379,18 +456,28 @@ static void run_state(Harness *h, const Args *args)
     HarnessAgent *ag;
     const char *o;
     uint64_t seq, epoch, since;
+    int value;
 
     assert_true(args->n >= 4);
     node = (uint32_t) number(args->words[1]);
     ag = &h->agents[node];
     kind = kind_of(args->words[2]);
-    ag->values[kind] = value_of(kind, args->words[3]);
+    value = value_of(kind, args->words[3]);
     o = opt(args, 4, "seq");
     seq = o ? number(o) : ++ag->seq;
     o = opt(args, 4, "epoch");
     epoch = o ? number(o) : ag->epoch;
     o = opt(args, 4, "since");
-    since = o ? number(o) : h->now_ms;
+    since = o                                                   ? number(o)
+            : value != ag->values[kind] || ag->since[kind] == 0 ? h->now_ms
+                                                                : ag->since[kind];
+    ag->values[kind] = value;
+    ag->since[kind] = since;
+    o = opt(args, 4, "req");
+    if (o) {
+        (void) snprintf(ag->request[kind], sizeof(ag->request[kind]), "%s",
+                        strcmp(o, "-") == 0 ? "" : o);
+    }
     read_details(h, ag, args, 4);
     feed_state(h, node, kind, ag->values[kind], epoch, seq, since, flag(args, 4, "retained"));
 }
@@ -411,6 +498,9 @@ static void run_status(Harness *h, const Args *args)
     assert_true(args->n >= 3);
     node = (uint32_t) number(args->words[1]);
     o = opt(args, 3, "epoch");
+    if (!o && node <= HARNESS_NODES_MAX) {
+        h->agents[node].down = status_of(args->words[2]) != SB_STATUS_ONLINE;
+    }
     feed_status(h, node, status_of(args->words[2]), o ? number(o) : h->agents[node].epoch,
                 flag(args, 3, "retained"));
 }
@@ -528,13 +618,30 @@ static void run_simple(Harness *h, CoordEventKind kind)
     harness_feed(h, &ev);
 }
 
+static void run_input(Harness *h, const char *input);
+
+const char *harness_feed_described(Harness *h, CoordEvent *ev)
+{
+    captured_of(h)->n = 0;
+    (void) harness_feed(h, ev);
+    describe_items(captured_of(h)->items, captured_of(h)->n, h->described, sizeof(h->described));
+    return h->described;
+}
+
 const char *harness_run(Harness *h, const char *input)
+{
+    captured_of(h)->n = 0;
+    run_input(h, input);
+    describe_items(captured_of(h)->items, captured_of(h)->n, h->described, sizeof(h->described));
+    return h->described;
+}
+
+static void run_input(Harness *h, const char *input)
 {
     char line[512];
     Args args;
     const char *cmd;
 
-    captured_of(h)->n = 0;
     (void) snprintf(line, sizeof(line), "%s", input);
     split(line, &args);
     assert_true(args.n >= 1);
@@ -564,11 +671,25 @@ const char *harness_run(Harness *h, const char *input)
         run_raw_node(h, &args);
     } else if (strcmp(cmd, "setting") == 0) {
         run_setting(h, input);
+    } else if (strcmp(cmd, "deaf") == 0) {
+        assert_true(args.n == 2);
+        h->agents[number(args.words[1])].deaf = true;
+    } else if (strcmp(cmd, "probe") == 0) {
+        CoordEvent echo = { .kind = COORD_EV_PROBE, .probe = h->probe_held };
+
+        assert_true(h->probe_held != 0);
+        h->probe_held = 0;
+        (void) harness_feed(h, &echo);
+    } else if (strcmp(cmd, "drained") == 0) {
+        run_simple(h, COORD_EV_DRAINED);
+    } else if (strcmp(cmd, "backlog") == 0) {
+        assert_true(args.n >= 2);
+        h->feeding_backlog = true;
+        run_input(h, input + strlen("backlog "));
+        h->feeding_backlog = false;
     } else {
         fail_msg("unknown script input '%s'", input);
     }
-    describe_items(captured_of(h)->items, captured_of(h)->n, h->described, sizeof(h->described));
-    return h->described;
 }
 
 void harness_script(Harness *h, const ScriptLine *lines, size_t n)

@@ -14,6 +14,13 @@
  *   request <target> <Transition> [id=<id>] [nodes=<a,b,...>] [reply=<topic>]
  *   raw-node <n> state|status    a message for an arbitrary node number (unexpected ones)
  *   setting <name> <value>       an operator's settings/<name>/set payload (bare values allowed)
+ *   deaf <n>                     commands to node n are lost from now on (no receipt)
+ *   probe                        the held probe comes back (with hold_probes)
+ *   backlog <input>              the input, fed with .backlog (more input waits behind it)
+ *   drained                      COORD_EV_DRAINED
+ * Dispatches are answered as the agents do: each live, not deaf node of the dispatch publishes
+ * its receipt (its current state of the target's kind, naming the command) right after the
+ * batch; its later states of that kind name the command too ("req=<id>" on a state sets it).
  * birth and state also take the node's details, kept for its later messages: ac_loss=0|1 and
  * bmc_boot=<ms>|now (chassis), hv=0|1 (host "hypervisor"); heartbeat takes offset=<ms> (the
  * node's clock minus ours).
@@ -42,6 +49,13 @@ typedef struct HarnessAgent {
     bool ac_loss;         /* chassis ac_loss */
     uint64_t bmc_boot_ms; /* chassis bmc_boot, 0 = not sent */
     bool hypervisor;      /* host hypervisor */
+    /* issue #13: the agent's "request" per kind (the last command it accepted; sticky until
+     * the next one or a new session), whether it is down (no command reaches it) and deaf
+     * (commands to it are lost: "deaf <n>"). */
+    char request[SB_KIND_NODE_COUNT][SB_ID_MAX + 1];
+    uint64_t since[SB_KIND_NODE_COUNT]; /* when each value last changed */
+    bool down;
+    bool deaf;
 } HarnessAgent;
 
 typedef struct Harness {
@@ -54,6 +68,13 @@ typedef struct Harness {
     char described[HARNESS_DESCRIBE_MAX]; /* description of the last script input */
     uint64_t armed_at_ms;                 /* last ARM_TIMER seen */
     unsigned steps;
+    /* issue #13: like the real system, a probe comes back at once and every live agent the
+     * dispatch goes to answers with its receipt (its current state naming the command). Tests
+     * of what the core does meanwhile switch these off. */
+    bool hold_probes;
+    bool no_receipts;
+    uint64_t probe_held;  /* the last probe published while hold_probes, 0 = none */
+    bool feeding_backlog; /* "backlog <input>": its events carry .backlog */
 } Harness;
 
 typedef struct ScriptLine {
@@ -70,6 +91,8 @@ void harness_free(Harness *h);
 /* Feeds one event at h->now_ms (ev->now_ms is overwritten); asserts coord_step() returned 0 and
  * that PERSIST, if present, is the first action. Returns the batch. */
 const CoordActions *harness_feed(Harness *h, CoordEvent *ev);
+/* Feeds ev and what answers it (probe, receipts); returns the description of all of it. */
+const char *harness_feed_described(Harness *h, CoordEvent *ev);
 /* Runs one script input; returns its description. Fails the test on a syntax error. */
 const char *harness_run(Harness *h, const char *input);
 /* Runs every line and compares the description with expect (exact match). */

@@ -87,14 +87,14 @@ static void test_gate_open_dispatches_at_once(void **state)
 {
     Harness *h = make(3, COORD_WHEN_NOT_READY_QUEUE, false);
     static const ScriptLine script[] = {
-        { "request chassis On id=a", "persist accepted:a dispatch:chassis:a dispatched:a" },
-        { "request host Reboot id=b", "persist accepted:b dispatch:host:b dispatched:b" },
+        { "request chassis On id=a", "persist accepted:a persist dispatch:chassis:a dispatched:a" },
+        { "request host Reboot id=b", "persist accepted:b persist dispatch:host:b dispatched:b" },
         { "request chassis PowerCycle id=c",
-          "persist accepted:c cancelled:a dispatch:chassis:c dispatched:c" },
+          "persist accepted:c persist cancelled:a dispatch:chassis:c dispatched:c" },
         { "request host GracefulWarmReboot id=d",
-          "persist accepted:d cancelled:b dispatch:host:d dispatched:d" },
+          "persist accepted:d persist cancelled:b dispatch:host:d dispatched:d" },
         { "request host ForceWarmReboot id=e",
-          "persist accepted:e cancelled:d dispatch:host:e dispatched:e" },
+          "persist accepted:e persist cancelled:d dispatch:host:e dispatched:e" },
     };
 
     (void) state;
@@ -213,12 +213,13 @@ static void test_gate_when_not_ready_reject(void **state)
         { "state 2 bmc NotReady", "" },
         { "status 3 lost", "node-lost@3" },
         { "request host On id=r1", "persist rejected:r1" },
-        /* Every chassis is Off already: completed at once. */
-        { "request chassis Off id=r2",
-          "persist accepted:r2 dispatch:chassis:r2 dispatched:r2 completed:r2" },
+        /* Every chassis is Off already, but node 3 is down: it never got the command, so r2
+         * cannot complete by its own effect (issue #13) until node 3 carries it out. */
+        { "request chassis Off id=r2", "persist accepted:r2 dispatch:chassis:r2 dispatched:r2" },
         { "state 2 bmc Ready", "" },
         { "birth 3", "node-back@3" },
-        { "request host On id=r3", "persist accepted:r3 dispatch:host:r3 dispatched:r3" },
+        { "state 3 chassis Off req=r2", "persist completed:r2" },
+        { "request host On id=r3", "persist accepted:r3 persist dispatch:host:r3 dispatched:r3" },
     };
     const CoordAction *rejected;
 

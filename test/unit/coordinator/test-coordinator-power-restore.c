@@ -323,7 +323,7 @@ static void test_power_restore_waits_for_the_gate(void **state)
     assert_null(harness_find_event_kind(h, SB_EVENT_POWER_RESTORE, 0));
     assert_string_equal(harness_run(h, "state 3 bmc Ready"),
                         "persist power-restore:power-restore-1 accepted:power-restore-1 "
-                        "dispatch:host:power-restore-1 dispatched:power-restore-1");
+                        "persist dispatch:host:power-restore-1 dispatched:power-restore-1");
     harness_free(h);
 }
 

@@ -98,7 +98,7 @@ static void test_requests_off_cancels_queued_of_both_targets(void **state)
         /* Every host is Off already: the Off completes at once. */
         { "request host Off id=off",
           "persist accepted:off cancelled:c1 cancelled:h1 dispatch:host:off dispatched:off "
-          "completed:off" },
+          "persist completed:off" },
         /* Nothing is left to release when the gate opens. */
         { "state 3 bmc Ready", "persist completed:b1" },
     };
@@ -142,7 +142,7 @@ static void test_requests_queued_supersedes_active_when_dispatched(void **state)
 {
     Harness *h = make(3, 0, 600000);
     static const ScriptLine script[] = {
-        { "request host On id=a1", "persist accepted:a1 dispatch:host:a1 dispatched:a1" },
+        { "request host On id=a1", "persist accepted:a1 persist dispatch:host:a1 dispatched:a1" },
         { "state 3 bmc NotReady", "" },
         /* The active request keeps running while the newer one waits... */
         { "request host Reboot id=r2", "persist queued:r2" },
@@ -189,7 +189,7 @@ static void test_requests_transition_timeout_fails_with_nodes(void **state)
 {
     Harness *h = make(5, 0, 10000);
     static const ScriptLine script[] = {
-        { "request host On id=r1", "persist accepted:r1 dispatch:host:r1 dispatched:r1" },
+        { "request host On id=r1", "persist accepted:r1 persist dispatch:host:r1 dispatched:r1" },
         { "state 1 host Running", "" },
         { "state 3 host Running", "" },
         { "advance 9999", "" },
@@ -260,9 +260,10 @@ static void test_requests_ids_assigned_when_missing(void **state)
 {
     Harness *h = make(2, 0, 600000);
     static const ScriptLine script[] = {
-        { "request chassis On", "persist accepted:c1-1 dispatch:chassis:c1-1 dispatched:c1-1" },
+        { "request chassis On",
+          "persist accepted:c1-1 persist dispatch:chassis:c1-1 dispatched:c1-1" },
         { "request chassis Off", "persist accepted:c1-2 cancelled:c1-1 dispatch:chassis:c1-2 "
-                                 "dispatched:c1-2 completed:c1-2" },
+                                 "dispatched:c1-2 persist completed:c1-2" },
         { "disconnect", "" },
         { "connect", "persist rebirth" },
         /* Rejected requests get an id too, so the answer can be matched. */

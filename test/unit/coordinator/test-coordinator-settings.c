@@ -157,6 +157,7 @@ static void test_schedule_fires_through_the_gate_once(void **state)
 {
     Harness *h = make(3, 300000);
     const CoordAction *ev, *queued;
+    char scheduled_id[SB_ID_MAX + 1];
     SbSettingValue v;
 
     (void) state;
@@ -175,6 +176,7 @@ static void test_schedule_fires_through_the_gate_once(void **state)
     assert_int_equal(ev->event.target, SB_TARGET_HOST);
     assert_int_equal(ev->event.transition, SB_TRANSITION_ON);
     assert_int_equal(strncmp(ev->event.id, "scheduled-", 10), 0);
+    (void) snprintf(scheduled_id, sizeof(scheduled_id), "%s", ev->event.id);
     queued = harness_find_event(h, SB_EVENT_QUEUED, ev->event.id);
     assert_non_null(queued);
     assert_int_equal(harness_count(h, COORD_ACT_DISPATCH), 0);
@@ -190,7 +192,7 @@ static void test_schedule_fires_through_the_gate_once(void **state)
 
         assert_non_null(d);
         assert_string_equal(d->command.reason, "ScheduledPowerOn");
-        assert_string_equal(d->command.id, ev->event.id);
+        assert_string_equal(d->command.id, scheduled_id);
     }
     harness_run(h, "advance 600000");
     assert_null(harness_find_event_kind(h, SB_EVENT_SCHEDULED, 0));

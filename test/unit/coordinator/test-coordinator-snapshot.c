@@ -61,10 +61,12 @@ static void test_snapshot_restart_in_the_middle_of_a_dispatch(void **state)
     Harness *h = harness_new(&cfg), *h2;
     static const ScriptLine after_restart[] = {
         { "connect", "persist rebirth" },
+        /* The agents answer the rebirth naming the command they carry out (issue #13). */
         { "birth 1 host=Running", "" },
+        { "state 1 host Running req=r1", "" },
         { "birth 2-3", "" },
-        { "state 2 host Running", "" },
-        { "state 3 host TransitioningToRunning", "" },
+        { "state 2 host Running req=r1", "" },
+        { "state 3 host TransitioningToRunning req=r1", "" },
         { "state 3 host Running", "persist completed:r1" },
     };
     unsigned dispatches = 0;
@@ -122,12 +124,12 @@ static void test_snapshot_restored_cycle_needs_a_later_since(void **state)
     harness_run(h2, "connect");
     /* Running since before the dispatch: the reboot has not happened yet (as far as we know). */
     (void) snprintf(input, sizeof(input),
-                    "state 1 host Running since=%" PRIu64 " seq=1 epoch=50 retained",
+                    "state 1 host Running since=%" PRIu64 " seq=1 epoch=50 retained req=rb",
                     dispatched - 5000);
     assert_string_equal(harness_run(h2, input), "");
     /* Running since after the dispatch: it went down and came back while we were away. */
     (void) snprintf(input, sizeof(input),
-                    "state 2 host Running since=%" PRIu64 " seq=1 epoch=51 retained",
+                    "state 2 host Running since=%" PRIu64 " seq=1 epoch=51 retained req=rb",
                     dispatched + 10000);
     assert_string_equal(harness_run(h2, input), "");
     (void) snprintf(input, sizeof(input), "state 1 host Running since=%" PRIu64 " seq=2 epoch=50",
@@ -189,6 +191,7 @@ static void test_snapshot_restored_active_fails_at_its_deadline(void **state)
     h2 = restored(&cfg, json, len, h->now_ms + 5000);
     harness_run(h2, "connect");
     harness_run(h2, "birth 1 chassis=On");
+    harness_run(h2, "state 1 chassis On req=late");
     /* The deadline survives the restart: 10 s after the original dispatch. */
     assert_string_equal(harness_run(h2, "advance 4999"), "");
     assert_string_equal(harness_run(h2, "advance 1"), "persist failed:late");
@@ -289,10 +292,13 @@ static void test_snapshot_partial_active_keeps_its_nodes(void **state)
         { "connect", "persist rebirth" },
         /* Also releases the queued host Reboot and completes the restored BMC reboot. */
         { "birth 1-4 chassis=Off", NULL },
+        /* Issue #13: only states naming the request count; node 2 is seen leaving and coming
+         * back, node 4 comes back with a "since" after the dispatch. */
+        { "state 2 chassis Off req=pc.2", "" },
         { "state 2 chassis On since=1", "" },
         /* Node 1 is not part of the PowerCycle of nodes 2 and 4. */
-        { "state 1 chassis On", "" },
-        { "state 4 chassis On", "persist completed:pc.2" },
+        { "state 1 chassis On req=pc.2", "" },
+        { "state 4 chassis On req=pc.2", "persist completed:pc.2" },
     };
     char *json;
     int len;
