@@ -283,6 +283,9 @@ int coord_step(Coord *c, const CoordEvent *ev, CoordActions *out)
         power_restore_run(c);
         requests_release(c);
         check_completions(c);
+        /* A probe's echo is evidence for the decision point that follows it, not for later
+         * ones: a release wanted later asks for a probe of its own. */
+        evidence_consume(c);
     }
     publish_views(c, window_ended, gate_was_open != coord_gate_is_open(c));
 

@@ -41,6 +41,8 @@ def payload_kind(parts):
         return [f"command-{parts[3]}", "command"]
     if parts[0] == "system" and len(parts) == 3 and parts[1] == "set":
         return [f"command-{parts[2]}", "command"]  # our own request, a full command object
+    if parts[0] == "reply" and parts[-1] == "probe":
+        return ["probe"]  # the coordinator's probe to itself (topics/README.md "The gate")
     if parts[0] == "event" or parts[0] == "reply":
         return ["event"]
     if parts[0] == "system" and len(parts) == 2:

@@ -15,7 +15,7 @@
  *   raw-node <n> state|status    a message for an arbitrary node number (unexpected ones)
  *   setting <name> <value>       an operator's settings/<name>/set payload (bare values allowed)
  *   deaf <n>                     commands to node n are lost from now on (no receipt)
- *   probe                        the held probe comes back (with hold_probes)
+ *   probe [<n>]                  the held probe (or probe number n) comes back (hold_probes)
  *   backlog <input>              the input, fed with .backlog (more input waits behind it)
  *   drained                      COORD_EV_DRAINED
  * Dispatches are answered as the agents do: each live, not deaf node of the dispatch publishes

@@ -1,0 +1,305 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Issue #13, the two defects of the fault campaign as deterministic sequences, and the rules that
+ * fix them (topics/README.md "The gate" and "Requests"):
+ * - gated decisions on current evidence: nothing is decided in the middle of a backlog, a gated
+ *   dispatch waits for the probe, our own stall re-verifies every node;
+ * - "completed" only by the request's own effect: states naming the request, a node that never
+ *   got the command fails the request by its time-out.
+ */
+/* cmocka.h needs these four first. */
+/* clang-format off */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+/* clang-format on */
+
+#include <stdio.h>
+#include <string.h>
+
+#include "coord-harness.h"
+
+static Harness *make(uint32_t nodes)
+{
+    CoordConfig cfg = harness_config(nodes);
+
+    cfg.transition_timeout_ms = 60000;
+    return harness_new(&cfg);
+}
+
+static CoordStats stats(const Harness *h)
+{
+    CoordStats st;
+
+    coord_stats(h->c, &st);
+    return st;
+}
+
+/* Defect 1, as the campaign saw it: a host On waits for node 3's BMC; the coordinator stalls;
+ * node 3's BMC comes up, then node 2's agent dies. The backlog holds both, in that order. Read
+ * in order, the Ready used to open the gate before the Will was read: the On went to every
+ * node while node 2 was down. */
+static void test_evidence_backlog_ready_then_lost_releases_nothing(void **state)
+{
+    Harness *h = make(3);
+    static const ScriptLine script[] = {
+        { "state 3 bmc NotReady", "" },
+        { "request host On id=on", "persist queued:on" },
+        /* The backlog: applied, nothing decided while more input waits. */
+        { "backlog state 3 bmc Ready", "" },
+        { "backlog heartbeat 1", "" },
+        /* The last message of the backlog: now the gate is judged, with node 2 gone. */
+        { "status 2 lost", "node-lost@2" },
+        /* Node 2 comes back: the On goes out then, on current evidence. */
+        { "birth 2", "node-back@2 persist dispatch:host:on dispatched:on" },
+    };
+
+    (void) state;
+    harness_bring_up(h);
+    HARNESS_SCRIPT(h, script);
+    harness_free(h);
+}
+
+/* The same with no request waiting: a request read from the backlog is decided on the view the
+ * whole backlog gives, not on the one from before the stall. */
+static void test_evidence_request_in_backlog_waits_for_the_rest(void **state)
+{
+    Harness *h = make(3);
+    static const ScriptLine script[] = {
+        { "backlog request host On id=on", "" },
+        { "backlog status 2 lost", "node-lost@2" },
+        /* The bytes behind it were no message (a PINGRESP): the shell says so. */
+        { "drained", "persist queued:on" },
+        { "birth 2", "node-back@2 persist dispatch:host:on dispatched:on" },
+    };
+
+    (void) state;
+    harness_bring_up(h);
+    HARNESS_SCRIPT(h, script);
+    assert_int_equal(stats(h).requests_active, 1);
+    harness_free(h);
+}
+
+/* Requests held in a backlog keep their order: an Off read after an On cancels it. */
+static void test_evidence_held_requests_keep_their_order(void **state)
+{
+    Harness *h = make(2);
+    static const ScriptLine script[] = {
+        { "backlog request host On id=on", "" },
+        { "backlog request host Off id=off", "" },
+        { "heartbeat 1", "persist accepted:on accepted:off cancelled:on dispatch:host:off "
+                         "dispatched:off persist completed:off" },
+    };
+
+    (void) state;
+    harness_bring_up(h);
+    HARNESS_SCRIPT(h, script);
+    harness_free(h);
+}
+
+/* The stronger rule: a gated dispatch goes out only once the probe is back, and only if no node
+ * left Ready meanwhile. */
+static void test_evidence_gated_dispatch_waits_for_the_probe(void **state)
+{
+    Harness *h = make(3);
+    static const ScriptLine script[] = {
+        { "request host On id=on", "persist accepted:on" },
+        /* A node is lost between the probe and its echo: the echo releases nothing. */
+        { "status 2 lost", "node-lost@2" },
+        { "probe", "" },
+        { "birth 2", "node-back@2" },
+        /* A new probe went out when the gate opened again; it releases the On. */
+        { "probe", "persist dispatch:host:on dispatched:on" },
+        /* An Off is never gated: no probe. */
+        { "request host Off id=off", "persist accepted:off cancelled:on dispatch:host:off "
+                                     "dispatched:off persist completed:off" },
+    };
+
+    (void) state;
+    harness_bring_up(h);
+    h->hold_probes = true;
+    HARNESS_SCRIPT(h, script);
+    harness_free(h);
+}
+
+/* A node that leaves Ready and comes back between the probe and its echo: the echo is evidence
+ * from before the change, so a new probe is needed. */
+static void test_evidence_flap_during_probe_needs_a_new_probe(void **state)
+{
+    Harness *h = make(2);
+    static const ScriptLine script[] = {
+        { "request chassis On id=on", "persist accepted:on" },
+        { "state 2 bmc NotReady", "" },
+        { "state 2 bmc Ready", "" },
+        /* The first probe, sent before the flap, comes back: no evidence. */
+        { "probe 1", "" },
+        /* The one sent when the gate opened again releases it. */
+        { "probe", "persist dispatch:chassis:on dispatched:on" },
+    };
+
+    (void) state;
+    harness_bring_up(h);
+    h->hold_probes = true;
+    HARNESS_SCRIPT(h, script);
+    harness_free(h);
+}
+
+/* Our own stall (the timer served 5 s late): every node proves itself again. What arrives before
+ * the probe's echo may be as old as the stall and verifies nobody; after it, live messages do. */
+static void test_evidence_stall_reverifies_before_a_gated_dispatch(void **state)
+{
+    Harness *h = make(2);
+    CoordEvent timer = { .kind = COORD_EV_TIMER };
+
+    (void) state;
+    harness_bring_up(h);
+    h->hold_probes = true;
+    /* A gated request with the gate open: accepted, its probe out, the retry timer armed. */
+    assert_string_equal(harness_run(h, "request host On id=on"), "persist accepted:on");
+    assert_true(h->armed_at_ms != 0);
+    /* The timer is served 5 s late: the stall. A probe (held here) and then a rebirth. */
+    h->now_ms = h->armed_at_ms + 5000;
+    h->armed_at_ms = 0;
+    assert_string_equal(harness_feed_described(h, &timer), "rebirth");
+    assert_int_equal(stats(h).nodes_online, 0);
+    assert_false(stats(h).gate_open);
+    /* Backlog from before the stall: live messages verify nobody yet. */
+    assert_string_equal(harness_run(h, "heartbeat 1"), "");
+    assert_string_equal(harness_run(h, "state 2 host Off"), "");
+    assert_int_equal(stats(h).nodes_online, 0);
+    /* The probe is back: the rebirth answers that follow are new. */
+    assert_string_equal(harness_run(h, "probe"), "");
+    assert_string_equal(harness_run(h, "rebirth 1"), "");
+    assert_string_equal(harness_run(h, "rebirth 2"), "");
+    assert_true(stats(h).gate_open);
+    /* The release still waits for a probe of its own. */
+    assert_int_equal(harness_count(h, COORD_ACT_DISPATCH), 0);
+    assert_string_equal(harness_run(h, "probe"), "persist dispatch:host:on dispatched:on");
+    harness_free(h);
+}
+
+/* Defect 2, as the campaign saw it: a chassis On is under way; a PowerCycle supersedes it; its
+ * commands never reach a node (the broker died as it arrived); the On finishes. The PowerCycle
+ * used to be "completed" ("all 3 nodes reached chassis On"): it must fail by its time-out, naming
+ * every node. */
+static void test_evidence_cycle_no_node_performed_fails(void **state)
+{
+    Harness *h = make(3);
+    const CoordAction *failed;
+    static const ScriptLine script[] = {
+        { "request chassis On id=on", NULL },
+        { "state 1 chassis TransitioningToOn", "" },
+        { "deaf 1", "" },
+        { "deaf 2", "" },
+        { "deaf 3", "" },
+        { "request chassis PowerCycle id=pc", NULL },
+        /* The superseded On finishes: its states name "on", not "pc". */
+        { "state 1 chassis On", "" },
+        { "state 2 chassis TransitioningToOn", "" },
+        { "state 2 chassis On", "" },
+        { "state 3 chassis On", "" },
+        { "advance 59999", "" },
+        { "advance 1", "persist failed:pc" },
+    };
+
+    (void) state;
+    harness_bring_up(h);
+    HARNESS_SCRIPT(h, script);
+    failed = harness_find_event(h, SB_EVENT_FAILED, "pc");
+    assert_non_null(failed);
+    assert_int_equal(failed->event.n_nodes, 3);
+    assert_string_equal(failed->event.why, "3 of 3 nodes did not reach chassis On within 60 s");
+    harness_free(h);
+}
+
+/* Same with one node deaf: the others carry it out, the request fails naming that node only. */
+static void test_evidence_node_without_the_command_is_named(void **state)
+{
+    Harness *h = make(3);
+    const CoordAction *failed;
+    static const ScriptLine script[] = {
+        { "deaf 2", "" },
+        { "request chassis On id=on", NULL },
+        { "state 1 chassis On", "" },
+        /* Node 2 powers on for another reason (a button): not this request's effect. */
+        { "state 2 chassis On", "" },
+        { "state 3 chassis On", "" },
+        { "advance 60000", "persist failed:on" },
+    };
+
+    (void) state;
+    harness_bring_up(h);
+    HARNESS_SCRIPT(h, script);
+    failed = harness_find_event(h, SB_EVENT_FAILED, "on");
+    assert_int_equal(failed->event.n_nodes, 1);
+    assert_int_equal(failed->event.nodes[0], 2);
+    harness_free(h);
+}
+
+/* A cycle counts only the leave-and-return after the receipt: a node already Off at dispatch,
+ * whose Off does not name the request, has not left for it. */
+static void test_evidence_cycle_needs_its_own_leave_and_return(void **state)
+{
+    Harness *h = make(1);
+    static const ScriptLine script[] = {
+        { "state 1 chassis On", "" },
+        { "request chassis PowerCycle id=pc", NULL },
+        /* The receipt (On, naming pc) came with the dispatch; On again is no return. */
+        { "state 1 chassis On", "" },
+        { "state 1 chassis TransitioningToOff", "" },
+        { "state 1 chassis Off", "" },
+        { "state 1 chassis On", "persist completed:pc" },
+    };
+
+    (void) state;
+    harness_bring_up(h);
+    HARNESS_SCRIPT(h, script);
+    harness_free(h);
+}
+
+/* A BMC HardReboot read from a backlog, behind which an old restart of node 1 waits: the restart
+ * happened before the dispatch and is no effect of it. It used to complete the reboot. */
+static void test_evidence_bmc_reboot_not_completed_by_older_backlog(void **state)
+{
+    Harness *h = make(2);
+    static const ScriptLine script[] = {
+        { "backlog request bmc HardReboot id=hr", "" },
+        { "backlog status 1 lost", "node-lost@1" },
+        { "backlog birth 1", "node-back@1" },
+        { "backlog status 2 lost", "node-lost@2" },
+        { "backlog birth 2", "node-back@2" },
+        { "drained", "persist accepted:hr dispatch:bmc:hr dispatched:hr" },
+        /* Receipts came with the dispatch; nothing left Ready since: not completed. */
+        { "heartbeat 1", "" },
+        /* Now the reboots: node 1 by a new session after its receipt, node 2 in place. */
+        { "status 1 lost", "node-lost@1" },
+        { "birth 1", "node-back@1" },
+        { "state 2 bmc NotReady", "" },
+        { "state 2 bmc Ready", "persist completed:hr" },
+    };
+
+    (void) state;
+    harness_bring_up(h);
+    HARNESS_SCRIPT(h, script);
+    harness_free(h);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_evidence_backlog_ready_then_lost_releases_nothing),
+        cmocka_unit_test(test_evidence_request_in_backlog_waits_for_the_rest),
+        cmocka_unit_test(test_evidence_held_requests_keep_their_order),
+        cmocka_unit_test(test_evidence_gated_dispatch_waits_for_the_probe),
+        cmocka_unit_test(test_evidence_flap_during_probe_needs_a_new_probe),
+        cmocka_unit_test(test_evidence_stall_reverifies_before_a_gated_dispatch),
+        cmocka_unit_test(test_evidence_cycle_no_node_performed_fails),
+        cmocka_unit_test(test_evidence_node_without_the_command_is_named),
+        cmocka_unit_test(test_evidence_cycle_needs_its_own_leave_and_return),
+        cmocka_unit_test(test_evidence_bmc_reboot_not_completed_by_older_backlog),
+    };
+
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
