@@ -6,12 +6,13 @@
  *
  * Completion by the request's own effect (issue #13): a node's part counts only from states that
  * name the request ("request", the id of the command the agent carries out; its receipt is the
- * current state naming it, republished as the command is accepted). chassis On/Off -> a state
- * naming it at chassis On/Off; host On -> Running; host Off -> Off; PowerCycle -> chassis On
- * naming it after a state naming it away from On; host Reboot and the warm reboots -> Running
- * after having left Running, likewise; BMC reboots -> BMC Ready (as the gate counts it) after a
- * state naming it that is not Ready, or a new agent session after its receipt. A node that never
- * got the command never counts: the request fails by its time-out, naming it.
+ * current state naming it, republished as the command is accepted), and after the receipt from
+ * states naming no request (a new agent session after a BMC reset does not know the command).
+ * chassis On/Off -> a state naming it at chassis On/Off; host On -> Running; host Off -> Off;
+ * PowerCycle -> chassis On naming it after a state naming it away from On; host Reboot and the warm
+ * reboots -> Running after having left Running, likewise; BMC reboots -> BMC Ready (as the gate
+ * counts it) after a state naming it that is not Ready, or a new agent session after its receipt. A
+ * node that never got the command never counts: the request fails by its time-out, naming it.
  *
  * After a coordinator restart the snapshot has no per-node progress: every node of a restored
  * request starts remaining, a node counts as reached when a state naming the request is at the
@@ -171,7 +172,11 @@ static void progress_update(Coord *c, SbTarget target, uint32_t node, const char
     }
     r = &c->requests[p->slot];
     flags = p->flags[node];
-    if (request && request[0] != '\0' && strcmp(request, r->id) == 0) {
+    /* A state counts when it names the request, or names none after the node's receipt: a new
+     * agent session (its BMC rebooted while the hardware carried on) does not know the command
+     * the node got; a state naming another request is that one's effect. */
+    if (request &&
+        (strcmp(request, r->id) == 0 || (request[0] == '\0' && (flags & PROGRESS_RECEIVED)))) {
         flags = progress_learn(c, r, node, flags);
     }
     done = progress_node_done(c, r, node, flags);

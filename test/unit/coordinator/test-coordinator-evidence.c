@@ -286,6 +286,29 @@ static void test_evidence_bmc_reboot_not_completed_by_older_backlog(void **state
     harness_free(h);
 }
 
+/* The node got the command (its receipt), then its BMC rebooted while the host went on booting:
+ * the new agent session names no request, and its states count for the one the node got. A
+ * state naming another request does not. */
+static void test_evidence_new_session_after_receipt_counts(void **state)
+{
+    Harness *h = make(2);
+    static const ScriptLine script[] = {
+        { "request host On id=on", NULL },
+        { "state 1 host TransitioningToRunning", "" },
+        { "status 1 lost", "node-lost@1" },
+        { "birth 1 host=TransitioningToRunning", "node-back@1" },
+        { "state 1 host Running", "" },
+        { "state 2 host Running req=other", "" },
+        { "state 2 host Off req=on", "" },
+        { "state 2 host Running", "persist completed:on" },
+    };
+
+    (void) state;
+    harness_bring_up(h);
+    HARNESS_SCRIPT(h, script);
+    harness_free(h);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -299,6 +322,7 @@ int main(void)
         cmocka_unit_test(test_evidence_node_without_the_command_is_named),
         cmocka_unit_test(test_evidence_cycle_needs_its_own_leave_and_return),
         cmocka_unit_test(test_evidence_bmc_reboot_not_completed_by_older_backlog),
+        cmocka_unit_test(test_evidence_new_session_after_receipt_counts),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
