@@ -103,6 +103,11 @@ void clock_on_heartbeat(Coord *c, uint32_t node, const SbHeartbeatMsg *hb)
     if (sample > CLOCK_SAMPLE_LIMIT || sample < -CLOCK_SAMPLE_LIMIT) {
         return;
     }
+    /* The sample falls short of the node's offset by the time the heartbeat took to reach us:
+     * one that waited more than a second makes its node's evidence late (evidence.c). */
+    if ((k->has_prev || k->n_cur >= CLOCK_MIN_SAMPLES) && estimate(k, &offset) && offset > sample) {
+        evidence_on_late(c, node, (uint64_t) (offset - sample));
+    }
     add_sample(k, sample);
     if (c->cfg.clock_drift_ms == 0 || (!k->has_prev && k->n_cur < CLOCK_MIN_SAMPLES) ||
         !estimate(k, &offset)) {

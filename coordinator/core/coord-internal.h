@@ -69,6 +69,9 @@ typedef struct Node {
     uint64_t bmc_boot_ms; /* chassis "bmc_boot", 0 = not reported */
     NodeClock clock;
     NodeLiveness live; /* issue #7 */
+    /* issue #13: its evidence arrived late; not verified again before probe number
+     * verify_after is back (evidence.c), 0 = no hold */
+    uint64_t verify_after;
 } Node;
 
 typedef enum RequestPhase {
@@ -197,6 +200,7 @@ typedef struct Evidence {
     uint64_t gate_gen;      /* +1 whenever a node leaves Ready (node_refresh) */
     uint64_t probe_counter; /* the last probe token sent */
     uint64_t outstanding;   /* the probe awaited, 0 = none */
+    uint64_t echoed;        /* the highest probe number that came back */
     uint64_t sent_ms;       /* when it was sent (resent after EVIDENCE_PROBE_RETRY_MS) */
     uint64_t sent_gen;      /* gate_gen when it was sent */
     bool outstanding_reverify;
@@ -296,6 +300,7 @@ void node_table_on_connected(Coord *c);
 void node_table_on_disconnected(Coord *c);
 /* Every node has to prove itself again (a connect, our own stall): O(nodes). */
 void node_table_unverify_all(Coord *c);
+void node_table_unverify(Coord *c, uint32_t node);
 bool coord_gate_is_open(const Coord *c);
 
 /* ---- rollup.c --------------------------------------------------------------------------- */
@@ -446,8 +451,13 @@ void evidence_check_stall(Coord *c);
 bool evidence_hold_request(Coord *c, const CoordEvent *ev);
 /* At a decision point: submits the held requests in the order they were read. */
 void evidence_submit_held(Coord *c);
-/* May a node be verified now (not while re-verifying after a stall, before the probe's echo)? */
-bool evidence_may_verify(const Coord *c);
+/* May node be verified now (not while re-verifying after a stall, nor while its own late
+ * evidence is held, before the probe's echo)? */
+bool evidence_may_verify(const Coord *c, uint32_t node);
+/* A heartbeat of node arrived late_ms later than its clock says it was sent (more than a second:
+ * it waited in our socket, the broker or its link): the node is unverified until a probe sent
+ * now is back and a live message of it follows. */
+void evidence_on_late(Coord *c, uint32_t node, uint64_t late_ms);
 /* A node left Ready: an echo of a probe sent before is no evidence for a release. */
 void evidence_on_node_unready(Coord *c);
 /* True when a gated release may go out now: a probe sent while the gate was open came back and

@@ -14,6 +14,9 @@
  * - The stall: a timer served more than a second late means our own loop stood still. Every node
  *   is unverified, a probe and then a rebirth go out, and no node verifies before the probe is
  *   back: what arrives before it may be as old as the stall, what arrives after was sent after it.
+ *   A stall too short for a timer to come due shows in the heartbeats: one that arrives more than
+ *   a second later than its node's clock (corrected by the node's offset estimate) says it was
+ *   sent waited that long, in our socket, the broker or its link; that node is held the same way.
  */
 #include <string.h>
 
@@ -88,9 +91,24 @@ void evidence_submit_held(Coord *c)
     }
 }
 
-bool evidence_may_verify(const Coord *c)
+bool evidence_may_verify(const Coord *c, uint32_t node)
 {
-    return !c->evidence.reverifying;
+    uint64_t after = c->nodes[node].verify_after;
+
+    return !c->evidence.reverifying && (after == 0 || c->evidence.echoed >= after);
+}
+
+void evidence_on_late(Coord *c, uint32_t node, uint64_t late_ms)
+{
+    Node *nd = &c->nodes[node];
+
+    if (!c->connected || late_ms <= EVIDENCE_STALL_MS ||
+        (nd->verify_after != 0 && c->evidence.echoed < nd->verify_after)) {
+        return; /* on time, or already held: one probe per hold */
+    }
+    send_probe(c);
+    nd->verify_after = c->evidence.outstanding;
+    node_table_unverify(c, node);
 }
 
 void evidence_on_node_unready(Coord *c)
@@ -121,8 +139,16 @@ void evidence_on_probe(Coord *c, uint64_t token)
 {
     Evidence *e = &c->evidence;
 
-    if (token == 0 || token != e->outstanding) {
-        return; /* an older probe, or one of a previous connection: no evidence now */
+    if (token == 0 || token > e->probe_counter) {
+        return; /* not one of ours */
+    }
+    /* Everything the broker routed to us before that probe has been applied: nodes held for
+     * late evidence up to it may verify again. */
+    if (token > e->echoed) {
+        e->echoed = token;
+    }
+    if (token != e->outstanding) {
+        return; /* an older probe: no evidence for a release now */
     }
     e->outstanding = 0;
     if (e->outstanding_reverify) {
@@ -146,6 +172,8 @@ void evidence_on_connection(Coord *c)
     e->outstanding_reverify = false;
     e->reverifying = false;
     e->fresh = false;
+    /* Probe numbers go on counting: a hold of a node waits for one sent after it. */
+    e->echoed = e->probe_counter;
 }
 
 uint64_t evidence_next_deadline(const Coord *c)

@@ -212,7 +212,7 @@ static void node_came_up(Coord *c, const CoordEvent *ev, Node *nd)
     nd->has_epoch = true;
     node_set_heard(c, nd);
     if (live) {
-        if (evidence_may_verify(c)) {
+        if (evidence_may_verify(c, ev->node)) {
             node_set_verified(c, nd, true);
         }
         /* Proves the session alive; liveness.c raises node-back when it had gone silent. */
@@ -292,7 +292,7 @@ static void node_maybe_verify(Coord *c,
 {
     if (!ev->retained && c->connected && nd->status == SB_STATUS_ONLINE && nd->has_epoch &&
         epoch == nd->epoch) {
-        if (evidence_may_verify(c)) {
+        if (evidence_may_verify(c, ev->node)) {
             node_set_verified(c, nd, true);
         }
         liveness_on_heard(c, ev->node, hb);
@@ -357,6 +357,12 @@ void node_table_on_heartbeat(Coord *c, const CoordEvent *ev)
         clock_on_heartbeat(c, ev->node, &ev->heartbeat);
     }
     node_refresh(c, ev->node);
+}
+
+void node_table_unverify(Coord *c, uint32_t node)
+{
+    node_set_verified(c, &c->nodes[node], false);
+    node_refresh(c, node);
 }
 
 void node_table_unverify_all(Coord *c)

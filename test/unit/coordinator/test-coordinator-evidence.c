@@ -309,6 +309,57 @@ static void test_evidence_new_session_after_receipt_counts(void **state)
     harness_free(h);
 }
 
+static uint64_t hb_seq[3];
+
+/* A heartbeat of node sent sent_ago_ms before now by its own clock (which agrees with ours). */
+static const char *beat(Harness *h, uint32_t node, uint64_t sent_ago_ms)
+{
+    CoordEvent ev = { .kind = COORD_EV_NODE_HEARTBEAT, .node = node };
+
+    ev.heartbeat = (SbHeartbeatMsg){
+        .node = node,
+        .epoch = h->agents[node].epoch,
+        .seq = ++hb_seq[node],
+        .time_ms = h->now_ms - sent_ago_ms,
+    };
+    return harness_feed_described(h, &ev);
+}
+
+/* A stall too short for a timer to come due: a heartbeat that arrives 1.5 s after its node sent
+ * it. Its node is held (not verified, the gate shut) until a probe sent then is back and a live
+ * message of it follows. */
+static void test_evidence_late_heartbeat_holds_its_node(void **state)
+{
+    Harness *h = make(2);
+
+    (void) state;
+    memset(hb_seq, 0, sizeof(hb_seq));
+    harness_bring_up(h);
+    for (int i = 0; i < 4; i++) {
+        assert_string_equal(harness_run(h, "advance 1000"), "");
+        assert_string_equal(beat(h, 1, 2), "");
+        assert_string_equal(beat(h, 2, 2), "");
+    }
+    h->hold_probes = true;
+    /* 900 ms late is within the bound; 1.5 s is not. */
+    assert_string_equal(beat(h, 1, 900), "");
+    assert_int_equal(stats(h).nodes_online, 2);
+    assert_string_equal(beat(h, 1, 1500), "");
+    assert_int_equal(stats(h).nodes_online, 1);
+    assert_false(stats(h).gate_open);
+    assert_string_equal(harness_run(h, "request host On id=on"), "persist queued:on");
+    /* More of the same backlog: still held, no second probe. */
+    assert_string_equal(beat(h, 1, 1200), "");
+    assert_string_equal(beat(h, 1, 10), "");
+    assert_false(stats(h).gate_open);
+    assert_string_equal(harness_run(h, "probe"), "");
+    /* After the echo, a live message of the node verifies it; the release has its own probe. */
+    assert_string_equal(beat(h, 1, 10), "");
+    assert_true(stats(h).gate_open);
+    assert_string_equal(harness_run(h, "probe"), "persist dispatch:host:on dispatched:on");
+    harness_free(h);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -323,6 +374,7 @@ int main(void)
         cmocka_unit_test(test_evidence_cycle_needs_its_own_leave_and_return),
         cmocka_unit_test(test_evidence_bmc_reboot_not_completed_by_older_backlog),
         cmocka_unit_test(test_evidence_new_session_after_receipt_counts),
+        cmocka_unit_test(test_evidence_late_heartbeat_holds_its_node),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
