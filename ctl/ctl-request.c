@@ -188,6 +188,7 @@ static void request_on_answer(Request *rq, const SbEvent *e)
     case SB_EVENT_EXPIRED:
     case SB_EVENT_CANCELLED:
     case SB_EVENT_REJECTED:
+    case SB_EVENT_SUPERSEDED: /* issue #13: a newer request took over after it went out */
         rq->finished = true;
         rq->result = CTL_EXIT_FAILURE;
         break;

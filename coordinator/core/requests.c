@@ -123,6 +123,23 @@ static void cancel(Coord *c, int slot, const char *what, const Request *by)
     requests_finish(c, slot, SB_EVENT_CANCELLED, why, NULL, 0, 0);
 }
 
+/* An active request ended by a newer one (issue #13): its commands went out, so it is not
+ * "cancelled"; the event says how far its nodes got and names the ones that did not. */
+static void supersede(Coord *c, int slot, const Request *by)
+{
+    const Request *r = &c->requests[slot];
+    const Progress *p = &c->progress[r->target];
+    uint32_t nodes[SB_EVENT_NODES_MAX];
+    size_t n = node_list_collect(&p->remaining, &p->links, nodes, SB_EVENT_NODES_MAX);
+    char why[SB_WHY_MAX + 1];
+
+    (void) snprintf(why, sizeof(why),
+                    "superseded by %s after its commands went out: %" PRIu32 " of %" PRIu32
+                    " nodes reached %s",
+                    by->id, p->total - p->remaining.count, p->total, progress_goal_name(r));
+    requests_finish(c, slot, SB_EVENT_SUPERSEDED, why, nodes, n, p->remaining.count - (uint32_t) n);
+}
+
 static void dispatch(Coord *c, int slot)
 {
     Request *r = &c->requests[slot];
@@ -135,7 +152,7 @@ static void dispatch(Coord *c, int slot)
     }
     /* A newer request supersedes the active one of its target. */
     if (c->active[t] >= 0) {
-        cancel(c, c->active[t], "superseded by", r);
+        supersede(c, c->active[t], r);
     }
     r->phase = REQUEST_ACTIVE;
     r->dispatched_ms = c->now_ms;
@@ -220,7 +237,11 @@ static void cancel_for_off(Coord *c, const Request *off)
     }
     n = sort_by_order(c, slots, n);
     for (size_t i = 0; i < n; i++) {
-        cancel(c, slots[i], "cancelled by Off", off);
+        if (c->requests[slots[i]].phase == REQUEST_ACTIVE) {
+            supersede(c, slots[i], off);
+        } else {
+            cancel(c, slots[i], "cancelled by Off", off);
+        }
     }
     /* A power restore waiting for its delay is a power-on too. */
     power_restore_cancel_pending(c, off->id);

@@ -203,6 +203,7 @@ static int read_result(SnapshotReader *rd, const cJSON *obj, Request *r)
     case SB_EVENT_EXPIRED:
     case SB_EVENT_CANCELLED:
     case SB_EVENT_REJECTED:
+    case SB_EVENT_SUPERSEDED:
         r->result = (SbEventKind) result;
         return 0;
     default:

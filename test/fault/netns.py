@@ -436,4 +436,4 @@ class FaultTest(IntegrationTest):
 
 
 # Every request ends with exactly one of these (topics/README.md "Requests").
-FINAL_KINDS = ("completed", "failed", "cancelled", "expired", "rejected")
+FINAL_KINDS = ("completed", "failed", "cancelled", "expired", "rejected", "superseded")

@@ -41,7 +41,7 @@ SEED = int(os.environ.get("STATEBUS_SOAK_SEED") or random.SystemRandom().randran
 TICK_S = 0.25
 REQUEST_TIMEOUT_MS = 15000
 TRANSITION_TIMEOUT_MS = 10000
-FINAL_KINDS = ("completed", "failed", "cancelled", "expired", "rejected")
+FINAL_KINDS = ("completed", "failed", "cancelled", "expired", "rejected", "superseded")
 NODE_KINDS = contract.NODE_KINDS
 
 TRANSITIONS = {

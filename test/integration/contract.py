@@ -25,7 +25,7 @@ STATUS = ("online", "offline", "lost")
 
 EVENT_KINDS = ("accepted", "queued", "dispatched", "completed", "failed", "rejected",
                "cancelled", "expired", "duplicate", "node-lost", "node-back", "power-restore",
-               "setting", "clock-drift", "scheduled")
+               "setting", "clock-drift", "scheduled", "superseded")
 
 # topics/README.md "Rollup policy": boot's real order, least advanced first.
 BOOT_ORDER = ["Unspecified", "OEM", "MotherboardInit", "PrimaryProcInit", "BusInit", "MemoryInit",

@@ -155,6 +155,7 @@ static const char *const event_kind_strings[] = {
     [SB_EVENT_SETTING] = "setting",
     [SB_EVENT_CLOCK_DRIFT] = "clock-drift",
     [SB_EVENT_SCHEDULED] = "scheduled",
+    [SB_EVENT_SUPERSEDED] = "superseded",
 };
 _Static_assert(ELEMENTSOF(event_kind_strings) == SB_EVENT_COUNT, "event kind table");
 

@@ -30,7 +30,7 @@ static bool result_is_valid(SbEventKind result)
 {
     return result == SB_EVENT_COMPLETED || result == SB_EVENT_FAILED ||
            result == SB_EVENT_EXPIRED || result == SB_EVENT_CANCELLED ||
-           result == SB_EVENT_REJECTED;
+           result == SB_EVENT_REJECTED || result == SB_EVENT_SUPERSEDED;
 }
 
 static void encode_request(SbJsonBuilder *b, cJSON *array, const SbRequestInfo *q)

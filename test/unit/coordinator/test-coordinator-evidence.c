@@ -113,7 +113,7 @@ static void test_evidence_gated_dispatch_waits_for_the_probe(void **state)
         /* A new probe went out when the gate opened again; it releases the On. */
         { "probe", "persist dispatch:host:on dispatched:on" },
         /* An Off is never gated: no probe. */
-        { "request host Off id=off", "persist accepted:off cancelled:on dispatch:host:off "
+        { "request host Off id=off", "persist accepted:off superseded:on dispatch:host:off "
                                      "dispatched:off persist completed:off" },
     };
 

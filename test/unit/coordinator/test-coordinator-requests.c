@@ -66,7 +66,7 @@ static void test_requests_off_during_a_dispatch(void **state)
         { "request host On id=on1", "persist accepted:on1 dispatch:host:on1 dispatched:on1" },
         { "state 1 host Running", "" },
         { "request host Off id=off1",
-          "persist accepted:off1 cancelled:on1 dispatch:host:off1 dispatched:off1" },
+          "persist accepted:off1 superseded:on1 dispatch:host:off1 dispatched:off1" },
         { "state 2 host Running", "" },
         { "state 2 host Off", "" },
         { "state 1 host Off", "persist completed:off1" },
@@ -78,8 +78,14 @@ static void test_requests_off_during_a_dispatch(void **state)
     harness_run(h, script[0].input);
     harness_run(h, script[1].input);
     assert_string_equal(harness_run(h, script[2].input), script[2].expect);
-    a = harness_find_event(h, SB_EVENT_CANCELLED, "on1");
-    assert_string_equal(a->event.why, "cancelled by Off off1");
+    /* Its commands were out: superseded, saying how far it got and naming the rest. */
+    a = harness_find_event(h, SB_EVENT_SUPERSEDED, "on1");
+    assert_string_equal(a->event.why,
+                        "superseded by off1 after its commands went out: 1 of 3 nodes reached "
+                        "host Running");
+    assert_int_equal(a->event.n_nodes, 2);
+    assert_int_equal(a->event.nodes[0], 2);
+    assert_int_equal(a->event.nodes[1], 3);
     for (size_t i = 3; i < sizeof(script) / sizeof(script[0]); i++) {
         assert_string_equal(harness_run(h, script[i].input), script[i].expect);
     }
@@ -147,15 +153,17 @@ static void test_requests_queued_supersedes_active_when_dispatched(void **state)
         /* The active request keeps running while the newer one waits... */
         { "request host Reboot id=r2", "persist queued:r2" },
         /* ...and is superseded when the newer one goes out. */
-        { "state 3 bmc Ready", "persist cancelled:a1 dispatch:host:r2 dispatched:r2" },
+        { "state 3 bmc Ready", "persist superseded:a1 dispatch:host:r2 dispatched:r2" },
     };
     const CoordAction *a;
 
     (void) state;
     harness_bring_up(h);
     HARNESS_SCRIPT(h, script);
-    a = harness_find_event(h, SB_EVENT_CANCELLED, "a1");
-    assert_string_equal(a->event.why, "superseded by r2");
+    a = harness_find_event(h, SB_EVENT_SUPERSEDED, "a1");
+    assert_string_equal(a->event.why,
+                        "superseded by r2 after its commands went out: 0 of 3 nodes reached "
+                        "host Running");
     harness_free(h);
 }
 
@@ -262,7 +270,7 @@ static void test_requests_ids_assigned_when_missing(void **state)
     static const ScriptLine script[] = {
         { "request chassis On",
           "persist accepted:c1-1 persist dispatch:chassis:c1-1 dispatched:c1-1" },
-        { "request chassis Off", "persist accepted:c1-2 cancelled:c1-1 dispatch:chassis:c1-2 "
+        { "request chassis Off", "persist accepted:c1-2 superseded:c1-1 dispatch:chassis:c1-2 "
                                  "dispatched:c1-2 persist completed:c1-2" },
         { "disconnect", "" },
         { "connect", "persist rebirth" },
@@ -303,7 +311,7 @@ static void test_requests_answers_carry_reply_to(void **state)
     assert_string_equal(a->reply_to.topic, "statebus/system/reply/cli-2");
     /* Later events of the request go to the original requester. */
     harness_run(h, "request host Off id=r2");
-    a = harness_find_event(h, SB_EVENT_CANCELLED, "r1");
+    a = harness_find_event(h, SB_EVENT_SUPERSEDED, "r1");
     assert_string_equal(a->reply_to.topic, "statebus/system/reply/cli-1");
     a = harness_find_event(h, SB_EVENT_ACCEPTED, "r2");
     assert_string_equal(a->reply_to.topic, "");
@@ -412,7 +420,7 @@ static void test_requests_view_lists_pending_active_and_last(void **state)
     assert_string_equal(m.requests[1].why, "waiting for 1 of 3 nodes to reach chassis Off");
     assert_int_equal(m.requests[2].phase, SB_REQUEST_DONE);
     assert_string_equal(m.requests[2].id, "c1");
-    assert_int_equal(m.requests[2].result, SB_EVENT_CANCELLED);
+    assert_int_equal(m.requests[2].result, SB_EVENT_SUPERSEDED);
     assert_string_equal(m.requests[3].id, "h1");
     assert_int_equal(m.requests[3].result, SB_EVENT_CANCELLED);
     assert_string_equal(m.requests[4].id, "b1");

@@ -51,7 +51,8 @@ static const char *const event_kinds[] = { "accepted",  "queued",      "dispatch
                                            "completed", "failed",      "rejected",
                                            "cancelled", "expired",     "duplicate",
                                            "node-lost", "node-back",   "power-restore",
-                                           "setting",   "clock-drift", "scheduled" };
+                                           "setting",   "clock-drift", "scheduled",
+                                           "superseded" };
 static const char *const setting_names[] = { "power-restore-policy", "power-restore-delay",
                                              "power-restore-one-time", "scheduled-transition" };
 

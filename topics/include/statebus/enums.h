@@ -172,6 +172,7 @@ typedef enum SbEventKind {
     SB_EVENT_SETTING = 13,
     SB_EVENT_CLOCK_DRIFT = 14,
     SB_EVENT_SCHEDULED = 15,
+    SB_EVENT_SUPERSEDED = 16, /* issue #13: an active request ended by a newer one */
     SB_EVENT_COUNT,
 } SbEventKind;
 
