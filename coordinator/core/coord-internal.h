@@ -99,7 +99,15 @@ typedef struct Request {
     uint64_t fails_ms;      /* ACTIVE: dispatched_ms + transition timeout, 0 = never */
     uint64_t finished_ms;   /* DONE */
     bool restored;          /* ACTIVE: restored from a snapshot, node progress unknown */
+    /* DONE (issue #13): whether its final event is known to have gone out. */
+    uint8_t announce;
 } Request;
+
+enum {
+    ANNOUNCE_DONE = 0,    /* published in a batch that was carried out (or before issue #13) */
+    ANNOUNCE_SENDING = 1, /* published in this step's batch: marked done at the next step */
+    ANNOUNCE_REPLAY = 2,  /* restored without the mark: published again at the next connect */
+};
 
 /* Per-node progress of the active request of one target (README "Requests": completion). */
 enum {
@@ -336,6 +344,10 @@ Request *request_alloc(Coord *c, int *ret_slot);
 /* Puts a restored record in its phase (snapshot-restore.c). Returns 0 or -EBADMSG. */
 int requests_adopt(Coord *c, int slot);
 void requests_reset(Coord *c);
+/* At the start of a step: the final events of the last batch went out; the next write says so. */
+void requests_mark_announced(Coord *c);
+/* Connected: final events a restart found unannounced are published again, once. */
+void requests_replay_finals(Coord *c);
 
 /* ---- request-progress.c ----------------------------------------------------------------- */
 int progress_init(Coord *c);

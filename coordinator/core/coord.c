@@ -88,6 +88,8 @@ static void on_connected(Coord *c)
     c->in_window = true;
     c->window_end_ms = c->now_ms + c->cfg.rebirth_window_ms;
     (void) coord_action_add(c, COORD_ACT_PUBLISH_REBIRTH);
+    /* A final event the last run persisted but may not have published (issue #13). */
+    requests_replay_finals(c);
 }
 
 /* Requires: nothing. Effects: every node stale, gate closed; no events (the nodes did nothing). */
@@ -256,6 +258,7 @@ int coord_step(Coord *c, const CoordEvent *ev, CoordActions *out)
     c->requests_dirty = false;
     c->started = true;
     gate_was_open = coord_gate_is_open(c);
+    requests_mark_announced(c);
     /* A step with more input waiting behind it applies its event and decides nothing
      * (evidence.c): no dispatch, completion, deadline or power-restore decision in the middle
      * of a backlog. */

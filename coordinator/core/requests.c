@@ -103,6 +103,8 @@ void requests_finish(Coord *c,
         progress_stop(c, t);
     }
     r->phase = REQUEST_DONE;
+    /* A rejection ends nothing that was accepted: a lost answer is retried by its sender. */
+    r->announce = result == SB_EVENT_REJECTED ? ANNOUNCE_DONE : ANNOUNCE_SENDING;
     r->result = result;
     r->finished_ms = c->now_ms;
     (void) snprintf(r->why, sizeof(r->why), "%s", why);
@@ -506,6 +508,38 @@ void requests_submit(Coord *c,
         ev.request.n_nodes = n_nodes;
     }
     submit(c, &ev, true);
+}
+
+void requests_mark_announced(Coord *c)
+{
+    for (int t = 0; t < SB_TARGET_COUNT; t++) {
+        Request *r = c->last[t] >= 0 ? &c->requests[c->last[t]] : NULL;
+
+        if (r && r->announce == ANNOUNCE_SENDING) {
+            /* The batch that published it was carried out before this step began. */
+            r->announce = ANNOUNCE_DONE;
+            c->durable_dirty = true;
+        }
+    }
+}
+
+void requests_replay_finals(Coord *c)
+{
+    for (int t = 0; t < SB_TARGET_COUNT; t++) {
+        Request *r = c->last[t] >= 0 ? &c->requests[c->last[t]] : NULL;
+        SbEvent *e;
+
+        if (!r || r->announce != ANNOUNCE_REPLAY) {
+            continue;
+        }
+        /* Marked first (the write heads the batch): at most once, even if this one is lost. */
+        r->announce = ANNOUNCE_DONE;
+        c->durable_dirty = true;
+        e = coord_event_add(c, r->result, r, r->why, NULL, 0, 0);
+        if (e) {
+            e->replay = true;
+        }
+    }
 }
 
 void requests_release(Coord *c)

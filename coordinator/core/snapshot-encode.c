@@ -75,6 +75,11 @@ static void write_request(JsonWriter *w, const Request *r)
         json_string(w, sb_enum_to_string(SB_ENUM_EVENT_KIND, (int) r->result));
         json_key(w, "why");
         json_string(w, r->why);
+        if (r->announce != ANNOUNCE_DONE) {
+            /* Its final event may not have gone out: the next start publishes it again. */
+            json_key(w, "announced");
+            json_bool(w, false);
+        }
     }
     json_object_end(w);
 }

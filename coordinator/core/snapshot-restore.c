@@ -197,6 +197,15 @@ static int read_result(SnapshotReader *rd, const cJSON *obj, Request *r)
         snapshot_read_string(rd, obj, "why", r->why, sizeof(r->why)) < 0) {
         return -EBADMSG;
     }
+    {
+        /* Optional (issue #13): false when its final event may not have been published. */
+        const cJSON *announced = cJSON_GetObjectItemCaseSensitive(obj, "announced");
+
+        if (announced && !cJSON_IsBool(announced)) {
+            return snapshot_fail(rd, "'announced' is not a boolean");
+        }
+        r->announce = announced && cJSON_IsFalse(announced) ? ANNOUNCE_REPLAY : ANNOUNCE_DONE;
+    }
     switch ((SbEventKind) result) {
     case SB_EVENT_COMPLETED:
     case SB_EVENT_FAILED:

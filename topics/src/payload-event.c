@@ -41,6 +41,9 @@ int sb_event_encode(const SbEvent *e, char *buf, size_t size)
     if (e->nodes_omitted != 0) {
         sb_jb_uint(&b, NULL, "nodes_omitted", e->nodes_omitted);
     }
+    if (e->replay) {
+        sb_jb_bool(&b, NULL, "replay", true);
+    }
     return sb_jb_finish(&b, buf, size);
 }
 
@@ -75,7 +78,9 @@ int sb_event_decode(const void *payload, size_t len, SbEvent *ret, const char **
         (r = sb_json_get_nodes(root, SB_FIELD("nodes"), SB_JSON_OPTIONAL, ret->nodes,
                                SB_EVENT_NODES_MAX, &ret->n_nodes, reterr_why)) < 0 ||
         (r = sb_json_get_u32(root, SB_FIELD("nodes_omitted"), SB_JSON_OPTIONAL, 0, UINT32_MAX,
-                             &ret->nodes_omitted, reterr_why)) < 0) {
+                             &ret->nodes_omitted, reterr_why)) < 0 ||
+        (r = sb_json_get_bool(root, SB_FIELD("replay"), SB_JSON_OPTIONAL, &ret->replay,
+                              reterr_why)) < 0) {
         return r;
     }
     ret->kind = (SbEventKind) kind;

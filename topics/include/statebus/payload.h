@@ -135,6 +135,9 @@ typedef struct SbEvent {
     uint32_t nodes[SB_EVENT_NODES_MAX]; /* "nodes": waiting-for / failed / affected nodes */
     size_t n_nodes;
     uint32_t nodes_omitted; /* "nodes_omitted": how many more were not listed (omitted when 0) */
+    /* "replay": true on a final event published again after a coordinator restart, from the
+     * persisted record (issue #13; omitted when false): the first may have been lost. */
+    bool replay;
 } SbEvent;
 int sb_event_encode(const SbEvent *e, char *buf, size_t size);
 int sb_event_decode(const void *payload, size_t len, SbEvent *ret, const char **reterr_why);
