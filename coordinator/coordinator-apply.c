@@ -91,7 +91,34 @@ static int publish_with_correlation(Coordinator *co,
     return r;
 }
 
+static int
+publish_event_mid(Coordinator *co, const SbEvent *ev, const CoordReplyTo *reply_to, int *ret_mid);
+
 int coordinator_publish_event(Coordinator *co, const SbEvent *ev, const CoordReplyTo *reply_to)
+{
+    return publish_event_mid(co, ev, reply_to, NULL);
+}
+
+/* A request's final event (the core wants its acknowledgement: coord.h). */
+static bool event_is_final(const SbEvent *ev)
+{
+    return ev->id[0] != '\0' && ev->node == 0 &&
+           (ev->kind == SB_EVENT_COMPLETED || ev->kind == SB_EVENT_FAILED ||
+            ev->kind == SB_EVENT_CANCELLED || ev->kind == SB_EVENT_EXPIRED ||
+            ev->kind == SB_EVENT_SUPERSEDED);
+}
+
+static void announce_wait(Coordinator *co, int mid, const char *id)
+{
+    AnnounceWait *w = &co->announce_waits[co->announce_next++ % COORDINATOR_ANNOUNCE_WAITS];
+
+    /* An entry overwritten before its PUBACK only means a replay at the next connect. */
+    w->mid = mid;
+    (void) snprintf(w->id, sizeof(w->id), "%s", id);
+}
+
+static int
+publish_event_mid(Coordinator *co, const SbEvent *ev, const CoordReplyTo *reply_to, int *ret_mid)
 {
     char payload[SB_PAYLOAD_MAX + 1];
     int n, r;
@@ -101,7 +128,7 @@ int coordinator_publish_event(Coordinator *co, const SbEvent *ev, const CoordRep
         return log_error_errno(n, "coordinator: failed to encode event kind=%d id='%s': %m",
                                (int) ev->kind, ev->id);
     }
-    r = mqtt_io_publish(co->io, co->topics.event, payload, (size_t) n, 1, false, NULL, NULL);
+    r = mqtt_io_publish(co->io, co->topics.event, payload, (size_t) n, 1, false, NULL, ret_mid);
     if (r < 0) {
         log_full_errno(r == -ENOTCONN ? LOG_DEBUG : LOG_WARNING, r,
                        "coordinator: failed to publish event kind=%d id='%s': %m", (int) ev->kind,
@@ -215,7 +242,13 @@ static void apply_event(Coordinator *co, const CoordAction *a)
     log_full_errno(event_log_level(ev->kind), 0, "coordinator: %s%s%s%s%s%s why='%s'",
                    str_or(sb_enum_to_string(SB_ENUM_EVENT_KIND, (int) ev->kind), "event"), what, id,
                    node, nodes[0] ? " nodes=" : "", nodes, ev->why);
-    (void) coordinator_publish_event(co, ev, &a->reply_to);
+    {
+        int mid = 0;
+
+        if (publish_event_mid(co, ev, &a->reply_to, &mid) >= 0 && mid > 0 && event_is_final(ev)) {
+            announce_wait(co, mid, ev->id);
+        }
+    }
 }
 
 static void apply_dispatch(Coordinator *co, const CoordAction *a)
@@ -657,6 +690,18 @@ void coordinator_on_published(Coordinator *co, int mid)
     for (int kind = 0; kind < SB_KIND_COUNT; kind++) {
         if (co->rollup_mid[kind] == mid) {
             co->rollup_mid[kind] = 0;
+        }
+    }
+    for (size_t i = 0; mid > 0 && i < COORDINATOR_ANNOUNCE_WAITS; i++) {
+        AnnounceWait *w = &co->announce_waits[i];
+
+        if (w->mid == mid) {
+            CoordEvent ev = { .kind = COORD_EV_ANNOUNCED, .now_ms = now_unix_ms() };
+
+            /* The broker has the final event: no replay at the next connect. */
+            (void) snprintf(ev.id, sizeof(ev.id), "%s", w->id);
+            w->mid = 0;
+            coordinator_feed(co, &ev);
         }
     }
 }

@@ -35,6 +35,13 @@ typedef struct PublishedCache {
     bool valid;
 } PublishedCache;
 
+/* A request's final event published, waiting for its PUBACK (COORD_EV_ANNOUNCED, issue #13). */
+#define COORDINATOR_ANNOUNCE_WAITS 16
+typedef struct AnnounceWait {
+    int mid; /* 0 = free */
+    char id[SB_ID_MAX + 1];
+} AnnounceWait;
+
 typedef struct CoordinatorTopics {
     char event[SB_TOPIC_MAX + 1];
     char status[SB_TOPIC_MAX + 1];
@@ -104,6 +111,8 @@ struct Coordinator {
     size_t probe_len;
     uint64_t probe_nonce;
     bool backlog_fed;
+    AnnounceWait announce_waits[COORDINATOR_ANNOUNCE_WAITS];
+    unsigned announce_next;
 
     RejectLimiter limiter;
     uint64_t rejected_total; /* the shell's own rejections (the core counts its own) */

@@ -104,8 +104,8 @@ typedef struct Request {
 } Request;
 
 enum {
-    ANNOUNCE_DONE = 0,    /* published in a batch that was carried out (or before issue #13) */
-    ANNOUNCE_SENDING = 1, /* published in this step's batch: marked done at the next step */
+    ANNOUNCE_DONE = 0,    /* the broker acknowledged its final event (or before issue #13) */
+    ANNOUNCE_SENDING = 1, /* published, no acknowledgement yet: again at the next connect */
     ANNOUNCE_REPLAY = 2,  /* restored without the mark: published again at the next connect */
 };
 
@@ -344,9 +344,10 @@ Request *request_alloc(Coord *c, int *ret_slot);
 /* Puts a restored record in its phase (snapshot-restore.c). Returns 0 or -EBADMSG. */
 int requests_adopt(Coord *c, int slot);
 void requests_reset(Coord *c);
-/* At the start of a step: the final events of the last batch went out; the next write says so. */
-void requests_mark_announced(Coord *c);
-/* Connected: final events a restart found unannounced are published again, once. */
+/* The broker acknowledged the final event of id: marked, written with the next write. */
+void requests_on_announced(Coord *c, const char *id);
+/* Connected: final events not acknowledged (lost with a broker or a connection, or by our own
+ * crash before the mark was written) are published again, marked "replay". */
 void requests_replay_finals(Coord *c);
 
 /* ---- request-progress.c ----------------------------------------------------------------- */

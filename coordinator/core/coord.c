@@ -148,6 +148,9 @@ static void handle_event(Coord *c, const CoordEvent *ev)
         return;
     case COORD_EV_DRAINED:
         return;
+    case COORD_EV_ANNOUNCED:
+        requests_on_announced(c, ev->id);
+        return;
     case COORD_EV_TIMER:
         /* Deadlines are checked at every step; the timer only makes sure a step happens. It is
          * one-shot (coord.h): the next deadline is armed again even when it is the same time. */
@@ -179,10 +182,11 @@ static uint64_t earliest(uint64_t a, uint64_t b)
 
 static uint64_t next_deadline(const Coord *c)
 {
-    uint64_t next = requests_next_deadline(c);
+    /* Time-outs wait for the connection and the rebirth window (coord_step): not armed before. */
+    uint64_t next = c->connected && !c->in_window ? requests_next_deadline(c) : 0;
 
     next = earliest(next, power_restore_next_deadline(c));
-    next = earliest(next, schedule_next_deadline(c));
+    next = earliest(next, c->connected ? schedule_next_deadline(c) : 0);
     next = earliest(next, liveness_next_deadline(c));
     next = earliest(next, evidence_next_deadline(c));
     if (c->in_window) {
@@ -258,7 +262,6 @@ int coord_step(Coord *c, const CoordEvent *ev, CoordActions *out)
     c->requests_dirty = false;
     c->started = true;
     gate_was_open = coord_gate_is_open(c);
-    requests_mark_announced(c);
     /* A step with more input waiting behind it applies its event and decides nothing
      * (evidence.c): no dispatch, completion, deadline or power-restore decision in the middle
      * of a backlog. */
@@ -266,11 +269,16 @@ int coord_step(Coord *c, const CoordEvent *ev, CoordActions *out)
 
     liveness_check_clock(c);
     evidence_check_stall(c);
-    if (decide) {
+    if (decide && c->connected && !c->in_window) {
+        /* A time-out is judged on what the nodes said: not while we cannot hear them, and not
+         * before the rebirth after a (re)connect is in (a node may have got there meanwhile). */
         requests_run_deadlines(c);
-        schedule_run(c);
     }
     handle_event(c, ev);
+    if (decide && c->connected) {
+        /* A schedule fires once its request can go out. */
+        schedule_run(c);
+    }
     if (decide) {
         if (ev->kind != COORD_EV_REQUEST) {
             evidence_submit_held(c);

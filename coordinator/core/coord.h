@@ -73,8 +73,9 @@ typedef enum CoordEventKind {
                                 answer to .reply_to */
     COORD_EV_CANCEL,         /* .cancel on system/set/cancel, answer to .reply_to (issue #15) */
     /* Added with issue #13 (topics/README.md "The gate"): */
-    COORD_EV_PROBE,   /* the probe .probe published by COORD_ACT_PUBLISH_PROBE came back */
-    COORD_EV_DRAINED, /* nothing more waits in the input: decisions held by .backlog may run */
+    COORD_EV_PROBE,     /* the probe .probe published by COORD_ACT_PUBLISH_PROBE came back */
+    COORD_EV_DRAINED,   /* nothing more waits in the input: decisions held by .backlog may run */
+    COORD_EV_ANNOUNCED, /* the final event of request .id reached the broker (its PUBACK) */
 } CoordEventKind;
 
 typedef struct CoordEvent {
@@ -86,8 +87,9 @@ typedef struct CoordEvent {
      * but no dispatch, completion, deadline or power-restore decision is taken until a step
      * without it (COORD_EV_DRAINED when nothing else comes). Requests are held, in order. */
     bool backlog;
-    uint64_t probe;  /* PROBE */
-    SbTarget target; /* REQUEST */
+    uint64_t probe;         /* PROBE */
+    char id[SB_ID_MAX + 1]; /* ANNOUNCED */
+    SbTarget target;        /* REQUEST */
     union {
         SbStatusMsg status;
         SbStateMsg state;
@@ -107,7 +109,9 @@ typedef enum CoordActionKind {
     COORD_ACT_PUBLISH_ROLLUP,
     /* Publish coord_requests_build() retained on system/requests. */
     COORD_ACT_PUBLISH_REQUESTS,
-    /* Publish .event on <root>/event, and on .reply_to.topic when set. */
+    /* Publish .event on <root>/event, and on .reply_to.topic when set. When .event is a request's
+     * final event (completed, failed, cancelled, expired, superseded; not rejected), feed
+     * COORD_EV_ANNOUNCED with its id once the broker acknowledged it (issue #13). */
     COORD_ACT_PUBLISH_EVENT,
     /* Send .command on node/<n>/set/<.target> to every node coord_request_nodes(.request_slot)
      * lists (all expected nodes, or the request's "nodes"). */

@@ -510,15 +510,15 @@ void requests_submit(Coord *c,
     submit(c, &ev, true);
 }
 
-void requests_mark_announced(Coord *c)
+void requests_on_announced(Coord *c, const char *id)
 {
     for (int t = 0; t < SB_TARGET_COUNT; t++) {
         Request *r = c->last[t] >= 0 ? &c->requests[c->last[t]] : NULL;
 
-        if (r && r->announce == ANNOUNCE_SENDING) {
-            /* The batch that published it was carried out before this step began. */
+        if (r && r->announce == ANNOUNCE_SENDING && strcmp(r->id, id) == 0) {
+            /* Not written at once (no write per request end): a crash before the next write
+             * replays it, marked, which a reader matches with the first. */
             r->announce = ANNOUNCE_DONE;
-            c->durable_dirty = true;
         }
     }
 }
@@ -529,12 +529,11 @@ void requests_replay_finals(Coord *c)
         Request *r = c->last[t] >= 0 ? &c->requests[c->last[t]] : NULL;
         SbEvent *e;
 
-        if (!r || r->announce != ANNOUNCE_REPLAY) {
+        if (!r || r->announce == ANNOUNCE_DONE) {
             continue;
         }
-        /* Marked first (the write heads the batch): at most once, even if this one is lost. */
-        r->announce = ANNOUNCE_DONE;
-        c->durable_dirty = true;
+        /* Published again, waiting for its acknowledgement like the first. */
+        r->announce = ANNOUNCE_SENDING;
         e = coord_event_add(c, r->result, r, r->why, NULL, 0, 0);
         if (e) {
             e->replay = true;

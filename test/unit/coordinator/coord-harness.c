@@ -131,6 +131,8 @@ typedef struct Answers {
         char id[SB_ID_MAX + 1];
     } receipts[HARNESS_NODES_MAX * 2];
     size_t n_receipts;
+    char acks[8][SB_ID_MAX + 1];
+    size_t n_acks;
 } Answers;
 
 const CoordActions *harness_feed(Harness *h, CoordEvent *ev)
@@ -173,6 +175,24 @@ const CoordActions *harness_feed(Harness *h, CoordEvent *ev)
             }
         }
         capture(h, a);
+    }
+    for (size_t i = 0; i < h->out.n && !h->hold_acks; i++) {
+        const SbEvent *e = &h->out.items[i].event;
+
+        /* The broker acknowledges a final event (the shell feeds COORD_EV_ANNOUNCED). */
+        if (h->out.items[i].kind == COORD_ACT_PUBLISH_EVENT && e->id[0] && e->node == 0 &&
+            (e->kind == SB_EVENT_COMPLETED || e->kind == SB_EVENT_FAILED ||
+             e->kind == SB_EVENT_CANCELLED || e->kind == SB_EVENT_EXPIRED ||
+             e->kind == SB_EVENT_SUPERSEDED) &&
+            ans->n_acks < sizeof(ans->acks) / sizeof(ans->acks[0])) {
+            (void) snprintf(ans->acks[ans->n_acks++], SB_ID_MAX + 1, "%s", e->id);
+        }
+    }
+    for (size_t i = 0; i < ans->n_acks; i++) {
+        CoordEvent ack = { .kind = COORD_EV_ANNOUNCED };
+
+        (void) snprintf(ack.id, sizeof(ack.id), "%s", ans->acks[i]);
+        (void) harness_feed(h, &ack);
     }
     if (ans->probe != 0 && h->hold_probes) {
         h->probe_held = ans->probe;

@@ -73,6 +73,7 @@ typedef struct Harness {
      * of what the core does meanwhile switch these off. */
     bool hold_probes;
     bool no_receipts;
+    bool hold_acks;       /* final events are not acknowledged (a broker that dies with them) */
     uint64_t probe_held;  /* the last probe published while hold_probes, 0 = none */
     bool feeding_backlog; /* "backlog <input>": its events carry .backlog */
 } Harness;

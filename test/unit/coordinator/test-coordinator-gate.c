@@ -90,11 +90,11 @@ static void test_gate_open_dispatches_at_once(void **state)
         { "request chassis On id=a", "persist accepted:a persist dispatch:chassis:a dispatched:a" },
         { "request host Reboot id=b", "persist accepted:b persist dispatch:host:b dispatched:b" },
         { "request chassis PowerCycle id=c",
-          "persist accepted:c persist superseded:a dispatch:chassis:c dispatched:c persist" },
+          "persist accepted:c persist superseded:a dispatch:chassis:c dispatched:c" },
         { "request host GracefulWarmReboot id=d",
-          "persist accepted:d persist superseded:b dispatch:host:d dispatched:d persist" },
+          "persist accepted:d persist superseded:b dispatch:host:d dispatched:d" },
         { "request host ForceWarmReboot id=e",
-          "persist accepted:e persist superseded:d dispatch:host:e dispatched:e persist" },
+          "persist accepted:e persist superseded:d dispatch:host:e dispatched:e" },
     };
 
     (void) state;
@@ -195,7 +195,7 @@ static void test_gate_off_is_never_gated(void **state)
         { "request chassis Off id=off1",
           "persist accepted:off1 dispatch:chassis:off1 dispatched:off1" },
         { "request host Off id=off2",
-          "persist accepted:off2 superseded:off1 dispatch:host:off2 dispatched:off2 persist" },
+          "persist accepted:off2 superseded:off1 dispatch:host:off2 dispatched:off2" },
         /* BMC reboots are never gated either. */
         { "request bmc Reboot id=b1", "persist accepted:b1 dispatch:bmc:b1 dispatched:b1" },
     };
