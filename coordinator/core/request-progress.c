@@ -146,14 +146,10 @@ static bool progress_node_done(const Coord *c, const Request *r, uint32_t node, 
 {
     if (r->target == SB_TARGET_BMC) {
         /* Left after it got the command (a state naming it that is not Ready, or a new agent
-         * session after its receipt), and Ready again as the gate counts it. A restored request
-         * cannot see the receipt of a BMC that rebooted while we were down: a BMC state that
-         * changed after the dispatch counts as having left. */
-        const NodeKindValue *kv = &c->nodes[node].kinds[SB_KIND_BMC];
-        bool left = (flags & PROGRESS_LEFT) ||
-                    (r->restored && kv->value != 0 && kv->since_ms > r->dispatched_ms);
-
-        return left && c->nodes[node].ready;
+         * session after its receipt), and Ready again as the gate counts it. A BMC that changed
+         * after the dispatch proves nothing by itself: the fault campaign saw a restored
+         * HardReboot "completed" by an agent restart that the command never reached. */
+        return (flags & PROGRESS_LEFT) && c->nodes[node].ready;
     }
     return (flags & PROGRESS_REACHED) && node_at_goal(c, r, node);
 }

@@ -350,6 +350,27 @@ static void test_evidence_unacknowledged_final_event_replayed(void **state)
     harness_free(h);
 }
 
+/* Found by the campaign (seed 1): a HardReboot sent to a node whose agent was just restarting
+ * (the command lost), the coordinator killed, restored: the node's new session is Ready "since"
+ * after the dispatch, yet the command never reached it. Not completed; failed by its time-out. */
+static void test_evidence_restored_bmc_reboot_needs_its_own_effect(void **state)
+{
+    Harness *h = make(2);
+
+    (void) state;
+    harness_bring_up(h);
+    assert_string_equal(harness_run(h, "deaf 1"), "");
+    assert_string_equal(harness_run(h, "request bmc HardReboot id=hr nodes=1"),
+                        "persist accepted:hr dispatch:bmc:hr dispatched:hr");
+    h = harness_restart(h, 500);
+    assert_string_equal(harness_run(h, "connect"), "persist rebirth");
+    assert_string_equal(harness_run(h, "birth 1"), "");
+    assert_string_equal(harness_run(h, "birth 2"), "");
+    assert_string_equal(harness_run(h, "advance 59499"), "");
+    assert_string_equal(harness_run(h, "advance 1"), "persist failed:hr");
+    harness_free(h);
+}
+
 static uint64_t hb_seq[3];
 
 /* A heartbeat of node sent sent_ago_ms before now by its own clock (which agrees with ours). */
@@ -416,6 +437,7 @@ int main(void)
         cmocka_unit_test(test_evidence_bmc_reboot_not_completed_by_older_backlog),
         cmocka_unit_test(test_evidence_new_session_after_receipt_counts),
         cmocka_unit_test(test_evidence_late_heartbeat_holds_its_node),
+        cmocka_unit_test(test_evidence_restored_bmc_reboot_needs_its_own_effect),
         cmocka_unit_test(test_evidence_unacknowledged_final_event_replayed),
     };
 
