@@ -25,8 +25,18 @@ static void coordinator_on_probe(Coordinator *co, const struct mosquitto_message
     if (co->probe_len == 0 || len != co->probe_len ||
         memcmp(msg->payload, co->probe_payload, len) != 0 ||
         sscanf(co->probe_payload, "{\"v\":1,\"probe\":%" SCNu64, &token) != 1) {
-        /* An older probe (a newer one replaced it) or someone else's publish: no evidence. */
-        log_debug("coordinator: ignored a message on the probe topic len=%zu", len);
+        char nonce[32];
+        int n = snprintf(nonce, sizeof(nonce), ",\"nonce\":%" PRIu64 "}", co->probe_nonce);
+
+        /* An older probe of ours (a newer one replaced it) is no evidence, and no fault either;
+         * anything else here is someone else's publish on our topic: refused and answered. */
+        if (co->probe_nonce != 0 && n > 0 && len >= (size_t) n && !msg->retain &&
+            memcmp((const char *) msg->payload + len - (size_t) n, nonce, (size_t) n) == 0) {
+            log_debug("coordinator: ignored an older probe len=%zu", len);
+            return;
+        }
+        coordinator_reject(co, msg->topic, "not the coordinator's own probe", 0, SB_TARGET_NONE, "",
+                           SB_TRANSITION_NONE, NULL);
         return;
     }
     ev.backlog = mqtt_io_input_pending(co->io);

@@ -131,5 +131,20 @@ class StaleEvidenceTest(FaultTest):
                          f"on-1: {on_ends[0].get('kind')} {on_ends[0].get('why')}\n")
 
 
+    def test_forged_probe_is_refused(self):
+        """Only the exact bytes the coordinator published last count as its probe; anything else
+        on its probe topic is untrusted input: refused and answered, no evidence."""
+        broker = self.broker_at("broker")
+        watcher = self.watcher_at(broker)
+        operator = self.client_at(broker, name="operator")
+        self.coordinator_at(NODES, broker)
+        self.wait_coordinator_online(watcher)
+        probe_topic = self.t(f"reply/statebus-{self.system}-coordinator/probe")
+        mark = watcher.mark()
+        operator.publish(probe_topic, {"v": 1, "probe": 1, "nonce": 0}, qos=0)
+        rejected = watcher.wait_json(self.t("event"), since=mark, kind="rejected")
+        self.assertIn("not the coordinator's own probe", rejected.get("why", ""))
+
+
 if __name__ == "__main__":
     main("test_stale_evidence")

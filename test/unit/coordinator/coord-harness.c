@@ -161,9 +161,13 @@ const CoordActions *harness_feed(Harness *h, CoordEvent *ev)
             uint32_t cursor = 0, node;
 
             while ((node = coord_request_nodes(h->c, a->request_slot, &cursor)) != 0) {
-                const HarnessAgent *ag = &h->agents[node];
+                const HarnessAgent *ag;
 
-                if (node > HARNESS_NODES_MAX || ag->epoch == 0 || ag->down || ag->deaf ||
+                if (node > HARNESS_NODES_MAX) {
+                    continue; /* a node the harness does not simulate */
+                }
+                ag = &h->agents[node];
+                if (ag->epoch == 0 || ag->down || ag->deaf ||
                     ans->n_receipts >= sizeof(ans->receipts) / sizeof(ans->receipts[0])) {
                     continue;
                 }
