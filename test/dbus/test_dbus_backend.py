@@ -209,7 +209,11 @@ class DbusBackendTest(IntegrationTest):
                              r"Ready state, no host operations allowed")
         self.assertIn("refused RequestedHostTransition", psm.stdout())
         watcher.barrier(self.t("barrier"))
-        self.assertEqual(self.states(watcher, "host", mark), [])
+        # The agent's receipt (issue #13: the current state, republished naming the command it
+        # accepted) is the only host state: nothing moved.
+        receipts = [m.json for m in watcher.received(self.t("node/1/host"), mark)]
+        self.assertEqual([(j.get("state"), j.get("request")) for j in receipts],
+                         [("Off", "dbus-refused")])
         self.assertEqual(self.states(watcher, "chassis", mark), [])
 
     def test_psm_not_there_yet_then_restarted(self):
