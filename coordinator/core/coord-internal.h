@@ -19,7 +19,10 @@
 
 /* Request records: at most 2 queued (chassis, host), 3 active and 3 last finished are referenced
  * at once, plus the one being submitted. */
-#define COORD_REQUEST_POOL 12
+#define COORD_REQUEST_POOL 16
+/* Finished requests whose final event the broker has not acknowledged yet, besides the last of
+ * each target (issue #13: a broker killed with several final events in flight). */
+#define COORD_UNANNOUNCED_MAX 4
 
 /* Last applied message of one kind from one node. */
 typedef struct NodeKindValue {
@@ -247,6 +250,7 @@ struct Coord {
     int pending[SB_TARGET_COUNT]; /* slot or -1 */
     int active[SB_TARGET_COUNT];
     int last[SB_TARGET_COUNT];
+    int unannounced[COORD_UNANNOUNCED_MAX]; /* slot or -1, oldest first */
     Progress progress[SB_TARGET_COUNT];
     SbTransition requested[SB_TARGET_COUNT]; /* last accepted chassis/host transition */
     SbTarget requested_last;                 /* which of the two was requested last */

@@ -23,6 +23,9 @@ void requests_init(Coord *c)
         c->last[t] = -1;
         c->requested[t] = SB_TRANSITION_NONE;
     }
+    for (int i = 0; i < COORD_UNANNOUNCED_MAX; i++) {
+        c->unannounced[i] = -1;
+    }
     c->requested_last = SB_TARGET_NONE;
     join_reset(c);
 }
@@ -84,6 +87,38 @@ static size_t collect_not_ready(const Coord *c, uint32_t *nodes, uint32_t *ret_o
     return n;
 }
 
+/* The last finished request of a target is replaced: freed, unless its final event is still
+ * waiting for the broker's acknowledgement (then kept, to be published again at the next connect;
+ * the oldest such record gives way when there are too many). */
+static void keep_or_free(Coord *c, int slot)
+{
+    if (c->requests[slot].announce == ANNOUNCE_DONE) {
+        c->requests[slot].phase = REQUEST_FREE;
+        return;
+    }
+    if (c->unannounced[0] >= 0 && c->unannounced[COORD_UNANNOUNCED_MAX - 1] >= 0) {
+        c->requests[c->unannounced[0]].phase = REQUEST_FREE;
+        memmove(&c->unannounced[0], &c->unannounced[1],
+                (COORD_UNANNOUNCED_MAX - 1) * sizeof(c->unannounced[0]));
+        c->unannounced[COORD_UNANNOUNCED_MAX - 1] = -1;
+    }
+    for (int i = 0; i < COORD_UNANNOUNCED_MAX; i++) {
+        if (c->unannounced[i] < 0) {
+            c->unannounced[i] = slot;
+            return;
+        }
+    }
+}
+
+static void unannounced_remove(Coord *c, int i)
+{
+    c->requests[c->unannounced[i]].phase = REQUEST_FREE;
+    memmove(&c->unannounced[i], &c->unannounced[i + 1],
+            (size_t) (COORD_UNANNOUNCED_MAX - 1 - i) * sizeof(c->unannounced[0]));
+    c->unannounced[COORD_UNANNOUNCED_MAX - 1] = -1;
+    c->durable_dirty = true;
+}
+
 void requests_finish(Coord *c,
                      int slot,
                      SbEventKind result,
@@ -109,7 +144,7 @@ void requests_finish(Coord *c,
     r->finished_ms = c->now_ms;
     (void) snprintf(r->why, sizeof(r->why), "%s", why);
     if (c->last[t] >= 0 && c->last[t] != slot) {
-        c->requests[c->last[t]].phase = REQUEST_FREE;
+        keep_or_free(c, c->last[t]);
     }
     c->last[t] = slot;
     (void) coord_event_add(c, result, r, why, nodes, n_nodes, omitted);
@@ -521,10 +556,31 @@ void requests_on_announced(Coord *c, const char *id)
             r->announce = ANNOUNCE_DONE;
         }
     }
+    for (int i = 0; i < COORD_UNANNOUNCED_MAX && c->unannounced[i] >= 0; i++) {
+        if (strcmp(c->requests[c->unannounced[i]].id, id) == 0) {
+            unannounced_remove(c, i);
+            return;
+        }
+    }
+}
+
+static void replay_final(Coord *c, Request *r)
+{
+    SbEvent *e;
+
+    r->announce = ANNOUNCE_SENDING;
+    e = coord_event_add(c, r->result, r, r->why, NULL, 0, 0);
+    if (e) {
+        e->replay = true;
+    }
 }
 
 void requests_replay_finals(Coord *c)
 {
+    /* The oldest first, as they ended. */
+    for (int i = 0; i < COORD_UNANNOUNCED_MAX && c->unannounced[i] >= 0; i++) {
+        replay_final(c, &c->requests[c->unannounced[i]]);
+    }
     for (int t = 0; t < SB_TARGET_COUNT; t++) {
         Request *r = c->last[t] >= 0 ? &c->requests[c->last[t]] : NULL;
         SbEvent *e;
@@ -669,6 +725,27 @@ int requests_adopt(Coord *c, int slot)
         return 0;
     case REQUEST_DONE:
         if (c->last[t] >= 0) {
+            /* Another finished record of the target: one whose final event was not
+             * acknowledged (written before the last; kept for its replay), or corrupt. */
+            int older = c->last[t];
+
+            if (r->announce == ANNOUNCE_DONE && c->requests[older].announce == ANNOUNCE_DONE) {
+                return -EBADMSG;
+            }
+            if (r->finished_ms <= c->requests[older].finished_ms) {
+                older = slot;
+            } else {
+                c->last[t] = slot;
+            }
+            if (c->requests[older].announce == ANNOUNCE_DONE) {
+                return -EBADMSG;
+            }
+            for (int i = 0; i < COORD_UNANNOUNCED_MAX; i++) {
+                if (c->unannounced[i] < 0) {
+                    c->unannounced[i] = older;
+                    return 0;
+                }
+            }
             return -EBADMSG;
         }
         c->last[t] = slot;

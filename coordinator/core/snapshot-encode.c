@@ -124,6 +124,9 @@ int coord_snapshot_encode(const Coord *c, char *buf, size_t size)
     write_slots(&w, c, c->pending);
     write_slots(&w, c, c->active);
     write_slots(&w, c, c->last);
+    for (int i = 0; i < COORD_UNANNOUNCED_MAX && c->unannounced[i] >= 0; i++) {
+        write_request(&w, &c->requests[c->unannounced[i]]);
+    }
     json_array_end(&w);
     snapshot_write_power(&w, c);
     json_object_end(&w);

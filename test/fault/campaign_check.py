@@ -12,8 +12,9 @@ Rules (each violation is one line of the result):
   final     every accepted request ends in exactly one final event (a final marked "replay"
             counts as the same end);
   effect    every "completed" backed by the request's own effect on every node it went to:
-            that node's "accepted" for the id, then its states (naming the id, or naming none
-            after it) reaching the target, for cycles and reboots after leaving it;
+            that node's "accepted" for the id (or a state naming it), then its states (naming
+            the id, or naming none after it) reaching the target, for cycles and reboots after
+            leaving it;
   rollup    every rollup consistent with its own node map (N <= 64: the map is complete), and
             the last of each kind equal to a recomputation from the nodes' last states;
   orphan    no command without a request (an accepted/queued event of its id, or its entry in
@@ -249,10 +250,16 @@ class Checker:
         return False
 
     def check_effect(self, reqs):
+        # The node got the command: its "accepted" for the id, or a state that names it (its
+        # receipt; the accepted event can be lost with a broker while the state is retained).
         accepted = collections.defaultdict(dict)  # id -> {node: index}
         for m in self.agent_events():
             if m["json"].get("kind") == "accepted" and m["json"].get("id"):
                 accepted[m["json"]["id"]].setdefault(m["json"]["node"], m["i"])
+        for m in self.msgs:
+            p = m["parts"]
+            if len(p) == 3 and p[0] == "node" and m["json"].get("request"):
+                accepted[m["json"]["request"]].setdefault(int(p[1]), m["i"])
         for rid, r in reqs.items():
             done = [m for m in r["finals"] if m["json"].get("kind") == "completed"]
             if not done:

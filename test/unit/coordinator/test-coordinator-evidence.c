@@ -371,6 +371,34 @@ static void test_evidence_restored_bmc_reboot_needs_its_own_effect(void **state)
     harness_free(h);
 }
 
+/* Found by the campaign (seed 104): an Off ends a queued request and supersedes the active one
+ * of the same target, the broker dies with both final events, and another request of the target
+ * ends before the reconnect. Every unacknowledged final event is published again, also after a
+ * restart, not only the last of the target. */
+static void test_evidence_every_unacknowledged_final_replayed(void **state)
+{
+    Harness *h = make(2);
+    (void) state;
+    harness_bring_up(h);
+    assert_string_equal(harness_run(h, "deaf 1"), "");
+    harness_run(h, "request host On id=a");
+    h->hold_acks = true;
+    assert_string_equal(harness_run(h, "request host Off id=off"),
+                        "persist accepted:off superseded:a dispatch:host:off dispatched:off");
+    assert_string_equal(harness_run(h, "state 1 host Off req=off"), "persist completed:off");
+    assert_string_equal(harness_run(h, "disconnect"), "");
+    h = harness_restart(h, 1000);
+    h->hold_acks = false;
+    assert_string_equal(harness_run(h, "connect"),
+                        "persist rebirth superseded:a completed:off persist");
+    assert_true(harness_find_event(h, SB_EVENT_SUPERSEDED, "a")->event.replay);
+    assert_true(harness_find_event(h, SB_EVENT_COMPLETED, "off")->event.replay);
+    /* Acknowledged: nothing to replay at the next connect. */
+    assert_string_equal(harness_run(h, "disconnect"), "");
+    assert_string_equal(harness_run(h, "connect"), "persist rebirth");
+    harness_free(h);
+}
+
 static uint64_t hb_seq[3];
 
 /* A heartbeat of node sent sent_ago_ms before now by its own clock (which agrees with ours). */
@@ -438,6 +466,7 @@ int main(void)
         cmocka_unit_test(test_evidence_new_session_after_receipt_counts),
         cmocka_unit_test(test_evidence_late_heartbeat_holds_its_node),
         cmocka_unit_test(test_evidence_restored_bmc_reboot_needs_its_own_effect),
+        cmocka_unit_test(test_evidence_every_unacknowledged_final_replayed),
         cmocka_unit_test(test_evidence_unacknowledged_final_event_replayed),
     };
 
