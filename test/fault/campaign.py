@@ -79,7 +79,7 @@ class Recorder:
             return
         with self.lock:
             self.msgs.append({"t": time.monotonic(), "topic": message.topic,
-                              "retain": bool(message.retain),
+                              "retain": bool(message.retain), "dup": bool(message.dup),
                               "payload": bytes(message.payload).decode("utf-8", "replace")})
 
     def events(self, since=0):
