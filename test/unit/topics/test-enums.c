@@ -47,12 +47,11 @@ static const char *const transitions[] = {
 static const char *const targets[] = { "chassis", "host", "bmc" };
 static const char *const statuses[] = { "online", "offline", "lost" };
 static const char *const policies[] = { "None", "AlwaysOn", "AlwaysOff", "Restore" };
-static const char *const event_kinds[] = { "accepted",  "queued",      "dispatched",
-                                           "completed", "failed",      "rejected",
-                                           "cancelled", "expired",     "duplicate",
-                                           "node-lost", "node-back",   "power-restore",
-                                           "setting",   "clock-drift", "scheduled",
-                                           "superseded" };
+static const char *const event_kinds[] = {
+    "accepted",  "queued",      "dispatched", "completed", "failed",    "rejected",
+    "cancelled", "expired",     "duplicate",  "node-lost", "node-back", "power-restore",
+    "setting",   "clock-drift", "scheduled",  "superseded"
+};
 static const char *const setting_names[] = { "power-restore-policy", "power-restore-delay",
                                              "power-restore-one-time", "scheduled-transition" };
 

@@ -135,8 +135,7 @@ static void test_requests_round_trip(void **state)
     /* Every way a request ends. */
     for (SbEventKind r = SB_EVENT_ACCEPTED; r < SB_EVENT_COUNT; r++) {
         bool ends = r == SB_EVENT_COMPLETED || r == SB_EVENT_FAILED || r == SB_EVENT_EXPIRED ||
-                    r == SB_EVENT_CANCELLED || r == SB_EVENT_REJECTED ||
-                    r == SB_EVENT_SUPERSEDED;
+                    r == SB_EVENT_CANCELLED || r == SB_EVENT_REJECTED || r == SB_EVENT_SUPERSEDED;
 
         m = sample();
         m.requests[0].result = r;
