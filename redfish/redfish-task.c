@@ -113,6 +113,7 @@ void redfish_task_event(RedfishTask *task, SbEventKind kind, const char *why, ui
         next = REDFISH_TASK_EXCEPTION;
         break;
     case SB_EVENT_CANCELLED:
+    case SB_EVENT_SUPERSEDED: /* issue #13: a newer request took over after this one went out */
         next = REDFISH_TASK_CANCELLED;
         break;
     default:
@@ -169,6 +170,7 @@ static void add_event_message(cJSON *messages, const RedfishTask *task, const Re
         id = REDFISH_MSG_TASK_COMPLETED_OK;
         break;
     case SB_EVENT_CANCELLED:
+    case SB_EVENT_SUPERSEDED:
         id = REDFISH_MSG_TASK_CANCELLED;
         break;
     case SB_EVENT_FAILED:
