@@ -298,11 +298,32 @@ class Campaign:
         for n, a in list(self.agents.items()):
             if not a.alive():
                 self.start_agent(n)
+        # Quiet: no request open for 3 s in a row, each look after a marker's round trip through
+        # the broker (what was routed before it is recorded), so a request published in the last
+        # tick is not missed.
         quiet_s = (REQUEST_TIMEOUT_MS + TRANSITION_TIMEOUT_MS) / 1000 + 20
-        if not self.wait_until(lambda: not self.open_requests(), quiet_s):
+        if not self.wait_until(lambda: self.quiet_for(3.0), quiet_s):
             self.log(f"campaign: requests still open after {quiet_s} s: {self.open_requests()}")
         # The rollups settle once every node is online again (none stale).
-        self.wait_until(lambda: self.settled(), 20)
+        self.wait_until(lambda: self.barrier() and self.settled(), 20)
+
+    def barrier(self):
+        """A marker published by the operator and seen by the recorder: every message the broker
+        routed to the recorder before it is recorded. False when it does not come back in 5 s."""
+        self.request_no += 1
+        token = f"barrier-{self.seed}-{self.request_no}"
+        since = len(self.recorder.msgs)
+        self.operator.publish(f"{self.root}/reply/campaign-barrier", token, qos=1)
+        return self.wait_until(lambda: any(m["payload"] == token
+                                           for m in list(self.recorder.msgs)[since:]), 5)
+
+    def quiet_for(self, hold_s):
+        start = time.monotonic()
+        while time.monotonic() - start < hold_s:
+            if not self.barrier() or self.open_requests():
+                return False
+            wait_briefly(0.5)
+        return True
 
     def settled(self):
         last = {}
