@@ -787,6 +787,8 @@ class SubscribeAclTest(IntegrationTest):
         self.dynsec("createRole", "coord")
         self.dynsec("addRoleACL", "coord", "publishClientSend", "statebus/#", "allow")
         self.dynsec("addRoleACL", "coord", "subscribePattern", self.t("system/#"), "allow")
+        # Its own probe (topics/README.md "The gate", issue #13).
+        self.dynsec("addRoleACL", "coord", "subscribePattern", self.t("reply/+/probe"), "allow")
         self.dynsec("createClient", "coordinator", "-p", "coord-pw")
         self.dynsec("addClientRole", "coordinator", "coord")
         self.dynsec("createRole", "watch")
