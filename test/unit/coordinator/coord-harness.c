@@ -133,6 +133,7 @@ typedef struct Answers {
     size_t n_receipts;
     char acks[8][SB_ID_MAX + 1];
     size_t n_acks;
+    CoordActions *own; /* the event's own batch, restored after the answers */
 } Answers;
 
 const CoordActions *harness_feed(Harness *h, CoordEvent *ev)
@@ -180,6 +181,10 @@ const CoordActions *harness_feed(Harness *h, CoordEvent *ev)
         }
         capture(h, a);
     }
+    /* The answers below are steps of their own; h->out is left as this event's batch. */
+    ans->own = malloc(sizeof(*ans->own));
+    assert_non_null(ans->own);
+    *ans->own = h->out;
     for (size_t i = 0; i < h->out.n && !h->hold_acks; i++) {
         const SbEvent *e = &h->out.items[i].event;
 
@@ -213,6 +218,8 @@ const CoordActions *harness_feed(Harness *h, CoordEvent *ev)
         feed_state(h, ans->receipts[i].node, kind, ag->values[kind], ag->epoch, ++ag->seq,
                    ag->since[kind], false);
     }
+    h->out = *ans->own;
+    free(ans->own);
     free(ans);
     return &h->out;
 }

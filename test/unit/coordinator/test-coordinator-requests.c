@@ -377,8 +377,8 @@ static void test_requests_persist_precedes_every_change(void **state)
                         !harness_find_event(h, SB_EVENT_DUPLICATE, NULL));
 
         if (reveals) {
+            /* Every batch that reveals starts with PERSIST (harness_feed checks each batch). */
             assert_true(strncmp(d, "persist", 7) == 0);
-            assert_int_equal(h->out.items[0].kind, COORD_ACT_PERSIST);
         }
     }
     harness_free(h);
