@@ -35,11 +35,8 @@
 static const SbFilter subscription_filters[COORDINATOR_SUBSCRIPTIONS] = {
     /* Node topics last: their retained snapshot follows the last SUBACK, so the core hears
      * CONNECTED as the snapshot starts arriving. */
-    SB_FILTER_SYSTEM_SET,
-    SB_FILTER_SETTINGS_SET,
-    SB_FILTER_SYSTEM_SYNC,
-    SUBSCRIPTION_PROBE,
-    SB_FILTER_NODE_TOPICS,
+    SB_FILTER_SYSTEM_SET, SB_FILTER_SETTINGS_SET, SB_FILTER_SYSTEM_SYNC,
+    SUBSCRIPTION_PROBE,   SB_FILTER_NODE_TOPICS,
 };
 
 /* Node topics are delivered to us at QoS 0: on a clean session QoS 1 adds nothing on the broker's
