@@ -12,7 +12,7 @@
 
 #include "statebus/text.h"
 
-#define ELEMENTSOF(a) (sizeof(a) / sizeof((a)[0]))
+#include "sb-macro.h"
 
 /* Narrow [*s, *s + *len) to drop leading and trailing ASCII white space. */
 void sb_ascii_trim(const char **s, size_t *len);
