@@ -25,6 +25,7 @@
 #include "ctl-format.h"
 #include "ctl-mqtt.h"
 #include "ctl.h"
+#include "time-util.h"
 
 /* The grid lists this many nodes; the rest are counted (--node N shows one). */
 #define GRID_ROWS_MAX 64
@@ -223,14 +224,6 @@ static void format_ago(char *buf, size_t size, uint64_t then_ms, uint64_t now_ms
     } else {
         (void) snprintf(buf, size, "%" PRIu64 " days ago", s / 86400);
     }
-}
-
-static uint64_t now_unix_ms_ctl(void)
-{
-    struct timespec ts;
-
-    (void) clock_gettime(CLOCK_REALTIME, &ts);
-    return (uint64_t) ts.tv_sec * 1000u + (uint64_t) ts.tv_nsec / 1000000u;
 }
 
 /* ---- sections ------------------------------------------------------------------------------ */
@@ -481,7 +474,7 @@ static CtlExit status_print_text(Status *st)
 {
     static SbRollupMsg rollups[SB_KIND_NODE_COUNT];
     bool have_rollup[SB_KIND_NODE_COUNT] = { false };
-    uint64_t now_ms = now_unix_ms_ctl();
+    uint64_t now_ms = now_unix_ms();
     uint32_t expected = 0;
     bool online, any = false;
     char line[256];
@@ -649,6 +642,6 @@ CtlExit ctl_settings(const CtlOptions *o)
     if (o->json) {
         return status_print_json(&st, true);
     }
-    print_settings(&st, now_unix_ms_ctl());
+    print_settings(&st, now_unix_ms());
     return CTL_EXIT_OK;
 }
