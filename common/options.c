@@ -13,6 +13,7 @@
 #include "file-util.h"
 #include "json-util.h"
 #include "macro.h"
+#include "text-util.h"
 
 #ifndef STATEBUS_VERSION
 #define STATEBUS_VERSION "unknown"
@@ -42,18 +43,11 @@ static const OptSpec *spec_find(const OptSpec *specs, size_t n_specs, const char
     return NULL;
 }
 
-/* Copies s into buf for an error message: cut to fit, control characters shown as '?' so the
- * reason stays one line. */
+/* s for an error message: cut to fit, control characters shown as '?' so the reason stays one
+ * line. */
 static const char *quote_safe(const char *s, char *buf, size_t size)
 {
-    size_t i = 0;
-
-    for (; s[i] && i + 1 < size; i++) {
-        unsigned char c = (unsigned char) s[i];
-        buf[i] = (c < 0x20 || c == 0x7f) ? '?' : (char) c;
-    }
-    buf[i] = '\0';
-    return buf;
+    return sb_text_mask(s, buf, size, 0);
 }
 
 static uint64_t spec_max(const OptSpec *s)

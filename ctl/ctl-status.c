@@ -25,6 +25,7 @@
 #include "ctl-format.h"
 #include "ctl-mqtt.h"
 #include "ctl.h"
+#include "text-util.h"
 #include "time-util.h"
 
 /* The grid lists this many nodes; the rest are counted (--node N shows one). */
@@ -352,9 +353,7 @@ static bool setting_value(const Status *st, SbSettingName name, SbSettingValue *
 
 static const char *policy_name(SbRestorePolicy p)
 {
-    const char *s = sb_enum_to_string(SB_ENUM_RESTORE_POLICY, (int) p);
-
-    return s ? s : "?";
+    return sb_enum_name_or(SB_ENUM_RESTORE_POLICY, (int) p, "?");
 }
 
 static void print_settings(const Status *st, uint64_t now_ms)
