@@ -223,7 +223,7 @@ static int read_result(SnapshotReader *rd, const cJSON *obj, Request *r)
 static int read_request(SnapshotReader *rd, Coord *c, const cJSON *obj)
 {
     char phase[16];
-    int slot, target, transition;
+    int slot, target = 0, transition = 0;
     bool gone = false;
     Request *r;
 
@@ -277,7 +277,7 @@ static int read_requested(SnapshotReader *rd, Coord *c, const cJSON *root)
     }
     for (int t = SB_TARGET_CHASSIS; t <= SB_TARGET_HOST; t++) {
         const char *name = coord_target_name((SbTarget) t);
-        int transition;
+        int transition = 0;
 
         if (!snapshot_field(obj, name)) {
             continue;

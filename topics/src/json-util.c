@@ -125,16 +125,39 @@ bool sb_json_key_repeats_earlier(const cJSON *obj, const cJSON *item)
 
 int sb_json_keys_unique(const cJSON *item, const char **reterr_why)
 {
-    /* Depth is bounded by SB_JSON_DEPTH_MAX (scan_payload), so the recursion is too. */
-    for (const cJSON *c = item ? item->child : NULL; c; c = c->next) {
-        if (cJSON_IsObject(item) && sb_json_key_repeats_earlier(item, c)) {
+    /* A walk with one cursor per level, not recursion: sb_json_parse_text() bounds the depth. */
+    const cJSON *parent[SB_JSON_DEPTH_MAX + 1];
+    const cJSON *next[SB_JSON_DEPTH_MAX + 1];
+    size_t level = 0;
+
+    if (!item) {
+        return 0;
+    }
+    parent[0] = item;
+    next[0] = item->child;
+    for (;;) {
+        const cJSON *c = next[level];
+
+        if (!c) {
+            if (level == 0) {
+                return 0;
+            }
+            level--;
+            continue;
+        }
+        next[level] = c->next;
+        if (cJSON_IsObject(parent[level]) && sb_json_key_repeats_earlier(parent[level], c)) {
             return fail(reterr_why, "repeated key", -EBADMSG);
         }
-        if (sb_json_keys_unique(c, reterr_why) < 0) {
-            return -EBADMSG;
+        if (c->child) {
+            if (level + 1 >= ELEMENTSOF(parent)) {
+                return fail(reterr_why, "payload nested too deeply", -EBADMSG);
+            }
+            level++;
+            parent[level] = c;
+            next[level] = c->child;
         }
     }
-    return 0;
 }
 
 bool sb_json_double_to_uint(double d, uint64_t *ret)

@@ -145,7 +145,7 @@ char *sb_text_mask(const char *s, char *buf, size_t size, unsigned flags)
         bool masked = c < 0x20 || c == 0x7f || ((flags & SB_MASK_NON_ASCII) && c >= 0x80) ||
                       ((flags & SB_MASK_QUOTE) && c == '\'');
 
-        buf[i] = masked ? '?' : (char) c;
+        buf[i] = (char) (masked ? '?' : c);
     }
     buf[i] = '\0';
     return buf;
