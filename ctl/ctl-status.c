@@ -593,7 +593,7 @@ static int status_collect(Status *st, const CtlOptions *o, bool with_nodes)
 {
     char system_filter[SB_TOPIC_MAX + 1], node_filter[SB_TOPIC_MAX + 1];
     const char *filters[2] = { system_filter, node_filter };
-    uint64_t deadline = ctl_now_mono_ms() + (uint64_t) o->timeout_s * 1000u;
+    uint64_t deadline = now_mono_ms() + (uint64_t) o->timeout_s * 1000u;
     const char *no_color = getenv("NO_COLOR");
     CtlMqtt *m = NULL;
     int r;

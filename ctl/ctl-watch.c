@@ -303,7 +303,7 @@ static void pause_ms(uint64_t ms)
  * or -ECONNREFUSED (retried), or another negative errno (fatal: refused by the ACL...). */
 static int watch_session(const CtlOptions *o, Watch *w, const char *const *filters, size_t n)
 {
-    uint64_t connect_deadline = ctl_now_mono_ms() + (uint64_t) o->timeout_s * 1000u;
+    uint64_t connect_deadline = now_mono_ms() + (uint64_t) o->timeout_s * 1000u;
     CtlMqtt *m = NULL;
     int r;
 
