@@ -10,14 +10,14 @@
 
 #include "agent-internal.h"
 #include "log.h"
+#include "text-util.h"
 #include "time-util.h"
 
 /* ---- publishing -------------------------------------------------------------------------- */
 
 const char *agent_state_name(const NodeObservation *o)
 {
-    const char *s = sb_enum_to_string(sb_state_kind_enum(o->kind), o->state);
-    return s ? s : "Unknown";
+    return sb_enum_name_or(sb_state_kind_enum(o->kind), o->state, "Unknown");
 }
 
 int agent_publish_state(Agent *a, SbStateKind kind, bool log_it)

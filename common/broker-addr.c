@@ -6,29 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
-/* A port: 1..65535, decimal digits only (no sign, no white space, no "0x"). */
-static int port_parse(const char *s, uint16_t *ret)
-{
-    unsigned long v = 0;
-
-    if (!*s) {
-        return -EINVAL;
-    }
-    for (; *s; s++) {
-        if (*s < '0' || *s > '9') {
-            return -EINVAL;
-        }
-        v = v * 10 + (unsigned long) (*s - '0');
-        if (v > 65535) {
-            return -EINVAL;
-        }
-    }
-    if (v == 0) {
-        return -EINVAL;
-    }
-    *ret = (uint16_t) v;
-    return 0;
-}
+#include "port-parse.h"
 
 /* Host names and address literals are printable ASCII without white space, '/', '@' or brackets:
  * anything else is a typo or an injection attempt, never a broker. */
@@ -69,7 +47,7 @@ int broker_addr_parse(const char *s, char *host, size_t host_size, uint16_t *ret
             return -EINVAL;
         }
         if (close[1] == ':') {
-            r = port_parse(close + 2, &port);
+            r = port_parse(close + 2, PORT_CONNECT, &port);
             if (r < 0) {
                 return r;
             }
@@ -99,7 +77,7 @@ int broker_addr_parse(const char *s, char *host, size_t host_size, uint16_t *ret
         return 0;
     }
     if (colon) {
-        r = port_parse(colon + 1, &port);
+        r = port_parse(colon + 1, PORT_CONNECT, &port);
         if (r < 0) {
             return r;
         }

@@ -7,9 +7,12 @@
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
+
+#include "text-util.h"
 
 /* One line of at most this many bytes; longer messages are cut (a log line is not a data channel).
  */
@@ -70,12 +73,7 @@ int log_get_max_level(void)
  * a terminal is never driven by log content. */
 static void log_sanitize(char *s)
 {
-    for (; *s; s++) {
-        unsigned char c = (unsigned char) *s;
-        if (c < 0x20 || c == 0x7f) {
-            *s = '?';
-        }
-    }
+    (void) sb_text_mask(s, s, strlen(s) + 1, 0);
 }
 
 int log_full_errno(int level, int error, const char *format, ...)

@@ -5,8 +5,9 @@
 
 #include <stdlib.h>
 
-#define ELEMENTSOF(a) (sizeof(a) / sizeof((a)[0]))
-#define CLEANUP(fn)   __attribute__((cleanup(fn)))
+#include "sb-macro.h" /* ELEMENTSOF */
+
+#define CLEANUP(fn) __attribute__((cleanup(fn)))
 
 static inline void freep(void *p)
 {

@@ -11,7 +11,9 @@
 
 #include "broker-addr.h"
 #include "file-util.h"
+#include "json-util.h"
 #include "macro.h"
+#include "text-util.h"
 
 #ifndef STATEBUS_VERSION
 #define STATEBUS_VERSION "unknown"
@@ -25,11 +27,6 @@ typedef struct FlagValue {
     const OptSpec *spec;
     const char *value; /* NULL: a bool flag given without "=VALUE" */
 } FlagValue;
-
-static void cjson_deletep(cJSON **p)
-{
-    cJSON_Delete(*p);
-}
 
 static void *field_of(const OptSpec *s, void *obj)
 {
@@ -46,18 +43,11 @@ static const OptSpec *spec_find(const OptSpec *specs, size_t n_specs, const char
     return NULL;
 }
 
-/* Copies s into buf for an error message: cut to fit, control characters shown as '?' so the
- * reason stays one line. */
+/* s for an error message: cut to fit, control characters shown as '?' so the reason stays one
+ * line. */
 static const char *quote_safe(const char *s, char *buf, size_t size)
 {
-    size_t i = 0;
-
-    for (; s[i] && i + 1 < size; i++) {
-        unsigned char c = (unsigned char) s[i];
-        buf[i] = (c < 0x20 || c == 0x7f) ? '?' : (char) c;
-    }
-    buf[i] = '\0';
-    return buf;
+    return sb_text_mask(s, buf, size, 0);
 }
 
 static uint64_t spec_max(const OptSpec *s)
@@ -245,21 +235,18 @@ static int apply_json(const OptSpec *s, void *obj, const cJSON *item, char *why)
     case OPT_UINT:
     case OPT_U64: {
         char got[40];
-        double d;
-        uint64_t v;
+        uint64_t v = 0;
         if (!cJSON_IsNumber(item)) {
             (void) snprintf(why, WHY_MAX, "expected an integer %" PRIu64 "..%" PRIu64, s->min,
                             spec_max(s));
             return -EINVAL;
         }
-        d = item->valuedouble;
-        (void) snprintf(got, sizeof(got), "%.17g", d);
+        (void) snprintf(got, sizeof(got), "%.17g", item->valuedouble);
         /* 2^53: beyond it a double no longer holds every integer exactly. */
-        if (!(d >= 0 && d <= 9007199254740992.0) || (double) (uint64_t) d != d) {
+        if (!sb_json_double_to_uint(item->valuedouble, &v)) {
             why_range(s, got, why);
             return -ERANGE;
         }
-        v = (uint64_t) d;
         return store_number(s, obj, v, got, why);
     }
     case OPT_BOOL:
@@ -297,7 +284,7 @@ static int load_config(const OptSpec *specs,
                        size_t err_size)
 {
     CLEANUP_FREE char *text = NULL;
-    CLEANUP(cjson_deletep) cJSON *root = NULL;
+    SB_JSON_CLEANUP cJSON *root = NULL;
     const cJSON *item = NULL;
     char why[WHY_MAX];
     char qpath[128];
@@ -329,11 +316,8 @@ static int load_config(const OptSpec *specs,
             return set_err(err, err_size, -EINVAL, "config '%s': unknown key '%s'", qpath, qkey);
         }
         /* cJSON keeps both copies of a repeated key; which one wins would be a guess. */
-        for (const cJSON *prev = root->child; prev != item; prev = prev->next) {
-            if (prev->string && strcmp(prev->string, key) == 0) {
-                return set_err(err, err_size, -EINVAL, "config '%s': duplicate key '%s'", qpath,
-                               qkey);
-            }
+        if (sb_json_key_repeats_earlier(root, item)) {
+            return set_err(err, err_size, -EINVAL, "config '%s': duplicate key '%s'", qpath, qkey);
         }
         r = apply_json(s, obj, item, why);
         if (r < 0) {

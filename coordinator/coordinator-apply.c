@@ -19,37 +19,27 @@
 #include "coordinator-input.h"
 #include "coordinator-internal.h"
 #include "log.h"
+#include "text-util.h"
 #include "time-util.h"
 
 /* Log lines list at most this many nodes; events carry the full (capped) list. */
 #define LOG_NODES_MAX 16
 
-static const char *str_or(const char *s, const char *fallback)
-{
-    return s ? s : fallback;
-}
-
 static const char *target_name(SbTarget target)
 {
-    return str_or(target == SB_TARGET_NONE ? NULL : sb_target_topic_name(target), "-");
+    return sb_str_or(target == SB_TARGET_NONE ? NULL : sb_target_topic_name(target), "-");
 }
 
 static const char *transition_name(SbTransition transition)
 {
-    return str_or(sb_enum_to_string(SB_ENUM_TRANSITION, (int) transition), "-");
+    return sb_enum_name_or(SB_ENUM_TRANSITION, (int) transition, "-");
 }
 
 /* Topics and ids in log lines and events: printable ASCII only, at most size - 1 bytes. Topics
  * are UTF-8 checked by the broker, but a log line or an event is no place for the rest. */
 static void excerpt(const char *s, char *buf, size_t size)
 {
-    size_t i = 0;
-
-    for (; s && s[i] && i + 1 < size; i++) {
-        unsigned char c = (unsigned char) s[i];
-        buf[i] = (char) (c < 0x20 || c >= 0x7f || c == '\'' ? '?' : c);
-    }
-    buf[i] = '\0';
+    (void) sb_text_mask(s, buf, size, SB_MASK_NON_ASCII | SB_MASK_QUOTE);
 }
 
 static void format_nodes(const uint32_t *nodes, size_t n, uint32_t omitted, char *buf, size_t size)
@@ -240,8 +230,8 @@ static void apply_event(Coordinator *co, const CoordAction *a)
     }
     format_nodes(ev->nodes, ev->n_nodes, ev->nodes_omitted, nodes, sizeof(nodes));
     log_full_errno(event_log_level(ev->kind), 0, "coordinator: %s%s%s%s%s%s why='%s'",
-                   str_or(sb_enum_to_string(SB_ENUM_EVENT_KIND, (int) ev->kind), "event"), what, id,
-                   node, nodes[0] ? " nodes=" : "", nodes, ev->why);
+                   sb_enum_name_or(SB_ENUM_EVENT_KIND, (int) ev->kind, "event"), what, id, node,
+                   nodes[0] ? " nodes=" : "", nodes, ev->why);
     {
         int mid = 0;
 
@@ -528,7 +518,7 @@ static void flush_rollup(Coordinator *co, SbStateKind kind)
         log_full_errno(gate_change ? LOG_INFO : LOG_DEBUG, 0,
                        "coordinator: published rollup kind=%s state=%s mixed=%s stale=%zu",
                        sb_state_kind_topic_name(kind),
-                       str_or(sb_enum_to_string(sb_state_kind_enum(kind), m.state), "Unknown"),
+                       sb_enum_name_or(sb_state_kind_enum(kind), m.state, "Unknown"),
                        m.mixed ? "true" : "false", m.n_stale + (size_t) m.stale_omitted);
     }
 }
@@ -569,7 +559,7 @@ static void setting_text(const SbSettingValue *v, char *buf, size_t size)
     case SB_SETTING_POWER_RESTORE_POLICY:
     case SB_SETTING_POWER_RESTORE_ONE_TIME:
         (void) snprintf(buf, size, "%s",
-                        str_or(sb_enum_to_string(SB_ENUM_RESTORE_POLICY, (int) v->policy), "-"));
+                        sb_enum_name_or(SB_ENUM_RESTORE_POLICY, (int) v->policy, "-"));
         return;
     case SB_SETTING_POWER_RESTORE_DELAY:
         (void) snprintf(buf, size, "%u", (unsigned) v->delay_s);
@@ -601,14 +591,14 @@ static void flush_setting(Coordinator *co, SbSettingName name)
     }
     if (n < 0) {
         log_error_errno(n, "coordinator: failed to build setting name='%s': %m",
-                        str_or(sb_setting_topic_name(name), "-"));
+                        sb_str_or(sb_setting_topic_name(name), "-"));
         return;
     }
     if (publish_if_changed(co, co->topics.setting[name], &co->setting_last[name], payload,
                            (size_t) n, payload, (size_t) n, NULL) > 0) {
         setting_text(&v, text, sizeof(text));
         log_info("coordinator: published setting name=%s value='%s'",
-                 str_or(sb_setting_topic_name(name), "-"), text);
+                 sb_str_or(sb_setting_topic_name(name), "-"), text);
     }
 }
 
@@ -633,7 +623,7 @@ static void flush_power_restore(Coordinator *co)
                            (size_t) n, payload, (size_t) n, NULL) > 0) {
         log_info("coordinator: published power-restore loss_id=%llu policy=%s action=%s id='%s'",
                  (unsigned long long) m.loss_id,
-                 str_or(sb_enum_to_string(SB_ENUM_RESTORE_POLICY, (int) m.policy), "-"),
+                 sb_enum_name_or(SB_ENUM_RESTORE_POLICY, (int) m.policy, "-"),
                  transition_name(m.action), m.id);
     }
 }

@@ -17,6 +17,7 @@
 #include "ctl-format.h"
 #include "ctl-mqtt.h"
 #include "ctl.h"
+#include "time-util.h"
 
 typedef struct CancelRun {
     const CtlOptions *o;
@@ -121,7 +122,7 @@ static int cancel_send(CancelRun *cr, CtlMqtt *m)
 CtlExit ctl_cancel(const CtlOptions *o, const char *const *args, size_t n_args)
 {
     static CancelRun cr;
-    uint64_t deadline = ctl_now_mono_ms() + (uint64_t) o->timeout_s * 1000u;
+    uint64_t deadline = now_mono_ms() + (uint64_t) o->timeout_s * 1000u;
     const char *filters[2];
     CtlMqtt *m = NULL;
     int r;

@@ -8,6 +8,8 @@
 
 #include "statebus/topic.h"
 
+#include "text-util.h"
+
 /* Node lists in text: enough to see who holds things up, without flooding a terminal. */
 #define TEXT_NODES_MAX 32
 
@@ -56,14 +58,7 @@ static void text_add_nodes(Text *t, const uint32_t *nodes, size_t n, uint32_t om
 
 const char *ctl_state_name(SbStateKind kind, int state)
 {
-    const char *s = sb_enum_to_string(sb_state_kind_enum(kind), state);
-
-    return s ? s : "Unknown";
-}
-
-static const char *str_or(const char *s, const char *fallback)
-{
-    return s ? s : fallback;
+    return sb_enum_name_or(sb_state_kind_enum(kind), state, "Unknown");
 }
 
 void ctl_format_dbus_line(char *buf, size_t size, SbStateKind kind, int state)
@@ -159,13 +154,12 @@ void ctl_format_event(char *buf, size_t size, const SbEvent *e)
 {
     Text t = text_start(buf, size);
 
-    text_add(&t, "%s", str_or(sb_enum_to_string(SB_ENUM_EVENT_KIND, (int) e->kind), "event"));
+    text_add(&t, "%s", sb_enum_name_or(SB_ENUM_EVENT_KIND, (int) e->kind, "event"));
     if (e->target != SB_TARGET_NONE) {
-        text_add(&t, " %s", str_or(sb_target_topic_name(e->target), "?"));
+        text_add(&t, " %s", sb_str_or(sb_target_topic_name(e->target), "?"));
     }
     if (e->transition != SB_TRANSITION_NONE) {
-        text_add(&t, " %s",
-                 str_or(sb_enum_to_string(SB_ENUM_TRANSITION, (int) e->transition), "?"));
+        text_add(&t, " %s", sb_enum_name_or(SB_ENUM_TRANSITION, (int) e->transition, "?"));
     }
     if (e->id[0]) {
         text_add(&t, " id='%s'", e->id);
@@ -184,10 +178,10 @@ void ctl_format_event(char *buf, size_t size, const SbEvent *e)
 
 static void text_add_request(Text *t, const SbRequestInfo *r)
 {
-    text_add(t, " %s %s id='%s'", str_or(sb_target_topic_name(r->target), "?"),
-             str_or(sb_enum_to_string(SB_ENUM_TRANSITION, (int) r->transition), "?"), r->id);
+    text_add(t, " %s %s id='%s'", sb_str_or(sb_target_topic_name(r->target), "?"),
+             sb_enum_name_or(SB_ENUM_TRANSITION, (int) r->transition, "?"), r->id);
     if (r->phase == SB_REQUEST_DONE) {
-        text_add(t, " %s", str_or(sb_enum_to_string(SB_ENUM_EVENT_KIND, (int) r->result), "?"));
+        text_add(t, " %s", sb_enum_name_or(SB_ENUM_EVENT_KIND, (int) r->result, "?"));
     } else if (r->phase == SB_REQUEST_ACTIVE && r->why[0]) {
         /* "waiting for 2 of 4 nodes to reach host Running": what an operator asks first. A
          * queued request's why only repeats the gate's nodes, already on the line. */
@@ -230,12 +224,11 @@ void ctl_format_power_restore(char *buf, size_t size, const SbPowerRestoreMsg *m
     Text t = text_start(buf, size);
 
     text_add(&t, "power-restore: policy %s%s, %s",
-             str_or(sb_enum_to_string(SB_ENUM_RESTORE_POLICY, (int) m->policy), "?"),
+             sb_enum_name_or(SB_ENUM_RESTORE_POLICY, (int) m->policy, "?"),
              m->one_time ? " (one-time)" : "",
              m->system_wide ? "system-wide loss" : "partial loss");
     if (m->action != SB_TRANSITION_NONE) {
-        text_add(&t, ", action %s",
-                 str_or(sb_enum_to_string(SB_ENUM_TRANSITION, (int) m->action), "?"));
+        text_add(&t, ", action %s", sb_enum_name_or(SB_ENUM_TRANSITION, (int) m->action, "?"));
     } else {
         text_add(&t, ", no action");
     }
@@ -250,7 +243,7 @@ void ctl_format_power_restore(char *buf, size_t size, const SbPowerRestoreMsg *m
 void ctl_format_status(char *buf, size_t size, const SbStatusMsg *m)
 {
     (void) snprintf(buf, size, "%s epoch=%llu",
-                    str_or(sb_enum_to_string(SB_ENUM_STATUS, (int) m->status), "unknown"),
+                    sb_enum_name_or(SB_ENUM_STATUS, (int) m->status, "unknown"),
                     (unsigned long long) m->epoch);
 }
 

@@ -15,6 +15,7 @@
 
 #include "broker-addr.h"
 #include "mqtt-io.h"
+#include "time-util.h"
 
 #define CTL_KEEPALIVE_S 30
 #define CTL_LOOP_SLICE_MS                                                  \
@@ -75,22 +76,6 @@ void ctl_catch_sigint(void)
 bool ctl_sigint_seen(void)
 {
     return ctl_interrupted != 0;
-}
-
-uint64_t ctl_now_mono_ms(void)
-{
-    struct timespec ts;
-
-    (void) clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t) ts.tv_sec * 1000u + (uint64_t) ts.tv_nsec / 1000000u;
-}
-
-static uint64_t ctl_now_unix_ms(void)
-{
-    struct timespec ts;
-
-    (void) clock_gettime(CLOCK_REALTIME, &ts);
-    return (uint64_t) ts.tv_sec * 1000u + (uint64_t) ts.tv_nsec / 1000000u;
 }
 
 static void
@@ -377,7 +362,7 @@ int ctl_mqtt_connect(const CtlOptions *o,
     }
     /* Unique per run: a duplicate id would kick another client off (and fire its will). */
     (void) snprintf(m->client_id, sizeof(m->client_id), "statebusctl-%ld-%llu", (long) getpid(),
-                    (unsigned long long) ctl_now_unix_ms());
+                    (unsigned long long) now_unix_ms());
     r = ctl_mqtt_topics(m, o->system);
     if (r < 0) {
         (void) fprintf(stderr, "statebusctl: cannot build topics: %s\n", strerror(-r));
@@ -389,7 +374,7 @@ int ctl_mqtt_connect(const CtlOptions *o,
     /* A cluster's nodes in turn: the first that answers. */
     addrs = optbroker_list(&o->broker, &first, &n_addrs);
     for (size_t i = 0; i < n_addrs; i++) {
-        uint64_t now = ctl_now_mono_ms();
+        uint64_t now = now_mono_ms();
         uint64_t until = i + 1 < n_addrs && now + CTL_ATTEMPT_MS < deadline_mono_ms
                                  ? now + CTL_ATTEMPT_MS
                                  : deadline_mono_ms;
@@ -407,7 +392,7 @@ int ctl_mqtt_connect(const CtlOptions *o,
             (void) fprintf(stderr, "statebusctl: cannot connect to broker %s: %s\n", m->broker_name,
                            why);
         }
-        if (r == -EINVAL || r == -ENOMEM || r == -EINTR || ctl_now_mono_ms() >= deadline_mono_ms) {
+        if (r == -EINVAL || r == -ENOMEM || r == -EINTR || now_mono_ms() >= deadline_mono_ms) {
             break;
         }
     }
@@ -532,7 +517,7 @@ int ctl_mqtt_subscribe_sync(CtlMqtt *m,
         return 0;
     }
     {
-        uint64_t until = ctl_now_mono_ms() + CTL_SYNC_WAIT_MS;
+        uint64_t until = now_mono_ms() + CTL_SYNC_WAIT_MS;
 
         r = ctl_mqtt_run(m, is_status_live, m, until < deadline_mono_ms ? until : deadline_mono_ms);
     }
@@ -583,7 +568,7 @@ int ctl_mqtt_run(CtlMqtt *m,
                            mosquitto_reason_string(m->publish_refused));
             return -EACCES;
         }
-        now = ctl_now_mono_ms();
+        now = now_mono_ms();
         if (now >= deadline_mono_ms) {
             return -ETIMEDOUT;
         }

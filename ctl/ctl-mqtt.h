@@ -68,9 +68,6 @@ int ctl_mqtt_run(CtlMqtt *m,
                  void *userdata,
                  uint64_t deadline_mono_ms);
 
-/* CLOCK_MONOTONIC in ms, for deadlines. */
-uint64_t ctl_now_mono_ms(void);
-
 /* Installs the SIGINT handler that makes ctl_mqtt_run() return -EINTR. */
 void ctl_catch_sigint(void);
 /* Whether SIGINT arrived since ctl_catch_sigint() (watch's reconnect pauses check it). */

@@ -16,6 +16,7 @@
 #include "ctl-format.h"
 #include "ctl-mqtt.h"
 #include "ctl.h"
+#include "time-util.h"
 
 /* four states and the node's status, or four rollups, the hypervisor and power-restore */
 #define QUERY_SLOTS_MAX (SB_KIND_NODE_COUNT + 2)
@@ -339,7 +340,7 @@ CtlExit ctl_query(const CtlOptions *o, const char *verb)
     static Query q; /* payload buffers: too large for the stack */
     const char *filters[QUERY_SLOTS_MAX];
     const QueryVerb *v = query_verb_find(verb);
-    uint64_t deadline = ctl_now_mono_ms() + (uint64_t) o->timeout_s * 1000u;
+    uint64_t deadline = now_mono_ms() + (uint64_t) o->timeout_s * 1000u;
     CtlMqtt *m = NULL;
     CtlExit ret;
     int r = 0;

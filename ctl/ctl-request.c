@@ -20,6 +20,7 @@
 #include "ctl-format.h"
 #include "ctl-mqtt.h"
 #include "ctl.h"
+#include "time-util.h"
 
 #define SEEN_MAX 32 /* answers arrive on the reply topic and on <root>/event: print each once */
 
@@ -456,8 +457,7 @@ CtlExit ctl_request(const CtlOptions *o, const char *verb)
 {
     static Request rq;
     unsigned budget_s = o->wait_s > 0 ? o->wait_s : o->timeout_s;
-    uint64_t deadline = ctl_now_mono_ms() + (uint64_t) budget_s * 1000u;
-    struct timespec ts;
+    uint64_t deadline = now_mono_ms() + (uint64_t) budget_s * 1000u;
     CtlMqtt *m = NULL;
     CtlExit ret;
     int r;
@@ -467,10 +467,8 @@ CtlExit ctl_request(const CtlOptions *o, const char *verb)
         return CTL_EXIT_USAGE;
     }
     request_goal(rq.verb, &rq.rollup_kind, &rq.target_state);
-    (void) clock_gettime(CLOCK_REALTIME, &ts);
     (void) snprintf(rq.id, sizeof(rq.id), "ctl-%ld-%llu", (long) getpid(),
-                    (unsigned long long) ts.tv_sec * 1000u +
-                            (unsigned long long) ts.tv_nsec / 1000000u);
+                    (unsigned long long) now_unix_ms());
     if (request_topics(&rq) < 0) {
         (void) fprintf(stderr, "statebusctl: cannot build topics for system '%s'\n", o->system);
         return CTL_EXIT_USAGE;

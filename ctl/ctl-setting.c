@@ -27,6 +27,7 @@
 #include "ctl-format.h"
 #include "ctl-mqtt.h"
 #include "ctl.h"
+#include "time-util.h"
 
 typedef struct SettingRun {
     const CtlOptions *o;
@@ -239,17 +240,14 @@ static CtlExit setting_run(const CtlOptions *o, const SbSettingValue *want)
 {
     static SettingRun sr;
     unsigned budget_s = o->wait_s > 0 ? o->wait_s : o->timeout_s;
-    uint64_t deadline = ctl_now_mono_ms() + (uint64_t) budget_s * 1000u;
+    uint64_t deadline = now_mono_ms() + (uint64_t) budget_s * 1000u;
     const char *filters[2];
-    struct timespec ts;
     CtlMqtt *m = NULL;
     int r;
 
     sr = (SettingRun){ .o = o, .want = *want };
-    (void) clock_gettime(CLOCK_REALTIME, &ts);
     (void) snprintf(sr.id, sizeof(sr.id), "ctl-set-%ld-%llu", (long) getpid(),
-                    (unsigned long long) ts.tv_sec * 1000u +
-                            (unsigned long long) ts.tv_nsec / 1000000u);
+                    (unsigned long long) now_unix_ms());
     if (setting_topics(&sr) < 0) {
         (void) fprintf(stderr, "statebusctl: cannot build topics for system '%s'\n", o->system);
         return CTL_EXIT_USAGE;

@@ -25,6 +25,8 @@
 #include "ctl-format.h"
 #include "ctl-mqtt.h"
 #include "ctl.h"
+#include "text-util.h"
+#include "time-util.h"
 
 /* The grid lists this many nodes; the rest are counted (--node N shows one). */
 #define GRID_ROWS_MAX 64
@@ -225,14 +227,6 @@ static void format_ago(char *buf, size_t size, uint64_t then_ms, uint64_t now_ms
     }
 }
 
-static uint64_t now_unix_ms_ctl(void)
-{
-    struct timespec ts;
-
-    (void) clock_gettime(CLOCK_REALTIME, &ts);
-    return (uint64_t) ts.tv_sec * 1000u + (uint64_t) ts.tv_nsec / 1000000u;
-}
-
 /* ---- sections ------------------------------------------------------------------------------ */
 
 /* Returns whether the coordinator is online (its values are current). */
@@ -359,9 +353,7 @@ static bool setting_value(const Status *st, SbSettingName name, SbSettingValue *
 
 static const char *policy_name(SbRestorePolicy p)
 {
-    const char *s = sb_enum_to_string(SB_ENUM_RESTORE_POLICY, (int) p);
-
-    return s ? s : "?";
+    return sb_enum_name_or(SB_ENUM_RESTORE_POLICY, (int) p, "?");
 }
 
 static void print_settings(const Status *st, uint64_t now_ms)
@@ -481,7 +473,7 @@ static CtlExit status_print_text(Status *st)
 {
     static SbRollupMsg rollups[SB_KIND_NODE_COUNT];
     bool have_rollup[SB_KIND_NODE_COUNT] = { false };
-    uint64_t now_ms = now_unix_ms_ctl();
+    uint64_t now_ms = now_unix_ms();
     uint32_t expected = 0;
     bool online, any = false;
     char line[256];
@@ -601,7 +593,7 @@ static int status_collect(Status *st, const CtlOptions *o, bool with_nodes)
 {
     char system_filter[SB_TOPIC_MAX + 1], node_filter[SB_TOPIC_MAX + 1];
     const char *filters[2] = { system_filter, node_filter };
-    uint64_t deadline = ctl_now_mono_ms() + (uint64_t) o->timeout_s * 1000u;
+    uint64_t deadline = now_mono_ms() + (uint64_t) o->timeout_s * 1000u;
     const char *no_color = getenv("NO_COLOR");
     CtlMqtt *m = NULL;
     int r;
@@ -649,6 +641,6 @@ CtlExit ctl_settings(const CtlOptions *o)
     if (o->json) {
         return status_print_json(&st, true);
     }
-    print_settings(&st, now_unix_ms_ctl());
+    print_settings(&st, now_unix_ms());
     return CTL_EXIT_OK;
 }

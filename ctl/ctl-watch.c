@@ -20,6 +20,7 @@
 #include "ctl-format.h"
 #include "ctl-mqtt.h"
 #include "ctl.h"
+#include "time-util.h"
 
 typedef struct Watch {
     const CtlOptions *o;
@@ -84,14 +85,6 @@ static bool brief_skips(Watch *w, const SbTopic *t, const struct mosquitto_messa
     default:
         return false;
     }
-}
-
-static uint64_t now_unix_ms(void)
-{
-    struct timespec ts;
-
-    (void) clock_gettime(CLOCK_REALTIME, &ts);
-    return (uint64_t) ts.tv_sec * 1000u + (uint64_t) ts.tv_nsec / 1000000u;
 }
 
 static void watch_print_json(const struct mosquitto_message *msg)
@@ -310,7 +303,7 @@ static void pause_ms(uint64_t ms)
  * or -ECONNREFUSED (retried), or another negative errno (fatal: refused by the ACL...). */
 static int watch_session(const CtlOptions *o, Watch *w, const char *const *filters, size_t n)
 {
-    uint64_t connect_deadline = ctl_now_mono_ms() + (uint64_t) o->timeout_s * 1000u;
+    uint64_t connect_deadline = now_mono_ms() + (uint64_t) o->timeout_s * 1000u;
     CtlMqtt *m = NULL;
     int r;
 

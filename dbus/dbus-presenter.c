@@ -26,6 +26,7 @@
 #include "mqtt-auth-options.h"
 #include "mqtt-io.h"
 #include "reject-limiter.h"
+#include "time-util.h"
 
 #define STOP_WAIT_MS  2000u /* bound on the DISCONNECT being written */
 #define SUBSCRIPTIONS 2u
@@ -69,14 +70,6 @@ struct DbusPresenter {
 static DbusPresenter *presenter_of(void *field, size_t offset)
 {
     return (DbusPresenter *) (void *) ((uint8_t *) field - offset);
-}
-
-static uint64_t mono_ms(void)
-{
-    struct timespec ts;
-
-    (void) clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t) ts.tv_sec * 1000u + (uint64_t) ts.tv_nsec / 1000000u;
 }
 
 /* ---- properties ------------------------------------------------------------------------- */
@@ -520,7 +513,7 @@ static void on_mqtt_message(MqttIo *io,
     if (r == -ENOMEM) {
         log_error("dbus: out of memory topic='%s', ignoring", msg->topic);
     } else if (r < 0) {
-        if (reject_limiter_allow(&p->rejects, mono_ms())) {
+        if (reject_limiter_allow(&p->rejects, now_mono_ms())) {
             uint64_t dropped = reject_limiter_take_suppressed(&p->rejects);
             log_warning("dbus: rejected message topic='%s' reason='%s' (suppressed before: %" PRIu64
                         ")",

@@ -12,6 +12,7 @@
 
 #include "broker-addr.h"
 #include "macro.h"
+#include "port-parse.h"
 
 #define USAGE                                                                                  \
     "usage: statebus-redfish [--broker HOST[:PORT]] [--system ID] [--listen ADDR[:PORT]]"      \
@@ -96,26 +97,6 @@ static void redfish_options_defaults(RedfishOptions *o)
     };
 }
 
-static int port_parse(const char *s, uint16_t *ret)
-{
-    unsigned long v = 0;
-
-    if (!*s) {
-        return -EINVAL;
-    }
-    for (; *s; s++) {
-        if (*s < '0' || *s > '9') {
-            return -EINVAL;
-        }
-        v = v * 10u + (unsigned long) (*s - '0');
-        if (v > 65535u) {
-            return -EINVAL;
-        }
-    }
-    *ret = (uint16_t) v;
-    return 0;
-}
-
 int redfish_listen_parse(const char *s, char *host, size_t host_size, uint16_t *ret_port)
 {
     const char *end = NULL;
@@ -139,7 +120,7 @@ int redfish_listen_parse(const char *s, char *host, size_t host_size, uint16_t *
         }
     }
     len = (size_t) (end - s);
-    if (len == 0 || len >= host_size || (port && port_parse(port, &p) < 0)) {
+    if (len == 0 || len >= host_size || (port && port_parse(port, PORT_LISTEN, &p) < 0)) {
         return -EINVAL;
     }
     (void) memcpy(host, s, len);

@@ -18,6 +18,7 @@
 #include "redfish-metadata.h"
 #include "redfish-reset.h"
 #include "redfish-time.h"
+#include "text-util.h"
 
 typedef struct PowerMapping {
     const char *power_state; /* Resource.PowerState; NULL = null */
@@ -124,8 +125,7 @@ static cJSON *new_resource(const char *type, const char *id_path, const char *id
 
 static const char *enum_name(SbEnumType type, int v)
 {
-    const char *s = sb_enum_to_string(type, v);
-    return s ? s : "Unknown";
+    return sb_enum_name_or(type, v, "Unknown");
 }
 
 static void add_ref(cJSON *obj, const char *key, const char *path)

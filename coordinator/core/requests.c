@@ -13,6 +13,7 @@
 #include "statebus/text.h"
 
 #include "coord-internal.h"
+#include "text-util.h"
 
 void requests_init(Coord *c)
 {
@@ -356,13 +357,7 @@ static void keep_clean_text(Request *r)
         r->reply_to.correlation_len = SB_CORRELATION_MAX;
     }
     if (!sb_text_is_clean(r->reason, strlen(r->reason))) {
-        for (char *p = r->reason; *p; p++) {
-            unsigned char ch = (unsigned char) *p;
-
-            if (ch < 0x20 || ch >= 0x7f) {
-                *p = '?';
-            }
-        }
+        (void) sb_text_mask(r->reason, r->reason, sizeof(r->reason), SB_MASK_NON_ASCII);
     }
 }
 

@@ -40,8 +40,6 @@
  * (\u00XX per byte) and 256 five-digit nodes. */
 #define SNAPSHOT_HEAD_MAX   512u
 #define SNAPSHOT_RECORD_MAX 8192u
-/* Integers survive a round trip through a double up to 2^53. */
-#define SNAPSHOT_UINT_MAX 9007199254740992.0
 
 /* Room for "requested_last", "settings" and "power_restore" at their largest: a pending
  * request with 256 five-digit nodes and an escaped reason, and a decision with 64 nodes and an

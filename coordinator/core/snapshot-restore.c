@@ -1,18 +1,20 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Reading the durable state back (format in snapshot-format.h). The file is untrusted input:
- * bounded size, every field type- and range-checked, every string checked; anything wrong makes
+ * bounded size, read by the codecs' strict JSON reader (json-util.h: valid UTF-8, no control
+ * characters or \u0000, bounded depth, no trailing bytes, no repeated key anywhere), every field
+ * type- and range-checked, every string checked; anything wrong makes
  * the whole snapshot corrupt (-EBADMSG) and leaves the core empty, as if there was no file.
  * Restored queued requests stay queued with their expiry; restored active requests are tracked
  * again (never re-dispatched: at most once for power).
  */
 #include <errno.h>
-#include <math.h>
 #include <stdint.h>
 #include <string.h>
 
 #include "statebus/text.h"
 
+#include "json-util.h"
 #include "snapshot-format.h"
 
 int snapshot_fail(SnapshotReader *rd, const char *why)
@@ -31,16 +33,13 @@ const cJSON *snapshot_field(const cJSON *obj, const char *key)
 int snapshot_read_uint(SnapshotReader *rd, const cJSON *obj, const char *key, uint64_t *ret)
 {
     const cJSON *item = snapshot_field(obj, key);
-    double d;
 
     if (!cJSON_IsNumber(item)) {
         return snapshot_fail(rd, "missing or non-numeric field");
     }
-    d = item->valuedouble;
-    if (!isfinite(d) || d < 0 || d > SNAPSHOT_UINT_MAX || (double) (uint64_t) d != d) {
+    if (!sb_json_double_to_uint(item->valuedouble, ret)) {
         return snapshot_fail(rd, "number out of range");
     }
-    *ret = (uint64_t) d;
     return 0;
 }
 
@@ -145,19 +144,20 @@ int snapshot_read_nodes(SnapshotReader *rd,
     }
     cJSON_ArrayForEach(item, arr)
     {
-        double d = cJSON_IsNumber(item) ? item->valuedouble : -1;
+        uint64_t v = 0;
 
         if (listed++ >= max) {
             return snapshot_fail(rd, "too many nodes");
         }
-        if (!(d >= 1 && d <= SB_NODES_MAX && (double) (uint32_t) d == d)) {
+        if (!cJSON_IsNumber(item) || !sb_json_double_to_uint(item->valuedouble, &v) || v < 1 ||
+            v > SB_NODES_MAX) {
             return snapshot_fail(rd, "node out of range");
         }
-        if ((uint32_t) d > keep_max) {
+        if (v > keep_max) {
             rd->nodes_dropped++;
             continue;
         }
-        nodes[n++] = (uint32_t) d;
+        nodes[n++] = (uint32_t) v;
     }
     node_numbers_sort(nodes, n);
     for (size_t i = 1; i < n; i++) {
@@ -223,7 +223,7 @@ static int read_result(SnapshotReader *rd, const cJSON *obj, Request *r)
 static int read_request(SnapshotReader *rd, Coord *c, const cJSON *obj)
 {
     char phase[16];
-    int slot, target, transition;
+    int slot, target = 0, transition = 0;
     bool gone = false;
     Request *r;
 
@@ -277,7 +277,7 @@ static int read_requested(SnapshotReader *rd, Coord *c, const cJSON *root)
     }
     for (int t = SB_TARGET_CHASSIS; t <= SB_TARGET_HOST; t++) {
         const char *name = coord_target_name((SbTarget) t);
-        int transition;
+        int transition = 0;
 
         if (!snapshot_field(obj, name)) {
             continue;
@@ -326,6 +326,20 @@ static int read_root(SnapshotReader *rd, Coord *c, const cJSON *root)
     return snapshot_read_power(rd, c, root);
 }
 
+static int read_text(SnapshotReader *rd, Coord *c, const char *json, size_t len)
+{
+    SB_JSON_CLEANUP cJSON *root = NULL;
+    const char *why = NULL;
+
+    /* A repeated key is refused wherever it is, as the codecs do: which copy cJSON's lookup
+     * finds would decide what is restored. */
+    if (sb_json_parse_text(json, len, len, &root, &why) < 0 ||
+        sb_json_keys_unique(root, &why) < 0) {
+        return snapshot_fail(rd, why);
+    }
+    return read_root(rd, c, root);
+}
+
 int coord_snapshot_restore(Coord *c,
                            const char *json,
                            size_t len,
@@ -333,7 +347,6 @@ int coord_snapshot_restore(Coord *c,
                            const char **reterr_why)
 {
     SnapshotReader rd = { 0 };
-    cJSON *root;
     int r;
 
     if (!c || (!json && len > 0)) {
@@ -347,9 +360,7 @@ int coord_snapshot_restore(Coord *c,
     if (len == 0 || len > coord_snapshot_size_max(c)) {
         r = snapshot_fail(&rd, len == 0 ? "empty snapshot" : "snapshot too large");
     } else {
-        root = cJSON_ParseWithLength(json, len);
-        r = root ? read_root(&rd, c, root) : snapshot_fail(&rd, "not JSON");
-        cJSON_Delete(root);
+        r = read_text(&rd, c, json, len);
     }
     if (r < 0) {
         requests_reset(c);

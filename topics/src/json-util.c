@@ -68,30 +68,34 @@ static bool is_json_space(char c)
     return c == ' ' || c == '\t' || c == '\n' || c == '\r';
 }
 
-int sb_json_parse(const void *payload, size_t len, cJSON **ret, const char **reterr_why)
+int sb_json_parse_text(const void *text,
+                       size_t len,
+                       size_t max,
+                       cJSON **ret,
+                       const char **reterr_why)
 {
-    const char *text = payload;
+    const char *chars = text;
     const char *end = NULL;
     cJSON *root = NULL;
     int r;
 
-    if (len > SB_PAYLOAD_MAX) {
-        return fail(reterr_why, "payload larger than 4096 bytes", -EMSGSIZE);
+    if (len > max) {
+        return fail(reterr_why, "larger than its size limit", -EMSGSIZE);
     }
-    if (!text || len == 0) {
+    if (!chars || len == 0) {
         return fail(reterr_why, "empty payload", -EBADMSG);
     }
-    r = scan_payload(payload, len, reterr_why);
+    r = scan_payload(text, len, reterr_why);
     if (r < 0) {
         return r;
     }
-    /* MQTT payloads are not NUL-terminated: parse by length, then refuse trailing garbage
-     * (cJSON_ParseWithLength alone accepts "{}x"). */
-    root = cJSON_ParseWithLengthOpts(text, len, &end, false);
+    /* MQTT payloads and files are not NUL-terminated: parse by length, then refuse trailing
+     * garbage (cJSON_ParseWithLength alone accepts "{}x"). */
+    root = cJSON_ParseWithLengthOpts(chars, len, &end, false);
     if (!root) {
         return fail(reterr_why, "not JSON", -EBADMSG);
     }
-    for (const char *p = end; p < text + len; p++) {
+    for (const char *p = end; p < chars + len; p++) {
         if (!is_json_space(*p)) {
             cJSON_Delete(root);
             return fail(reterr_why, "trailing data after the JSON value", -EBADMSG);
@@ -99,6 +103,77 @@ int sb_json_parse(const void *payload, size_t len, cJSON **ret, const char **ret
     }
     *ret = root;
     return 0;
+}
+
+int sb_json_parse(const void *payload, size_t len, cJSON **ret, const char **reterr_why)
+{
+    if (len > SB_PAYLOAD_MAX) {
+        return fail(reterr_why, "payload larger than 4096 bytes", -EMSGSIZE);
+    }
+    return sb_json_parse_text(payload, len, SB_PAYLOAD_MAX, ret, reterr_why);
+}
+
+bool sb_json_key_repeats_earlier(const cJSON *obj, const cJSON *item)
+{
+    for (const cJSON *prev = obj ? obj->child : NULL; prev && prev != item; prev = prev->next) {
+        if (prev->string && item->string && strcmp(prev->string, item->string) == 0) {
+            return true;
+        }
+    }
+    return false;
+}
+
+int sb_json_keys_unique(const cJSON *item, const char **reterr_why)
+{
+    /* A walk with one cursor per level, not recursion: sb_json_parse_text() bounds the depth. */
+    const cJSON *parent[SB_JSON_DEPTH_MAX + 1];
+    const cJSON *next[SB_JSON_DEPTH_MAX + 1];
+    size_t level = 0;
+
+    if (!item) {
+        return 0;
+    }
+    parent[0] = item;
+    next[0] = item->child;
+    for (;;) {
+        const cJSON *c = next[level];
+
+        if (!c) {
+            if (level == 0) {
+                return 0;
+            }
+            level--;
+            continue;
+        }
+        next[level] = c->next;
+        if (cJSON_IsObject(parent[level]) && sb_json_key_repeats_earlier(parent[level], c)) {
+            return fail(reterr_why, "repeated key", -EBADMSG);
+        }
+        if (c->child) {
+            if (level + 1 >= ELEMENTSOF(parent)) {
+                return fail(reterr_why, "payload nested too deeply", -EBADMSG);
+            }
+            level++;
+            parent[level] = c;
+            next[level] = c->child;
+        }
+    }
+}
+
+bool sb_json_double_to_uint(double d, uint64_t *ret)
+{
+    uint64_t v;
+
+    /* In range first (which also refuses NaN and infinities), then integral. */
+    if (!(d >= 0 && d <= (double) SB_JSON_UINT_MAX)) {
+        return false;
+    }
+    v = (uint64_t) d;
+    if ((double) v != d) {
+        return false;
+    }
+    *ret = v;
+    return true;
 }
 
 int sb_json_parse_object(const void *payload, size_t len, cJSON **ret, const char **reterr_why)
@@ -149,23 +224,13 @@ int sb_json_item_uint(const cJSON *item,
                       uint64_t *ret,
                       const char **reterr_why)
 {
-    double d;
-    uint64_t v;
+    uint64_t v = 0;
 
     if (!cJSON_IsNumber(item)) {
         return fail(reterr_why, f->wrong_type, -EBADMSG);
     }
-    if (max > SB_JSON_UINT_MAX) {
-        max = SB_JSON_UINT_MAX;
-    }
-    /* Numbers are doubles: in range first (which also refuses NaN and infinities), then
-     * integral. */
-    d = item->valuedouble;
-    if (!(d >= (double) min && d <= (double) max)) {
-        return fail(reterr_why, f->out_of_range, -EBADMSG);
-    }
-    v = (uint64_t) d;
-    if ((double) v != d) {
+    /* Numbers are doubles: an integer up to 2^53 first, then the field's range. */
+    if (!sb_json_double_to_uint(item->valuedouble, &v) || v < min || v > max) {
         return fail(reterr_why, f->out_of_range, -EBADMSG);
     }
     *ret = v;

@@ -63,8 +63,23 @@ static inline void sb_json_deletep(cJSON **p)
 }
 #define SB_JSON_CLEANUP __attribute__((cleanup(sb_json_deletep)))
 
+/* Parse text[0..len) as one JSON value with the raw-byte checks above and no trailing bytes:
+ * 0, -EMSGSIZE (len > max) or -EBADMSG. For files too (the coordinator's state.json). */
+int sb_json_parse_text(const void *text,
+                       size_t len,
+                       size_t max,
+                       cJSON **ret,
+                       const char **reterr_why);
 /* Parse payload[0..len) as one JSON value: 0, -EMSGSIZE (len > SB_PAYLOAD_MAX) or -EBADMSG. */
 int sb_json_parse(const void *payload, size_t len, cJSON **ret, const char **reterr_why);
+/* True when a member before item in obj has item's key (cJSON keeps both copies of a repeated
+ * key, and parsers disagree on which one wins). */
+bool sb_json_key_repeats_earlier(const cJSON *obj, const cJSON *item);
+/* -EBADMSG ("repeated key") when any object in the tree below item repeats a key, else 0: for
+ * readers that look members up without sb_json_member(). */
+int sb_json_keys_unique(const cJSON *item, const char **reterr_why);
+/* d as an integer 0..SB_JSON_UINT_MAX; false for fractions, negatives, NaN and the too large. */
+bool sb_json_double_to_uint(double d, uint64_t *ret);
 /* The same, and the value must be an object. */
 int sb_json_parse_object(const void *payload, size_t len, cJSON **ret, const char **reterr_why);
 

@@ -132,3 +132,26 @@ bool sb_is_alnum_word(const char *s, size_t len)
     }
     return true;
 }
+
+char *sb_text_mask(const char *s, char *buf, size_t size, unsigned flags)
+{
+    size_t i = 0;
+
+    if (size == 0) {
+        return buf;
+    }
+    for (; s && s[i] && i + 1 < size; i++) {
+        unsigned char c = (unsigned char) s[i];
+        bool masked = c < 0x20 || c == 0x7f || ((flags & SB_MASK_NON_ASCII) && c >= 0x80) ||
+                      ((flags & SB_MASK_QUOTE) && c == '\'');
+
+        buf[i] = (char) (masked ? '?' : c);
+    }
+    buf[i] = '\0';
+    return buf;
+}
+
+const char *sb_enum_name_or(SbEnumType type, int value, const char *fallback)
+{
+    return sb_str_or(sb_enum_to_string(type, value), fallback);
+}

@@ -505,6 +505,70 @@ static void test_snapshot_corrupt_refused(void **state)
     harness_free(h);
 }
 
+/* The codecs' strictness (issue #14): a repeated key, at the top or inside a record, and bytes
+ * after the value make the file corrupt, as a file that is not JSON already does. */
+static void test_snapshot_repeated_key_or_trailing_bytes_refused(void **state)
+{
+    static const char valid[] = HEAD "\"requests\":[" REQ("pending", "p1", "host", "On", "") "]}";
+    static const char *const bad[] = {
+        HEAD "\"epoch\":4,\"requests\":[]}",
+        HEAD "\"requests\":[],\"requests\":[]}",
+        HEAD "\"requests\":[" REQ("pending", "p1", "host", "On", ",\"id\":\"p2\"") "]}",
+        HEAD "\"requests\":[],\"settings\":{\"power-restore-delay\":0,\"power-restore-delay\":5}}",
+        HEAD "\"requests\":[]}x",
+        HEAD "\"requests\":[]}{}",
+        HEAD "\"requests\":[]}\n0",
+        HEAD "\"requests\":[],\"x\":\"\\u0000\"}",
+    };
+    CoordConfig cfg = harness_config(3);
+    char spaced[sizeof(valid) + 2];
+    Harness *h;
+
+    (void) state;
+    h = restored(&cfg, valid, (int) strlen(valid), 1);
+    assert_int_equal(stats(h).requests_pending, 1);
+    harness_free(h);
+    /* White space after the value is still fine (an editor's final newline). */
+    (void) snprintf(spaced, sizeof(spaced), "%s\n", valid);
+    h = restored(&cfg, spaced, (int) strlen(spaced), 1);
+    harness_free(h);
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        expect_corrupt(bad[i], strlen(bad[i]));
+    }
+}
+
+/* A v1 state.json as the coordinator wrote it before the strict reader (stored in data/): it
+ * still restores, whole. */
+static void test_snapshot_stored_v1_file_restores(void **state)
+{
+    CoordConfig cfg = harness_config(4);
+    FILE *f = fopen(STATE_V1_PATH, "rb");
+    char json[8192], *again;
+    size_t len;
+    int again_len;
+    Harness *h;
+    CoordStats st;
+
+    (void) state;
+    assert_non_null(f);
+    len = fread(json, 1, sizeof(json), f);
+    (void) fclose(f);
+    assert_true(len > 0 && len < sizeof(json));
+    cfg.allow_partial = true;
+    h = restored(&cfg, json, (int) len, 1700000000000);
+    st = stats(h);
+    assert_int_equal(st.requests_pending, 1);
+    assert_int_equal(st.requests_active, 2);
+    assert_int_equal(coord_last_requested(h->c, SB_TARGET_CHASSIS), SB_TRANSITION_POWER_CYCLE);
+    assert_int_equal(coord_last_requested(h->c, SB_TARGET_HOST), SB_TRANSITION_REBOOT);
+    /* Encoded again it is the same file (without the final newline). */
+    again = snapshot_of(h, &again_len);
+    assert_int_equal((size_t) again_len + 1, len);
+    assert_memory_equal(again, json, (size_t) again_len);
+    free(again);
+    harness_free(h);
+}
+
 /* Flipped bytes: refused or accepted, never a crash, and what is accepted encodes again. */
 static void test_snapshot_mutations_never_crash(void **state)
 {
@@ -763,6 +827,8 @@ int main(void)
         cmocka_unit_test(test_snapshot_partial_active_keeps_its_nodes),
         cmocka_unit_test(test_snapshot_nodes_above_a_smaller_system_are_left_out),
         cmocka_unit_test(test_snapshot_corrupt_refused),
+        cmocka_unit_test(test_snapshot_repeated_key_or_trailing_bytes_refused),
+        cmocka_unit_test(test_snapshot_stored_v1_file_restores),
         cmocka_unit_test(test_snapshot_mutations_never_crash),
         cmocka_unit_test(test_snapshot_misuse),
         cmocka_unit_test(test_snapshot_size_bound),
