@@ -285,7 +285,7 @@ int retained_publish(Coordinator *co, size_t slot)
         /* Not resent later: the core asks again when it has something new, and after a
          * reconnect it republishes everything once the rebirth window is over. */
         rt->last_valid = false;
-        log_full_errno(r == -ENOTCONN ? LOG_DEBUG : LOG_WARNING, r,
+        log_full_errno(r == -ENOTCONN || rt->cls->always ? LOG_DEBUG : LOG_WARNING, r,
                        "coordinator: failed to publish topic='%s': %m", rt->topic);
         return r;
     }
