@@ -73,7 +73,7 @@ struct Coordinator {
 
     sd_event_source *core_timer;     /* CLOCK_REALTIME: COORD_ACT_ARM_TIMER, re-armed */
     sd_event_source *summary_timer;  /* CLOCK_MONOTONIC, every --summary-ms */
-    sd_event_source *flush_source;   /* post source: dirty rollups/requests, once per iteration */
+    sd_event_source *flush_source;   /* post source: due retained topics, once per iteration */
     sd_event_source *suppress_timer; /* CLOCK_MONOTONIC: "suppressed N rejections" once a second */
     sd_event_source *stop_timer;     /* CLOCK_MONOTONIC: bounds the clean stop */
     sd_event_source *sync_timer;     /* CLOCK_MONOTONIC: a coalesced system/sync answer */
