@@ -467,6 +467,21 @@ int __wrap_mosquitto_publish_v5(struct mosquitto *mosq,
     if (mid) {
         *mid = p->mid;
     }
+    /* The connection is lost right after this one was written: the rest of the batch fails. */
+    if (fake.lose_after[0] && fake_find_pub(fake.n_pubs - 1, fake.lose_after) >= 0) {
+        fake.lose_after[0] = '\0';
+        fake.publish_fail_from = (int) fake.n_pubs;
+        fake_queue_drop(MOSQ_ERR_CONN_LOST);
+        return MOSQ_ERR_SUCCESS;
+    }
+    /* A broker delivers a publish to its own publisher when it subscribed to that exact topic
+     * (the coordinator's probe: its gate evidence, issue #13). */
+    for (size_t i = 0; i < fake.n_subs; i++) {
+        if (strcmp(fake.subs[i].filter, topic) == 0) {
+            fake_queue_message(topic, p->payload, false);
+            break;
+        }
+    }
     return MOSQ_ERR_SUCCESS;
 }
 

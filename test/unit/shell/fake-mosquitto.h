@@ -5,7 +5,8 @@
  * plays back what a broker would answer. Answers are queued and each wakes the real socket
  * (one end of a socketpair is the client's socket), so they arrive the way libmosquitto delivers
  * them: from mosquitto_loop_read() inside the shell's sd-event I/O callback, followed by the
- * shell's post sources.
+ * shell's post sources. A publish on a topic the client subscribed to exactly comes back to it,
+ * as from a broker (the coordinator's probe).
  */
 #ifndef STATEBUS_TEST_FAKE_MOSQUITTO_H
 #define STATEBUS_TEST_FAKE_MOSQUITTO_H
@@ -40,6 +41,8 @@ typedef struct FakeBroker {
     FakeSubscribe subs[FAKE_LOG_MAX];
     size_t n_subs;
     int publish_fail_from; /* publishes from this index of pubs on fail (NO_CONN); -1 never */
+    /* After a publish on a topic ending so: later publishes fail and the connection drops. */
+    char lose_after[FAKE_TOPIC_MAX];
 } FakeBroker;
 
 extern FakeBroker fake;
