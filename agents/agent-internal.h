@@ -16,6 +16,19 @@
 #include "mqtt-io.h"
 #include "reject-limiter.h"
 
+/* The agent's life (the connection's own is mqtt-io's); transitions, all in agent_enter():
+ *
+ *   RUNNING --SIGTERM--> STOPPING (backend stopped, offline status published, PUBACK awaited)
+ *   STOPPING --its PUBACK, 2 s without one, not connected or the offline publish failed-->
+ *            DISCONNECTING (the loop ends once the DISCONNECT is written)
+ */
+typedef enum AgentLife {
+    AGENT_RUNNING,
+    AGENT_STOPPING,
+    AGENT_DISCONNECTING,
+    AGENT_LIFE_COUNT,
+} AgentLife;
+
 struct Agent {
     sd_event *event;   /* owned reference */
     AgentOptions opts; /* MqttIo borrows host and client id from here */
@@ -55,8 +68,17 @@ struct Agent {
     int offline_mid;          /* status "offline" of the clean stop */
     unsigned failed_attempts; /* connect attempts failed in a row */
     bool ready_notified;
-    bool stopping;
+    AgentLife life;
 };
+
+/* The one place a->life changes (agent.c): false (and a log line) outside the table. */
+bool agent_enter(Agent *a, AgentLife next);
+
+/* A clean stop is under way: start nothing new. */
+static inline bool agent_is_stopping(const Agent *a)
+{
+    return a->life != AGENT_RUNNING;
+}
 
 /* The wire name of an observation's state ("Unknown" if it has none). */
 const char *agent_state_name(const NodeObservation *o);

@@ -45,7 +45,7 @@ static void on_backend_report(Backend *b, const NodeObservation *obs, void *user
     }
     a->cur[kind] = *obs;
     a->have[kind] = true;
-    if (mqtt_io_is_connected(a->io) && !a->stopping) {
+    if (mqtt_io_is_connected(a->io) && !agent_is_stopping(a)) {
         (void) agent_publish_state(a, kind, true);
     } else {
         /* The next birth carries it. */
@@ -69,7 +69,7 @@ static void on_backend_failed(Backend *b,
     log_warning("agent: node=%u failed %s %s why='%s'", (unsigned) a->opts.node,
                 sb_target_topic_name(target), sb_enum_to_string(SB_ENUM_TRANSITION, transition),
                 why);
-    if (mqtt_io_is_connected(a->io) && !a->stopping) {
+    if (mqtt_io_is_connected(a->io) && !agent_is_stopping(a)) {
         agent_publish_event(a, SB_EVENT_FAILED, &(SbCommand){ .transition = transition }, target,
                             why);
     }
@@ -244,7 +244,7 @@ static void on_mqtt_disconnect(MqttIo *io, int reason, void *userdata)
     (void) io;
     heartbeat_arm(a, false);
     a->birth_status_mid = 0;
-    if (a->stopping) {
+    if (agent_is_stopping(a)) {
         log_info("agent: node=%u disconnected epoch=%" PRIu64 " reason='%s'",
                  (unsigned) a->opts.node, a->epoch,
                  reason == 0 ? "clean stop" : mqtt_io_reason_string(reason));
@@ -307,7 +307,7 @@ static void on_mqtt_message(MqttIo *io,
 
     (void) io;
     (void) props;
-    if (a->stopping || !msg->topic) {
+    if (agent_is_stopping(a) || !msg->topic) {
         return;
     }
     if (sb_topic_parse(msg->topic, strlen(msg->topic), &t) < 0 ||
@@ -339,8 +339,9 @@ static void on_mqtt_publish(MqttIo *io, int mid, void *userdata)
     Agent *a = userdata;
     int r;
 
-    if (a->stopping && mid == a->offline_mid) {
+    if (a->life == AGENT_STOPPING && mid == a->offline_mid) {
         log_debug("agent: node=%u offline acknowledged, disconnecting", (unsigned) a->opts.node);
+        (void) agent_enter(a, AGENT_DISCONNECTING);
         r = mqtt_io_disconnect(io);
         if (r < 0) {
             (void) sd_event_exit(a->event, 0);
@@ -392,6 +393,9 @@ static int on_stop_timer(sd_event_source *s, uint64_t usec, void *userdata)
     (void) usec;
     log_warning("agent: node=%u got no PUBACK for status offline within 2 s, disconnecting",
                 (unsigned) a->opts.node);
+    if (a->life == AGENT_STOPPING) {
+        (void) agent_enter(a, AGENT_DISCONNECTING);
+    }
     (void) mqtt_io_disconnect(a->io);
     (void) sd_event_exit(a->event, 0);
     return 0;
@@ -399,28 +403,56 @@ static int on_stop_timer(sd_event_source *s, uint64_t usec, void *userdata)
 
 /* ---- life cycle -------------------------------------------------------------------------- */
 
+static const char *const life_names[AGENT_LIFE_COUNT] = {
+    [AGENT_RUNNING] = "running",
+    [AGENT_STOPPING] = "stopping",
+    [AGENT_DISCONNECTING] = "disconnecting",
+};
+
+#define TO(s) (1u << (s))
+static const unsigned life_legal[AGENT_LIFE_COUNT] = {
+    [AGENT_RUNNING] = TO(AGENT_STOPPING),
+    [AGENT_STOPPING] = TO(AGENT_DISCONNECTING),
+    [AGENT_DISCONNECTING] = 0,
+};
+#undef TO
+
+bool agent_enter(Agent *a, AgentLife next)
+{
+    if ((unsigned) next >= AGENT_LIFE_COUNT || !(life_legal[a->life] & (1u << next))) {
+        log_error("agent: node=%u refused life transition %s -> %s (a bug)",
+                  (unsigned) a->opts.node, life_names[a->life],
+                  (unsigned) next < AGENT_LIFE_COUNT ? life_names[next] : "invalid");
+        return false;
+    }
+    a->life = next;
+    return true;
+}
+
 void agent_stop(Agent *a)
 {
     int r;
 
-    if (a->stopping) {
+    if (agent_is_stopping(a)) {
         log_warning("agent: node=%u stopping at once (second signal)", (unsigned) a->opts.node);
         (void) sd_event_exit(a->event, 0);
         return;
     }
-    a->stopping = true;
+    (void) agent_enter(a, AGENT_STOPPING); /* before backend_stop(): publish nothing new */
     (void) daemon_notify_stopping();
     log_info("agent: node=%u stopping", (unsigned) a->opts.node);
     heartbeat_arm(a, false);
     backend_stop(a->backend);
 
     if (!mqtt_io_is_connected(a->io)) {
+        (void) agent_enter(a, AGENT_DISCONNECTING);
         (void) mqtt_io_disconnect(a->io);
         (void) sd_event_exit(a->event, 0);
         return;
     }
     r = agent_publish_status(a, SB_STATUS_OFFLINE, &a->offline_mid);
     if (r < 0) {
+        (void) agent_enter(a, AGENT_DISCONNECTING);
         (void) log_warning_errno(r, "agent: node=%u failed to publish status offline: %m",
                                  (unsigned) a->opts.node);
         if (mqtt_io_disconnect(a->io) < 0) {

@@ -28,12 +28,15 @@ static void on_mosq_connect(struct mosquitto *mosq,
         io->connack_reason = rc;
         return;
     }
+    if (io->state != MQTT_IO_CONNECTING) {
+        return; /* an abandoned attempt answered: it is not ours any more */
+    }
+    (void) mqtt_io_enter(io, MQTT_IO_CONNECTED);
     io->connack_reason = 0;
     io->fallback_attempt = false;
     mqtt_io_subscriptions_clear(io);
-    io->connected = true;
     io->backoff_ms = io->cfg.reconnect_min_ms;
-    if (!io->stopping && io->cb.on_connect) {
+    if (io->cb.on_connect) {
         io->cb.on_connect(io, io->userdata);
     }
 }
@@ -117,7 +120,7 @@ static void
 on_mosq_disconnect(struct mosquitto *mosq, void *obj, int rc, const mosquitto_property *props)
 {
     MqttIo *io = obj;
-    bool was_connected = io->connected;
+    bool was_connected = mqtt_io_state_connected(io);
 
     (void) mosq;
     (void) props;
@@ -126,15 +129,14 @@ on_mosq_disconnect(struct mosquitto *mosq, void *obj, int rc, const mosquitto_pr
     }
     /* libmosquitto can report one loss twice (a broker DISCONNECT, then the read of the closed
      * socket): only the first counts. */
-    if (!io->attempt_open) {
+    if (!mqtt_io_state_open(io)) {
         return;
     }
-    io->attempt_open = false;
-    io->connected = false;
+    (void) mqtt_io_enter(io, mqtt_io_state_stopping(io) ? MQTT_IO_STOPPED : MQTT_IO_WAITING);
     mqtt_io_subscriptions_clear(io);
     mqtt_io_source_drop(io);
 
-    if (io->stopping) {
+    if (mqtt_io_state_stopping(io)) {
         if (was_connected && io->cb.on_disconnect) {
             io->cb.on_disconnect(io, rc, io->userdata);
         }
@@ -266,7 +268,7 @@ void mqtt_io_reconnect_schedule(MqttIo *io, const char *failed_reason)
 {
     unsigned delay = io->backoff_ms + rand_next(io) % (io->backoff_ms / 4 + 1);
 
-    if (io->stopping) {
+    if (mqtt_io_state_stopping(io)) {
         return;
     }
     io->fallback_due = false;
@@ -309,11 +311,11 @@ static int attempt_protocol_choose(MqttIo *io)
 
 void mqtt_io_attempt_connect(MqttIo *io)
 {
+    bool fresh_client = io->state == MQTT_IO_NEW; /* the one mqtt_io_new() made */
     int rc, r;
 
     mqtt_io_source_drop(io);
-    io->attempt_open = false;
-    io->connected = false;
+    (void) mqtt_io_enter(io, MQTT_IO_WAITING); /* until the socket of this attempt exists */
     io->connack_reason = 0;
     io->saved_errno = 0;
     io->tcp_up = false;
@@ -322,14 +324,13 @@ void mqtt_io_attempt_connect(MqttIo *io)
     io->fallback_due = false;
     mqtt_io_broker_name_update(io);
 
-    if (io->attempted || io->client_protocol != io->attempt_protocol) {
+    if (!fresh_client || io->client_protocol != io->attempt_protocol) {
         r = mqtt_io_client_create(io);
         if (r < 0) {
             mqtt_io_reconnect_schedule(io, strerror(-r));
             return;
         }
     }
-    io->attempted = true;
 
     if (io->cb.before_connect) {
         r = io->cb.before_connect(io, io->userdata);
@@ -364,7 +365,7 @@ void mqtt_io_attempt_connect(MqttIo *io)
         return;
     }
     io->io_events = EPOLLIN | EPOLLOUT;
-    io->attempt_open = true;
+    (void) mqtt_io_enter(io, MQTT_IO_CONNECTING);
 }
 
 int mqtt_io_on_reconnect_timer(sd_event_source *s, uint64_t usec, void *userdata)
@@ -373,7 +374,7 @@ int mqtt_io_on_reconnect_timer(sd_event_source *s, uint64_t usec, void *userdata
 
     (void) s;
     (void) usec;
-    if (!io->stopping) {
+    if (!mqtt_io_state_stopping(io)) {
         mqtt_io_attempt_connect(io);
     }
     return 0;

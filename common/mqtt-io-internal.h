@@ -18,6 +18,27 @@
 #define SUBSCRIBE_RETRY_MIN_MS    1000u  /* a refused subscription is tried again after this, */
 #define SUBSCRIBE_RETRY_MAX_MS    60000u /* doubling up to this */
 
+/* The life of an MqttIo; every change goes through mqtt_io_enter() (mqtt-io.c), which holds the
+ * table of legal transitions:
+ *
+ *   NEW --start--> (first attempt) --> CONNECTING or WAITING
+ *   WAITING --reconnect timer--> CONNECTING          (or WAITING again: the attempt failed at once)
+ *   CONNECTING --CONNACK 0--> CONNECTED
+ *   CONNECTING --socket gone, CONNACK refused--> WAITING
+ *   CONNECTED --socket gone--> WAITING
+ *   CONNECTED --mqtt_io_disconnect()--> STOPPING --socket gone--> STOPPED
+ *   NEW, WAITING, CONNECTING --mqtt_io_disconnect()--> STOPPED  (an attempt is abandoned)
+ */
+typedef enum MqttIoState {
+    MQTT_IO_NEW,        /* made, not started: the client made by mqtt_io_new() is unused */
+    MQTT_IO_WAITING,    /* started, no socket: the reconnect timer is armed */
+    MQTT_IO_CONNECTING, /* a socket of the current attempt exists, no CONNACK 0 yet */
+    MQTT_IO_CONNECTED,  /* CONNACK 0 received and the socket still up */
+    MQTT_IO_STOPPING,   /* mqtt_io_disconnect() on a connection: DISCONNECT being written */
+    MQTT_IO_STOPPED,    /* stopped, no socket; nothing reconnects */
+    MQTT_IO_STATE_COUNT,
+} MqttIoState;
+
 /* One subscription of the current connection until its SUBACK grants it (mqtt-io-subscribe.c). */
 typedef struct MqttIoSubscription {
     char *filter; /* owned; NULL = free slot */
@@ -68,12 +89,31 @@ struct MqttIo {
     int saved_errno;    /* errno at a MOSQ_ERR_ERRNO, for the reason text */
     unsigned rand_state;
     bool lib_initialized; /* mosquitto_lib_init() reference taken */
-    bool started;
-    bool attempted;    /* the first attempt used the client made by mqtt_io_new() */
-    bool attempt_open; /* a socket of the current attempt exists */
-    bool connected;    /* CONNACK 0 received and the socket still up */
-    bool stopping;     /* mqtt_io_disconnect() was called */
+    MqttIoState state;
 };
+
+/* The one place the state changes (mqtt-io.c): a transition outside the table is a bug, logged
+ * and refused. Returns true when the state is now next. */
+bool mqtt_io_enter(MqttIo *io, MqttIoState next);
+const char *mqtt_io_state_name(MqttIoState state);
+
+/* CONNACK 0 seen and the socket still up (also while the DISCONNECT of a stop is written). */
+static inline bool mqtt_io_state_connected(const MqttIo *io)
+{
+    return io->state == MQTT_IO_CONNECTED || io->state == MQTT_IO_STOPPING;
+}
+
+/* A socket of the current attempt exists. */
+static inline bool mqtt_io_state_open(const MqttIo *io)
+{
+    return io->state == MQTT_IO_CONNECTING || mqtt_io_state_connected(io);
+}
+
+/* mqtt_io_disconnect() was called: nothing reconnects. */
+static inline bool mqtt_io_state_stopping(const MqttIo *io)
+{
+    return io->state == MQTT_IO_STOPPING || io->state == MQTT_IO_STOPPED;
+}
 
 /* Drops the I/O source (safe from inside its own callback). */
 void mqtt_io_source_drop(MqttIo *io);

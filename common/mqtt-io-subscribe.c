@@ -49,7 +49,7 @@ int mqtt_io_subscribe(MqttIo *io, const char *filter, int qos, int options, int 
     if (!io || !filter) {
         return -EINVAL;
     }
-    if (!io->connected) {
+    if (!mqtt_io_state_connected(io)) {
         return -ENOTCONN;
     }
     for (size_t i = 0; i < MQTT_IO_SUBSCRIPTIONS_MAX && !sub; i++) {
@@ -139,7 +139,7 @@ int mqtt_io_on_sub_retry_timer(sd_event_source *s, uint64_t usec, void *userdata
 
     (void) s;
     (void) usec;
-    if (!io->connected) {
+    if (!mqtt_io_state_connected(io)) {
         return 0; /* the next connection subscribes afresh */
     }
     for (size_t i = 0; i < MQTT_IO_SUBSCRIPTIONS_MAX; i++) {

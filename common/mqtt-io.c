@@ -18,6 +18,7 @@
  */
 #include <errno.h>
 #include <mqtt_protocol.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
@@ -26,6 +27,46 @@
 #include <unistd.h>
 
 #include "mqtt-io-internal.h"
+
+/* ---- life cycle ---------------------------------------------------------------------------- */
+
+static const char *const state_names[MQTT_IO_STATE_COUNT] = {
+    [MQTT_IO_NEW] = "new",
+    [MQTT_IO_WAITING] = "waiting",
+    [MQTT_IO_CONNECTING] = "connecting",
+    [MQTT_IO_CONNECTED] = "connected",
+    [MQTT_IO_STOPPING] = "stopping",
+    [MQTT_IO_STOPPED] = "stopped",
+};
+
+/* legal[from] has bit (1 << to) set for every legal transition (see mqtt-io-internal.h). */
+#define TO(s) (1u << (s))
+static const unsigned legal[MQTT_IO_STATE_COUNT] = {
+    [MQTT_IO_NEW] = TO(MQTT_IO_WAITING) | TO(MQTT_IO_CONNECTING) | TO(MQTT_IO_STOPPED),
+    [MQTT_IO_WAITING] = TO(MQTT_IO_WAITING) | TO(MQTT_IO_CONNECTING) | TO(MQTT_IO_STOPPED),
+    [MQTT_IO_CONNECTING] = TO(MQTT_IO_WAITING) | TO(MQTT_IO_CONNECTED) | TO(MQTT_IO_STOPPED),
+    [MQTT_IO_CONNECTED] = TO(MQTT_IO_WAITING) | TO(MQTT_IO_STOPPING),
+    [MQTT_IO_STOPPING] = TO(MQTT_IO_STOPPED),
+    [MQTT_IO_STOPPED] = TO(MQTT_IO_STOPPED),
+};
+#undef TO
+
+const char *mqtt_io_state_name(MqttIoState state)
+{
+    return (unsigned) state < MQTT_IO_STATE_COUNT ? state_names[state] : "invalid";
+}
+
+bool mqtt_io_enter(MqttIo *io, MqttIoState next)
+{
+    if ((unsigned) next >= MQTT_IO_STATE_COUNT || !(legal[io->state] & (1u << next))) {
+        /* A bug in mqtt-io: say so, and stay where we are rather than invent a state. */
+        fprintf(stderr, "mqtt-io: refused state transition %s -> %s\n",
+                mqtt_io_state_name(io->state), mqtt_io_state_name(next));
+        return false;
+    }
+    io->state = next;
+    return true;
+}
 
 /* ---- I/O source ------------------------------------------------------------------------ */
 
@@ -61,14 +102,14 @@ static bool io_socket_is_stale(MqttIo *io)
 
 static void io_handle_stale(MqttIo *io)
 {
-    bool was_connected = io->connected;
+    bool was_connected = mqtt_io_state_connected(io);
 
     mqtt_io_source_drop(io);
-    io->attempt_open = false;
-    io->connected = false;
-    if (io->stopping) {
+    if (mqtt_io_state_stopping(io)) {
+        (void) mqtt_io_enter(io, MQTT_IO_STOPPED);
         return;
     }
+    (void) mqtt_io_enter(io, MQTT_IO_WAITING);
     if (was_connected && io->cb.on_disconnect) {
         io->cb.on_disconnect(io, MOSQ_ERR_CONN_LOST, io->userdata);
     }
@@ -90,7 +131,8 @@ static void io_read(MqttIo *io)
             return;
         }
         /* Gone (on_mosq_disconnect dropped the source) or still handshaking: one read is all. */
-        if (!io->connected || !io->io_source || mosquitto_socket(io->mosq) != io->io_fd) {
+        if (!mqtt_io_state_connected(io) || !io->io_source ||
+            mosquitto_socket(io->mosq) != io->io_fd) {
             return;
         }
         if (ioctl(io->io_fd, FIONREAD, &avail) < 0 || avail <= 0) {
@@ -105,14 +147,15 @@ int mqtt_io_on_io(sd_event_source *s, int fd, uint32_t revents, void *userdata)
     /* During a TLS handshake libmosquitto advances it only from mosquitto_loop_read() (its own
      * loop does the same on writability); without a handshake pending it is a read that finds
      * nothing. */
-    bool tls_handshake = io->cfg.tls.cafile && !io->connected && (revents & EPOLLOUT);
+    bool tls_handshake = io->cfg.tls.cafile && !mqtt_io_state_connected(io) && (revents & EPOLLOUT);
 
     (void) s;
     (void) fd;
 
     /* Writable without an error: the TCP connect of this attempt completed (a close without a
      * CONNACK after this is the broker's answer to our CONNECT, see refused_protocol()). */
-    if (!io->connected && (revents & EPOLLOUT) && !(revents & (EPOLLERR | EPOLLHUP))) {
+    if (!mqtt_io_state_connected(io) && (revents & EPOLLOUT) &&
+        !(revents & (EPOLLERR | EPOLLHUP))) {
         io->tcp_up = true;
     }
     if (tls_handshake || (revents & (EPOLLIN | EPOLLHUP | EPOLLERR))) {
@@ -313,11 +356,10 @@ int mqtt_io_start(MqttIo *io)
     if (!io) {
         return -EINVAL;
     }
-    if (io->started) {
+    if (io->state != MQTT_IO_NEW) {
         return -EALREADY;
     }
-    io->started = true;
-    mqtt_io_attempt_connect(io);
+    mqtt_io_attempt_connect(io); /* leaves NEW */
     return 0;
 }
 
@@ -374,7 +416,7 @@ int mqtt_io_publish(MqttIo *io,
     }
     /* Nothing is queued while offline: a birth republishes the current state at reconnect, and a
      * stale message sent after it would be wrong. */
-    if (!io->connected) {
+    if (!mqtt_io_state_connected(io)) {
         return -ENOTCONN;
     }
     /* MQTT 3.1.1 has no properties (libmosquitto refuses them): what they carried (response
@@ -397,17 +439,21 @@ int mqtt_io_disconnect(MqttIo *io)
     if (!io) {
         return -EINVAL;
     }
-    io->stopping = true;
     (void) sd_event_source_set_enabled(io->reconnect_timer, SD_EVENT_OFF);
-    if (!io->connected) {
+    if (!mqtt_io_state_connected(io)) {
         /* An attempt in progress is abandoned: no CONNACK was seen, so nothing of ours was
          * published on it. */
-        if (io->attempt_open) {
-            io->attempt_open = false;
+        bool open = mqtt_io_state_open(io);
+
+        (void) mqtt_io_enter(io, MQTT_IO_STOPPED);
+        if (open) {
             mqtt_io_source_drop(io);
             (void) mosquitto_disconnect(io->mosq);
         }
         return -ENOTCONN;
+    }
+    if (io->state == MQTT_IO_CONNECTED) {
+        (void) mqtt_io_enter(io, MQTT_IO_STOPPING);
     }
     /* Outside a libmosquitto callback this writes DISCONNECT at once and on_mosq_disconnect()
      * runs before we return; inside one, on_post() writes it after the callback. */
@@ -421,7 +467,7 @@ int mqtt_io_disconnect(MqttIo *io)
 
 bool mqtt_io_is_connected(const MqttIo *io)
 {
-    return io && io->connected;
+    return io && mqtt_io_state_connected(io);
 }
 
 const char *mqtt_io_broker_name(const MqttIo *io)
@@ -443,7 +489,7 @@ bool mqtt_io_input_pending(const MqttIo *io)
 {
     int avail = 0;
 
-    if (!io || !io->connected || !io->io_source || io->io_fd < 0) {
+    if (!io || !mqtt_io_state_connected(io) || !io->io_source || io->io_fd < 0) {
         return false;
     }
     return ioctl(io->io_fd, FIONREAD, &avail) == 0 && avail > 0;

@@ -2,10 +2,11 @@
 /*
  * Carrying out the core's actions (coord.h). PERSIST comes first in a batch: when it fails, the
  * actions that reveal or act on the unsaved state (events, system/requests, dispatches) are held
- * back, so a failed write never turns into a power action. Rollups and system/requests are only
- * marked dirty here and published from the post source, at most once per loop iteration and only
- * when their payload changed, except in a batch with events: then every dirty retained view goes
- * out first and the events after it, on the same connection (topics/README.md "Causal order": an
+ * back, so a failed write never turns into a power action. Retained topics (rollups,
+ * system/requests, settings, power restore) are only marked due here (coordinator-retained.c) and
+ * published from the post source, at most once per loop iteration and only when their payload
+ * changed, except in a batch with events: then every due retained view goes out first and the
+ * events after it, on the same connection (topics/README.md "Causal order": an
  * answer never precedes the state it reports).
  */
 #include <errno.h>
@@ -19,27 +20,37 @@
 #include "coordinator-input.h"
 #include "coordinator-internal.h"
 #include "log.h"
-#include "text-util.h"
 #include "time-util.h"
 
 /* Log lines list at most this many nodes; events carry the full (capped) list. */
 #define LOG_NODES_MAX 16
 
+static const char *str_or(const char *s, const char *fallback)
+{
+    return s ? s : fallback;
+}
+
 static const char *target_name(SbTarget target)
 {
-    return sb_str_or(target == SB_TARGET_NONE ? NULL : sb_target_topic_name(target), "-");
+    return str_or(target == SB_TARGET_NONE ? NULL : sb_target_topic_name(target), "-");
 }
 
 static const char *transition_name(SbTransition transition)
 {
-    return sb_enum_name_or(SB_ENUM_TRANSITION, (int) transition, "-");
+    return str_or(sb_enum_to_string(SB_ENUM_TRANSITION, (int) transition), "-");
 }
 
 /* Topics and ids in log lines and events: printable ASCII only, at most size - 1 bytes. Topics
  * are UTF-8 checked by the broker, but a log line or an event is no place for the rest. */
 static void excerpt(const char *s, char *buf, size_t size)
 {
-    (void) sb_text_mask(s, buf, size, SB_MASK_NON_ASCII | SB_MASK_QUOTE);
+    size_t i = 0;
+
+    for (; s && s[i] && i + 1 < size; i++) {
+        unsigned char c = (unsigned char) s[i];
+        buf[i] = (char) (c < 0x20 || c >= 0x7f || c == '\'' ? '?' : c);
+    }
+    buf[i] = '\0';
 }
 
 static void format_nodes(const uint32_t *nodes, size_t n, uint32_t omitted, char *buf, size_t size)
@@ -230,8 +241,8 @@ static void apply_event(Coordinator *co, const CoordAction *a)
     }
     format_nodes(ev->nodes, ev->n_nodes, ev->nodes_omitted, nodes, sizeof(nodes));
     log_full_errno(event_log_level(ev->kind), 0, "coordinator: %s%s%s%s%s%s why='%s'",
-                   sb_enum_name_or(SB_ENUM_EVENT_KIND, (int) ev->kind, "event"), what, id, node,
-                   nodes[0] ? " nodes=" : "", nodes, ev->why);
+                   str_or(sb_enum_to_string(SB_ENUM_EVENT_KIND, (int) ev->kind), "event"), what, id,
+                   node, nodes[0] ? " nodes=" : "", nodes, ev->why);
     {
         int mid = 0;
 
@@ -349,8 +360,6 @@ static bool action_needs_persisted_state(CoordActionKind kind)
            kind == COORD_ACT_PUBLISH_POWER_RESTORE;
 }
 
-static void flush_dirty(Coordinator *co, bool now);
-
 static bool batch_has_events(const CoordActions *actions)
 {
     for (size_t i = 0; i < actions->n; i++) {
@@ -373,7 +382,7 @@ static void coordinator_apply(Coordinator *co, const CoordActions *actions)
             if (!batch_has_events(actions)) {
                 return;
             }
-            flush_dirty(co, true);
+            retained_flush(co, RETAINED_FLUSH_BEFORE_EVENTS);
         }
         for (size_t i = 0; i < actions->n; i++) {
             const CoordAction *a = &actions->items[i];
@@ -399,11 +408,11 @@ static void coordinator_apply(Coordinator *co, const CoordActions *actions)
                 break;
             case COORD_ACT_PUBLISH_ROLLUP:
                 if ((unsigned) a->state_kind < SB_KIND_COUNT) {
-                    co->rollup_dirty[a->state_kind] = true;
+                    retained_mark(co, retained_rollup(a->state_kind));
                 }
                 break;
             case COORD_ACT_PUBLISH_REQUESTS:
-                co->requests_dirty = true;
+                retained_mark(co, RETAINED_REQUESTS);
                 break;
             case COORD_ACT_PUBLISH_EVENT:
                 apply_event(co, a);
@@ -419,11 +428,11 @@ static void coordinator_apply(Coordinator *co, const CoordActions *actions)
                 break;
             case COORD_ACT_PUBLISH_SETTING:
                 if (a->setting > SB_SETTING_NONE && a->setting < SB_SETTING_COUNT) {
-                    co->setting_dirty[a->setting] = true;
+                    retained_mark(co, retained_setting(a->setting));
                 }
                 break;
             case COORD_ACT_PUBLISH_POWER_RESTORE:
-                co->power_restore_dirty = true;
+                retained_mark(co, RETAINED_POWER_RESTORE);
                 break;
             case COORD_ACT_PUBLISH_PROBE:
                 apply_probe(co, a->probe);
@@ -444,244 +453,21 @@ void coordinator_feed(Coordinator *co, const CoordEvent *ev)
     }
     coordinator_apply(co, &co->actions);
 }
-
 void coordinator_feed_drained(Coordinator *co)
 {
     CoordEvent ev = { .kind = COORD_EV_DRAINED };
 
     /* The bytes behind the last message were no message for the core (a PUBACK, a PINGRESP, a
      * partial packet): the decisions it holds for them may run now. */
-    if (!co->backlog_fed || co->stopping || mqtt_io_input_pending(co->io)) {
+    if (!co->backlog_fed || coordinator_is_stopping(co) || mqtt_io_input_pending(co->io)) {
         return;
     }
     ev.now_ms = now_unix_ms();
     coordinator_feed(co, &ev);
 }
 
-/* Publishes payload retained at QoS 1 unless canonical equals what was last published there.
- * Returns 1 when published (*ret_mid, when not NULL, is its mid), 0 when unchanged, negative
- * errno on failure (logged). */
-static int publish_if_changed(Coordinator *co,
-                              const char *topic,
-                              PublishedCache *cache,
-                              const char *canonical,
-                              size_t canonical_len,
-                              const char *payload,
-                              size_t len,
-                              int *ret_mid)
+void coordinator_on_announced(Coordinator *co, int mid)
 {
-    int r;
-
-    if (cache->valid && cache->len == canonical_len &&
-        memcmp(cache->bytes, canonical, canonical_len) == 0) {
-        return 0;
-    }
-    r = mqtt_io_publish(co->io, topic, payload, len, 1, true, NULL, ret_mid);
-    if (r < 0) {
-        /* Not resent later: the core asks again when it has something new, and after a
-         * reconnect it republishes everything once the rebirth window is over. */
-        cache->valid = false;
-        log_full_errno(r == -ENOTCONN ? LOG_DEBUG : LOG_WARNING, r,
-                       "coordinator: failed to publish topic='%s': %m", topic);
-        return r;
-    }
-    memcpy(cache->bytes, canonical, canonical_len);
-    cache->len = canonical_len;
-    cache->valid = true;
-    return 1;
-}
-
-static void flush_rollup(Coordinator *co, SbStateKind kind)
-{
-    char payload[SB_PAYLOAD_MAX + 1];
-    SbRollupMsg m;
-    int n;
-
-    n = coord_rollup_build(co->core, kind, &m);
-    if (n >= 0) {
-        n = sb_rollup_encode(&m, payload, sizeof(payload));
-    }
-    if (n < 0) {
-        log_error_errno(n, "coordinator: failed to build rollup kind='%s': %m",
-                        sb_state_kind_topic_name(kind));
-        return;
-    }
-    if (publish_if_changed(co, co->topics.rollup[kind], &co->rollup_last[kind], payload, (size_t) n,
-                           payload, (size_t) n, &co->rollup_mid[kind]) > 0) {
-        /* Every rollup change at info was 400 lines in 10 minutes of 4 idle nodes; only what
-         * changes the gate (system BMC Ready or not: topics/README.md "Rollup policy") is. */
-        static int gate_logged = -1;
-        bool gate_change = kind == SB_KIND_BMC && gate_logged != (m.state == SB_BMC_READY);
-        if (kind == SB_KIND_BMC) {
-            gate_logged = m.state == SB_BMC_READY;
-        }
-        log_full_errno(gate_change ? LOG_INFO : LOG_DEBUG, 0,
-                       "coordinator: published rollup kind=%s state=%s mixed=%s stale=%zu",
-                       sb_state_kind_topic_name(kind),
-                       sb_enum_name_or(sb_state_kind_enum(kind), m.state, "Unknown"),
-                       m.mixed ? "true" : "false", m.n_stale + (size_t) m.stale_omitted);
-    }
-}
-
-static void flush_requests(Coordinator *co)
-{
-    char payload[SB_PAYLOAD_MAX + 1], canonical[SB_PAYLOAD_MAX + 1];
-    uint64_t time_ms;
-    SbRequestsMsg m;
-    int n, c;
-
-    n = coord_requests_build(co->core, now_unix_ms(), &m);
-    if (n < 0) {
-        log_error_errno(n, "coordinator: failed to build requests: %m");
-        return;
-    }
-    /* "time" changes at every build: compare without it, or nothing would ever be equal. */
-    time_ms = m.time_ms;
-    m.time_ms = 0;
-    c = sb_requests_encode(&m, canonical, sizeof(canonical));
-    m.time_ms = time_ms;
-    n = sb_requests_encode(&m, payload, sizeof(payload));
-    if (n < 0 || c < 0) {
-        log_error_errno(n < 0 ? n : c, "coordinator: failed to encode requests: %m");
-        return;
-    }
-    if (publish_if_changed(co, co->topics.requests, &co->requests_last, canonical, (size_t) c,
-                           payload, (size_t) n, NULL) > 0) {
-        log_debug("coordinator: published requests gate=%s pending_or_active=%zu",
-                  m.gate_open ? "open" : "closed", m.n_requests);
-    }
-}
-
-/* The value as text for the log line ("AlwaysOn", "30", "host On at 1700003600", "none"). */
-static void setting_text(const SbSettingValue *v, char *buf, size_t size)
-{
-    switch (v->name) {
-    case SB_SETTING_POWER_RESTORE_POLICY:
-    case SB_SETTING_POWER_RESTORE_ONE_TIME:
-        (void) snprintf(buf, size, "%s",
-                        sb_enum_name_or(SB_ENUM_RESTORE_POLICY, (int) v->policy, "-"));
-        return;
-    case SB_SETTING_POWER_RESTORE_DELAY:
-        (void) snprintf(buf, size, "%u", (unsigned) v->delay_s);
-        return;
-    case SB_SETTING_SCHEDULED_TRANSITION:
-        if (v->scheduled) {
-            (void) snprintf(buf, size, "host %s at %llu", transition_name(v->scheduled_transition),
-                            (unsigned long long) v->scheduled_time_s);
-        } else {
-            (void) snprintf(buf, size, "none");
-        }
-        return;
-    case SB_SETTING_NONE:
-    case SB_SETTING_COUNT:
-        break;
-    }
-    (void) snprintf(buf, size, "-");
-}
-
-static void flush_setting(Coordinator *co, SbSettingName name)
-{
-    char payload[SB_PAYLOAD_MAX + 1], text[64];
-    SbSettingValue v;
-    int n;
-
-    n = coord_setting_build(co->core, name, &v);
-    if (n >= 0) {
-        n = sb_setting_encode(&v, payload, sizeof(payload));
-    }
-    if (n < 0) {
-        log_error_errno(n, "coordinator: failed to build setting name='%s': %m",
-                        sb_str_or(sb_setting_topic_name(name), "-"));
-        return;
-    }
-    if (publish_if_changed(co, co->topics.setting[name], &co->setting_last[name], payload,
-                           (size_t) n, payload, (size_t) n, NULL) > 0) {
-        setting_text(&v, text, sizeof(text));
-        log_info("coordinator: published setting name=%s value='%s'",
-                 sb_str_or(sb_setting_topic_name(name), "-"), text);
-    }
-}
-
-static void flush_power_restore(Coordinator *co)
-{
-    char payload[SB_PAYLOAD_MAX + 1];
-    SbPowerRestoreMsg m;
-    int n;
-
-    n = coord_power_restore_build(co->core, &m);
-    if (n == -ENOENT) {
-        return; /* no decision yet */
-    }
-    if (n >= 0) {
-        n = sb_power_restore_encode(&m, payload, sizeof(payload));
-    }
-    if (n < 0) {
-        log_error_errno(n, "coordinator: failed to build power-restore decision: %m");
-        return;
-    }
-    if (publish_if_changed(co, co->topics.power_restore, &co->power_restore_last, payload,
-                           (size_t) n, payload, (size_t) n, NULL) > 0) {
-        log_info("coordinator: published power-restore loss_id=%llu policy=%s action=%s id='%s'",
-                 (unsigned long long) m.loss_id,
-                 sb_enum_name_or(SB_ENUM_RESTORE_POLICY, (int) m.policy, "-"),
-                 transition_name(m.action), m.id);
-    }
-}
-
-/* now: a batch with events follows, so a rollup awaiting the PUBACK of its previous publish goes
- * out too (the hold-back only coalesces bursts of node updates; it must not delay a state past the
- * event that reports it). */
-static void flush_dirty(Coordinator *co, bool now)
-{
-    for (int kind = 0; kind < SB_KIND_COUNT; kind++) {
-        /* Held back while the previous one awaits its PUBACK (coordinator_on_published). */
-        if (co->rollup_dirty[kind] && (now || co->rollup_mid[kind] == 0)) {
-            co->rollup_dirty[kind] = false;
-            flush_rollup(co, (SbStateKind) kind);
-        }
-    }
-    if (co->requests_dirty) {
-        co->requests_dirty = false;
-        flush_requests(co);
-    }
-    for (int name = SB_SETTING_NONE + 1; name < SB_SETTING_COUNT; name++) {
-        if (co->setting_dirty[name]) {
-            co->setting_dirty[name] = false;
-            flush_setting(co, (SbSettingName) name);
-        }
-    }
-    if (co->power_restore_dirty) {
-        co->power_restore_dirty = false;
-        flush_power_restore(co);
-    }
-}
-
-void coordinator_flush(Coordinator *co)
-{
-    flush_dirty(co, false);
-}
-
-void coordinator_forget_published(Coordinator *co)
-{
-    for (int kind = 0; kind < SB_KIND_COUNT; kind++) {
-        co->rollup_last[kind].valid = false;
-        /* The PUBACKs of the old connection will never come. */
-        co->rollup_mid[kind] = 0;
-    }
-    co->requests_last.valid = false;
-    for (int name = 0; name < SB_SETTING_COUNT; name++) {
-        co->setting_last[name].valid = false;
-    }
-    co->power_restore_last.valid = false;
-}
-
-void coordinator_on_published(Coordinator *co, int mid)
-{
-    for (int kind = 0; kind < SB_KIND_COUNT; kind++) {
-        if (co->rollup_mid[kind] == mid) {
-            co->rollup_mid[kind] = 0;
-        }
-    }
     for (size_t i = 0; mid > 0 && i < COORDINATOR_ANNOUNCE_WAITS; i++) {
         AnnounceWait *w = &co->announce_waits[i];
 

@@ -20,6 +20,7 @@
 
 #include "coord.h"
 #include "coordinator-options.h"
+#include "coordinator-retained.h"
 #include "coordinator.h"
 #include "mqtt-io.h"
 #include "reject-limiter.h"
@@ -27,13 +28,6 @@
 
 #define COORDINATOR_SUBSCRIPTIONS 5
 #define SYNC_INTERVAL_MS          1000u /* system/sync: at most one republish per interval */
-
-/* The last payload published on a retained topic, so an unchanged one is not sent again. */
-typedef struct PublishedCache {
-    char bytes[SB_PAYLOAD_MAX + 1];
-    size_t len;
-    bool valid;
-} PublishedCache;
 
 /* A request's final event published, waiting for its PUBACK (COORD_EV_ANNOUNCED, issue #13). */
 #define COORDINATOR_ANNOUNCE_WAITS 16
@@ -44,18 +38,28 @@ typedef struct AnnounceWait {
 
 typedef struct CoordinatorTopics {
     char event[SB_TOPIC_MAX + 1];
-    char status[SB_TOPIC_MAX + 1];
     char rebirth[SB_TOPIC_MAX + 1];
     char sync[SB_TOPIC_MAX + 1];
     char summary[SB_TOPIC_MAX + 1];
-    char requests[SB_TOPIC_MAX + 1];
-    char rollup[SB_KIND_COUNT][SB_TOPIC_MAX + 1];
-    char setting[SB_SETTING_COUNT][SB_TOPIC_MAX + 1]; /* index = SbSettingName, 0 unused */
-    char power_restore[SB_TOPIC_MAX + 1];
     char probe[SB_TOPIC_MAX +
                1]; /* <root>/reply/<client id>/probe: our own, see COORD_ACT_PUBLISH_PROBE */
     char filters[COORDINATOR_SUBSCRIPTIONS][SB_TOPIC_MAX + 1];
 } CoordinatorTopics;
+
+/* The shell's life; every change goes through coordinator_enter() (coordinator.c), which holds the
+ * table of legal transitions:
+ *
+ *   CONNECTING --every SUBACK in--> ONLINE --disconnect--> CONNECTING
+ *   CONNECTING, ONLINE --SIGTERM/SIGINT--> STOPPING (offline status published, PUBACK awaited)
+ *   CONNECTING, ONLINE, STOPPING --DISCONNECT sent--> DISCONNECTING --written or timed out--> exit
+ */
+typedef enum CoordinatorLife {
+    COORDINATOR_CONNECTING,    /* no connection, or subscriptions pending: the core is offline */
+    COORDINATOR_ONLINE,        /* every SUBACK in: the core heard CONNECTED */
+    COORDINATOR_STOPPING,      /* a clean stop: offline status published, its PUBACK awaited */
+    COORDINATOR_DISCONNECTING, /* DISCONNECT sent: the loop ends once it is written */
+    COORDINATOR_LIFE_COUNT,
+} CoordinatorLife;
 
 struct Coordinator {
     const CoordinatorOptions *opts; /* borrowed */
@@ -69,7 +73,7 @@ struct Coordinator {
 
     sd_event_source *core_timer;     /* CLOCK_REALTIME: COORD_ACT_ARM_TIMER, re-armed */
     sd_event_source *summary_timer;  /* CLOCK_MONOTONIC, every --summary-ms */
-    sd_event_source *flush_source;   /* post source: dirty rollups/requests, once per iteration */
+    sd_event_source *flush_source;   /* post source: due retained topics, once per iteration */
     sd_event_source *suppress_timer; /* CLOCK_MONOTONIC: "suppressed N rejections" once a second */
     sd_event_source *stop_timer;     /* CLOCK_MONOTONIC: bounds the clean stop */
     sd_event_source *sync_timer;     /* CLOCK_MONOTONIC: a coalesced system/sync answer */
@@ -78,31 +82,19 @@ struct Coordinator {
     uint64_t sync_last_mono_ms; /* the last republish */
     bool sync_done;             /* one republish happened (sync_last_mono_ms is valid) */
     bool sync_pending;          /* sync_timer armed */
-    bool sync_status_due;       /* system/status goes out after the next flush */
     unsigned sync_asked;        /* sync requests since the last republish */
 
     /* Connection: the core hears CONNECTED only once every SUBACK is in. */
     int sub_mids[COORDINATOR_SUBSCRIPTIONS];
     unsigned subs_pending;
-    bool core_connected;
+    CoordinatorLife life;
     uint64_t will_epoch; /* the epoch in the will of the current connection */
     bool ready_notified;
 
-    /* Coalescing: rollups and system/requests are published at most once per loop iteration;
-     * settings and the power-restore decision likewise. */
-    bool rollup_dirty[SB_KIND_COUNT];
-    bool requests_dirty;
-    bool setting_dirty[SB_SETTING_COUNT];
-    bool power_restore_dirty;
-    PublishedCache rollup_last[SB_KIND_COUNT];
-    /* At most one rollup of each kind awaits its PUBACK (0 = none): a change made meanwhile stays
-     * dirty and goes out, with the latest payload, when the PUBACK arrives. A burst that outruns
-     * the broker then costs one rollup per broker round trip, not one per loop iteration queued
-     * in libmosquitto (memory) and in the broker (load) - measured with bench/, BENCHMARKS.md. */
-    int rollup_mid[SB_KIND_COUNT];
-    PublishedCache requests_last; /* compared with "time" zeroed: it changes every build */
-    PublishedCache setting_last[SB_SETTING_COUNT];
-    PublishedCache power_restore_last;
+    /* Rollups, system/requests, settings, power restore, status (coordinator-retained.h):
+     * published at most once per loop iteration, and only when their payload changed. */
+    RetainedTopic retained[RETAINED_COUNT];
+    int gate_logged; /* the gate state last logged at info (-1 none yet) */
 
     /* The gate's evidence (issue #13): the last probe published (an echo must equal it byte for
      * byte; the nonce makes one of another process or a forger useless), and whether the core was
@@ -116,27 +108,31 @@ struct Coordinator {
 
     RejectLimiter limiter;
     uint64_t rejected_total; /* the shell's own rejections (the core counts its own) */
-
-    /* Clean stop: offline published, waiting for its PUBACK, then for the DISCONNECT. */
-    bool stopping;
-    int offline_mid;
-    bool disconnect_sent;
 };
+
+/* coordinator.c */
+
+/* The one place co->life changes: false (and a log line) for a transition outside the table. */
+bool coordinator_enter(Coordinator *co, CoordinatorLife next);
+
+static inline bool coordinator_is_online(const Coordinator *co)
+{
+    return co->life == COORDINATOR_ONLINE;
+}
+
+/* A clean stop is under way: start nothing new. */
+static inline bool coordinator_is_stopping(const Coordinator *co)
+{
+    return co->life == COORDINATOR_STOPPING || co->life == COORDINATOR_DISCONNECTING;
+}
 
 /* coordinator-apply.c */
 
 /* Feeds ev to the core and carries out the resulting actions. */
 void coordinator_feed(Coordinator *co, const CoordEvent *ev);
 
-/* Publishes every dirty rollup, system/requests, setting and the power-restore decision whose
- * payload changed. */
-void coordinator_flush(Coordinator *co);
-
-/* Forgets what was published: after a reconnect the broker's retained copy may be gone. */
-void coordinator_forget_published(Coordinator *co);
-
-/* The PUBACK of mid arrived: a rollup held back behind it may go out at the next flush. */
-void coordinator_on_published(Coordinator *co, int mid);
+/* The PUBACK of mid arrived: a request's final event the broker now has is COORD_EV_ANNOUNCED. */
+void coordinator_on_announced(Coordinator *co, int mid);
 
 /* Publishes ev on <root>/event and, when reply_to names a valid topic, there too with its
  * correlation data. Returns 0 or negative errno of the <root>/event publish. */
@@ -155,18 +151,15 @@ void coordinator_reject(Coordinator *co,
 /* True when a rejected event or log line may go out now (token bucket); counts suppressions. */
 bool coordinator_rejection_allowed(Coordinator *co);
 
-/* coordinator.c */
-
-/* Publishes system/status (retained, QoS 1) with the epoch of the current will. */
-int coordinator_publish_status(Coordinator *co, SbStatus status, int *ret_mid);
+/* Publishes system/status (retained, QoS 1) with the epoch of the current will; its PUBACK is
+ * the one retained_acked() reports for RETAINED_STATUS. */
+int coordinator_publish_status(Coordinator *co, SbStatus status);
 
 /* coordinator-sync.c */
 
 /* A message on system/sync: republish now, or once the rate limit allows. */
 void coordinator_on_sync(Coordinator *co, bool retained);
 int coordinator_on_sync_timer(sd_event_source *s, uint64_t usec, void *userdata);
-/* After each flush: the status that ends a sync answer. */
-void coordinator_sync_flushed(Coordinator *co);
 
 /* After a loop iteration: when the core holds decisions for a backlog that is now read, feeds
  * COORD_EV_DRAINED. */

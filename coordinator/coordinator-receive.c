@@ -58,7 +58,7 @@ void coordinator_on_message(MqttIo *io,
     CoordEvent ev;
 
     (void) io;
-    if (co->stopping) {
+    if (coordinator_is_stopping(co)) {
         return; /* a clean stop is under way: start nothing new */
     }
     if (strcmp(msg->topic, co->topics.sync) == 0) {

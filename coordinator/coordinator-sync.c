@@ -17,44 +17,20 @@
  * yet, and the window's end publishes everything anyway).
  */
 #include <errno.h>
-#include <string.h>
 
 #include "coordinator-internal.h"
 #include "log.h"
 #include "time-util.h"
 
-static unsigned republish_cached(Coordinator *co, const char *topic, const PublishedCache *cache)
-{
-    int r;
-
-    if (!cache->valid) {
-        return 0;
-    }
-    r = mqtt_io_publish(co->io, topic, cache->bytes, cache->len, 1, true, NULL, NULL);
-    if (r < 0) {
-        log_debug("coordinator: sync failed to republish topic='%s': %s", topic, strerror(-r));
-        return 0;
-    }
-    return 1;
-}
-
 static void sync_now(Coordinator *co)
 {
-    unsigned n = 0;
+    unsigned n;
 
     co->sync_last_mono_ms = now_mono_ms();
     co->sync_done = true;
-    for (int kind = 0; kind < SB_KIND_COUNT; kind++) {
-        n += republish_cached(co, co->topics.rollup[kind], &co->rollup_last[kind]);
-    }
-    for (int name = SB_SETTING_NONE + 1; name < SB_SETTING_COUNT; name++) {
-        n += republish_cached(co, co->topics.setting[name], &co->setting_last[name]);
-    }
-    n += republish_cached(co, co->topics.power_restore, &co->power_restore_last);
-    /* The cache holds requests without "time": the flush builds a fresh one (then the status). */
-    co->requests_last.valid = false;
-    co->requests_dirty = true;
-    co->sync_status_due = true;
+    /* The last bytes of the rollups, settings and power restore; system/requests (kept without
+     * "time") and then system/status are built afresh by the flush at the end of this iteration. */
+    n = retained_sync(co);
     log_info("coordinator: sync republished topics=%u asked=%u", n + 2, co->sync_asked);
     co->sync_asked = 0;
 }
@@ -66,7 +42,7 @@ int coordinator_on_sync_timer(sd_event_source *s, uint64_t usec, void *userdata)
     (void) s;
     (void) usec;
     co->sync_pending = false;
-    if (co->core_connected && !co->stopping) {
+    if (coordinator_is_online(co)) {
         sync_now(co);
     }
     return 0;
@@ -82,7 +58,7 @@ void coordinator_on_sync(Coordinator *co, bool retained)
         return;
     }
     /* Not connected yet: the connect publishes everything (status when subscribed). */
-    if (!co->core_connected || co->stopping) {
+    if (!coordinator_is_online(co)) {
         return;
     }
     co->sync_asked++;
@@ -98,18 +74,4 @@ void coordinator_on_sync(Coordinator *co, bool retained)
     co->sync_pending = true;
     (void) sd_event_source_set_time_relative(co->sync_timer, (due - now) * 1000u);
     (void) sd_event_source_set_enabled(co->sync_timer, SD_EVENT_ONESHOT);
-}
-
-void coordinator_sync_flushed(Coordinator *co)
-{
-    int r;
-
-    if (!co->sync_status_due) {
-        return;
-    }
-    co->sync_status_due = false;
-    r = coordinator_publish_status(co, SB_STATUS_ONLINE, NULL);
-    if (r < 0) {
-        log_debug("coordinator: sync failed to republish status: %s", strerror(-r));
-    }
 }

@@ -84,30 +84,14 @@ static int coordinator_format_topics(Coordinator *co)
         SbTopicKind kind;
     } fixed[] = {
         { t->event, SB_TOPIC_EVENT },
-        { t->status, SB_TOPIC_SYSTEM_STATUS },
         { t->rebirth, SB_TOPIC_SYSTEM_REBIRTH },
         { t->sync, SB_TOPIC_SYSTEM_SYNC },
         { t->summary, SB_TOPIC_SYSTEM_SUMMARY },
-        { t->requests, SB_TOPIC_SYSTEM_REQUESTS },
     };
     int r = 0;
 
     for (size_t i = 0; r >= 0 && i < ELEMENTSOF(fixed); i++) {
         r = format_system_topic(system, fixed[i].kind, 0, fixed[i].buf, SB_TOPIC_MAX + 1);
-    }
-    for (int kind = 0; r >= 0 && kind < SB_KIND_COUNT; kind++) {
-        r = format_system_topic(system, SB_TOPIC_SYSTEM_ROLLUP, (SbStateKind) kind, t->rollup[kind],
-                                sizeof(t->rollup[kind]));
-    }
-    for (int name = SB_SETTING_NONE + 1; r >= 0 && name < SB_SETTING_COUNT; name++) {
-        SbTopic st = { .kind = SB_TOPIC_SETTING, .setting = (SbSettingName) name };
-
-        (void) snprintf(st.system, sizeof(st.system), "%s", system);
-        r = sb_topic_format(t->setting[name], sizeof(t->setting[name]), &st);
-    }
-    if (r >= 0) {
-        r = format_system_topic(system, SB_TOPIC_SYSTEM_POWER_RESTORE, 0, t->power_restore,
-                                sizeof(t->power_restore));
     }
     if (r >= 0) {
         char suffix[SB_TOPIC_MAX + 1];
@@ -129,16 +113,44 @@ static int coordinator_format_topics(Coordinator *co)
     return 0;
 }
 
-int coordinator_publish_status(Coordinator *co, SbStatus status, int *ret_mid)
+int coordinator_publish_status(Coordinator *co, SbStatus status)
 {
-    char payload[SB_PAYLOAD_MAX + 1];
-    SbStatusMsg m = { .status = status, .epoch = co->will_epoch, .time_ms = now_unix_ms() };
-    int n = sb_status_encode(&m, payload, sizeof(payload));
+    int r;
 
-    if (n < 0) {
-        return n;
+    co->retained[RETAINED_STATUS].arg = (int) status;
+    r = retained_publish(co, RETAINED_STATUS);
+    return r < 0 ? r : 0;
+}
+
+/* ---- life cycle ---------------------------------------------------------------------------- */
+
+static const char *const life_names[COORDINATOR_LIFE_COUNT] = {
+    [COORDINATOR_CONNECTING] = "connecting",
+    [COORDINATOR_ONLINE] = "online",
+    [COORDINATOR_STOPPING] = "stopping",
+    [COORDINATOR_DISCONNECTING] = "disconnecting",
+};
+
+#define TO(s) (1u << (s))
+static const unsigned life_legal[COORDINATOR_LIFE_COUNT] = {
+    [COORDINATOR_CONNECTING] =
+            TO(COORDINATOR_ONLINE) | TO(COORDINATOR_STOPPING) | TO(COORDINATOR_DISCONNECTING),
+    [COORDINATOR_ONLINE] =
+            TO(COORDINATOR_CONNECTING) | TO(COORDINATOR_STOPPING) | TO(COORDINATOR_DISCONNECTING),
+    [COORDINATOR_STOPPING] = TO(COORDINATOR_DISCONNECTING),
+    [COORDINATOR_DISCONNECTING] = 0,
+};
+#undef TO
+
+bool coordinator_enter(Coordinator *co, CoordinatorLife next)
+{
+    if ((unsigned) next >= COORDINATOR_LIFE_COUNT || !(life_legal[co->life] & (1u << next))) {
+        log_error("coordinator: refused life transition %s -> %s (a bug)", life_names[co->life],
+                  (unsigned) next < COORDINATOR_LIFE_COUNT ? life_names[next] : "invalid");
+        return false;
     }
-    return mqtt_io_publish(co->io, co->topics.status, payload, (size_t) n, 1, true, NULL, ret_mid);
+    co->life = next;
+    return true;
 }
 
 /* ---- connection ------------------------------------------------------------------------- */
@@ -159,7 +171,7 @@ static int on_mqtt_before_connect(MqttIo *io, void *userdata)
     if (n < 0) {
         return log_error_errno(n, "coordinator: failed to encode will: %m");
     }
-    return mqtt_io_set_will(io, co->topics.status, payload, (size_t) n, 1, true);
+    return mqtt_io_set_will(io, co->retained[RETAINED_STATUS].topic, payload, (size_t) n, 1, true);
 }
 
 static void on_mqtt_connect(MqttIo *io, void *userdata)
@@ -191,9 +203,9 @@ static void coordinator_connected(Coordinator *co)
     CoordStats st;
     int r;
 
-    co->core_connected = true;
+    (void) coordinator_enter(co, COORDINATOR_ONLINE);
     /* The broker's retained copies may be gone (a broker restarted without persistence). */
-    coordinator_forget_published(co);
+    retained_forget(co);
     coordinator_feed(co, &ev);
     if (coord_epoch(co->core) != co->will_epoch) {
         log_warning("coordinator: core took epoch=%llu but the will carries epoch=%llu",
@@ -202,7 +214,7 @@ static void coordinator_connected(Coordinator *co)
         co->will_epoch = coord_epoch(co->core);
     }
 
-    r = coordinator_publish_status(co, SB_STATUS_ONLINE, NULL);
+    r = coordinator_publish_status(co, SB_STATUS_ONLINE);
     if (r < 0) {
         log_warning_errno(r, "coordinator: failed to publish online status: %m");
     }
@@ -229,7 +241,7 @@ static void on_mqtt_subscribe(MqttIo *io, int mid, void *userdata)
         }
         co->sub_mids[i] = -1;
         co->subs_pending--;
-        if (co->subs_pending == 0 && !co->core_connected && !co->stopping) {
+        if (co->subs_pending == 0 && co->life == COORDINATOR_CONNECTING) {
             coordinator_connected(co);
         }
         return;
@@ -239,12 +251,11 @@ static void on_mqtt_subscribe(MqttIo *io, int mid, void *userdata)
 static void on_mqtt_disconnect(MqttIo *io, int reason, void *userdata)
 {
     Coordinator *co = userdata;
-    bool was_connected = co->core_connected;
+    bool was_connected = coordinator_is_online(co);
 
     (void) io;
     co->subs_pending = 0;
-    co->core_connected = false;
-    if (co->stopping) {
+    if (coordinator_is_stopping(co)) {
         if (reason != 0) {
             log_warning("coordinator: lost the broker while stopping reason='%s'",
                         mqtt_io_reason_string(reason));
@@ -256,6 +267,7 @@ static void on_mqtt_disconnect(MqttIo *io, int reason, void *userdata)
                 mqtt_io_reason_string(reason));
     (void) daemon_notify_status("disconnected, reconnecting");
     if (was_connected) {
+        (void) coordinator_enter(co, COORDINATOR_CONNECTING);
         CoordEvent ev = { .kind = COORD_EV_DISCONNECTED, .now_ms = now_unix_ms() };
         coordinator_feed(co, &ev);
     }
@@ -300,7 +312,7 @@ static void coordinator_send_disconnect(Coordinator *co)
 {
     int r;
 
-    co->disconnect_sent = true;
+    (void) coordinator_enter(co, COORDINATOR_DISCONNECTING);
     r = mqtt_io_disconnect(co->io);
     if (r < 0) {
         /* Nothing was up: nothing follows, leave now. */
@@ -317,9 +329,13 @@ static void on_mqtt_publish(MqttIo *io, int mid, void *userdata)
 {
     Coordinator *co = userdata;
 
+    /* A rollup held back behind this PUBACK may go out at the next flush. */
+    size_t slot = retained_acked(co, mid);
+
     (void) io;
-    coordinator_on_published(co, mid);
-    if (co->stopping && !co->disconnect_sent && mid == co->offline_mid) {
+    coordinator_on_announced(co, mid);
+    if (slot == RETAINED_STATUS && co->life == COORDINATOR_STOPPING &&
+        co->retained[RETAINED_STATUS].arg == SB_STATUS_OFFLINE) {
         log_info("coordinator: published offline status epoch=%llu",
                  (unsigned long long) co->will_epoch);
         coordinator_send_disconnect(co);
@@ -332,7 +348,7 @@ static int on_stop_timer(sd_event_source *s, uint64_t usec, void *userdata)
 
     (void) s;
     (void) usec;
-    if (!co->disconnect_sent) {
+    if (co->life != COORDINATOR_DISCONNECTING) {
         log_warning("coordinator: offline status not acknowledged within %u ms, disconnecting",
                     STOP_PUBACK_WAIT_MS);
         coordinator_send_disconnect(co);
@@ -349,12 +365,12 @@ static int on_signal(sd_event_source *s, const struct signalfd_siginfo *si, void
     int r;
 
     (void) s;
-    if (co->stopping) {
+    if (coordinator_is_stopping(co)) {
         log_notice("coordinator: stopping now signal=%s (second signal)",
                    strsignal((int) si->ssi_signo));
         return sd_event_exit(co->event, 0);
     }
-    co->stopping = true;
+    (void) coordinator_enter(co, COORDINATOR_STOPPING);
     log_notice("coordinator: stopping signal=%s", strsignal((int) si->ssi_signo));
     (void) daemon_notify_stopping();
 
@@ -364,7 +380,7 @@ static int on_signal(sd_event_source *s, const struct signalfd_siginfo *si, void
     }
     /* contract.md "Command lines": the offline status goes out before the DISCONNECT (which
      * makes the broker discard the will). */
-    r = coordinator_publish_status(co, SB_STATUS_OFFLINE, &co->offline_mid);
+    r = coordinator_publish_status(co, SB_STATUS_OFFLINE);
     if (r < 0) {
         log_warning_errno(r, "coordinator: failed to publish offline status: %m");
         coordinator_send_disconnect(co);
@@ -387,7 +403,7 @@ static int on_core_timer(sd_event_source *s, uint64_t usec, void *userdata)
     (void) s;
     (void) usec;
     ev.backlog = mqtt_io_input_pending(co->io);
-    if (!co->stopping) {
+    if (!coordinator_is_stopping(co)) {
         coordinator_feed(co, &ev);
     }
     return 0;
@@ -405,7 +421,7 @@ static int on_summary_timer(sd_event_source *s, uint64_t usec, void *userdata)
     if (r < 0) {
         return log_error_errno(r, "coordinator: failed to re-arm summary timer: %m");
     }
-    if (!co->core_connected || co->stopping) {
+    if (!coordinator_is_online(co)) {
         return 0;
     }
     r = coord_summary_build(co->core, now_unix_ms(), &m);
@@ -445,8 +461,7 @@ static int on_flush(sd_event_source *s, void *userdata)
 
     (void) s;
     coordinator_feed_drained(co);
-    coordinator_flush(co);
-    coordinator_sync_flushed(co);
+    retained_flush(co, RETAINED_FLUSH_ITERATION_END);
     return 0;
 }
 
@@ -550,7 +565,7 @@ int coordinator_new(const CoordinatorOptions *opts, Coordinator **ret)
         return log_error_errno(-ENOMEM, "coordinator: failed to allocate: %m");
     }
     co->opts = opts;
-    co->offline_mid = -1;
+    co->gate_logged = -1;
     for (size_t i = 0; i < COORDINATOR_SUBSCRIPTIONS; i++) {
         co->sub_mids[i] = -1;
     }
@@ -563,6 +578,9 @@ int coordinator_new(const CoordinatorOptions *opts, Coordinator **ret)
         goto fail;
     }
     r = coordinator_format_topics(co);
+    if (r >= 0) {
+        r = retained_init(co);
+    }
     if (r < 0) {
         goto fail;
     }
