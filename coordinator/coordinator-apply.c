@@ -20,24 +20,20 @@
 #include "coordinator-input.h"
 #include "coordinator-internal.h"
 #include "log.h"
+#include "text-util.h"
 #include "time-util.h"
 
 /* Log lines list at most this many nodes; events carry the full (capped) list. */
 #define LOG_NODES_MAX 16
 
-static const char *str_or(const char *s, const char *fallback)
-{
-    return s ? s : fallback;
-}
-
 static const char *target_name(SbTarget target)
 {
-    return str_or(target == SB_TARGET_NONE ? NULL : sb_target_topic_name(target), "-");
+    return sb_str_or(target == SB_TARGET_NONE ? NULL : sb_target_topic_name(target), "-");
 }
 
 static const char *transition_name(SbTransition transition)
 {
-    return str_or(sb_enum_to_string(SB_ENUM_TRANSITION, (int) transition), "-");
+    return sb_enum_name_or(SB_ENUM_TRANSITION, (int) transition, "-");
 }
 
 /* Topics and ids in log lines and events: printable ASCII only, at most size - 1 bytes. Topics
@@ -241,8 +237,8 @@ static void apply_event(Coordinator *co, const CoordAction *a)
     }
     format_nodes(ev->nodes, ev->n_nodes, ev->nodes_omitted, nodes, sizeof(nodes));
     log_full_errno(event_log_level(ev->kind), 0, "coordinator: %s%s%s%s%s%s why='%s'",
-                   str_or(sb_enum_to_string(SB_ENUM_EVENT_KIND, (int) ev->kind), "event"), what, id,
-                   node, nodes[0] ? " nodes=" : "", nodes, ev->why);
+                   sb_enum_name_or(SB_ENUM_EVENT_KIND, (int) ev->kind, "event"), what, id, node,
+                   nodes[0] ? " nodes=" : "", nodes, ev->why);
     {
         int mid = 0;
 

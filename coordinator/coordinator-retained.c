@@ -15,12 +15,8 @@
 
 #include "coordinator-internal.h"
 #include "log.h"
+#include "text-util.h"
 #include "time-util.h"
-
-static const char *str_or(const char *s, const char *fallback)
-{
-    return s ? s : fallback;
-}
 
 static void payload_init(RetainedPayload *out, int len)
 {
@@ -50,7 +46,7 @@ static int build_rollup(Coordinator *co, size_t slot, RetainedPayload *out)
     (void) snprintf(out->log_text, sizeof(out->log_text),
                     "published rollup kind=%s state=%s mixed=%s stale=%zu",
                     sb_state_kind_topic_name(kind),
-                    str_or(sb_enum_to_string(sb_state_kind_enum(kind), m.state), "Unknown"),
+                    sb_enum_name_or(sb_state_kind_enum(kind), m.state, "Unknown"),
                     m.mixed ? "true" : "false", m.n_stale + (size_t) m.stale_omitted);
     return 0;
 }
@@ -92,18 +88,16 @@ static void setting_text(const SbSettingValue *v, char *buf, size_t size)
     case SB_SETTING_POWER_RESTORE_POLICY:
     case SB_SETTING_POWER_RESTORE_ONE_TIME:
         (void) snprintf(buf, size, "%s",
-                        str_or(sb_enum_to_string(SB_ENUM_RESTORE_POLICY, (int) v->policy), "-"));
+                        sb_enum_name_or(SB_ENUM_RESTORE_POLICY, (int) v->policy, "-"));
         return;
     case SB_SETTING_POWER_RESTORE_DELAY:
         (void) snprintf(buf, size, "%u", (unsigned) v->delay_s);
         return;
     case SB_SETTING_SCHEDULED_TRANSITION:
         if (v->scheduled) {
-            (void) snprintf(
-                    buf, size, "host %s at %llu",
-                    str_or(sb_enum_to_string(SB_ENUM_TRANSITION, (int) v->scheduled_transition),
-                           "-"),
-                    (unsigned long long) v->scheduled_time_s);
+            (void) snprintf(buf, size, "host %s at %llu",
+                            sb_enum_name_or(SB_ENUM_TRANSITION, (int) v->scheduled_transition, "-"),
+                            (unsigned long long) v->scheduled_time_s);
         } else {
             (void) snprintf(buf, size, "none");
         }
@@ -128,13 +122,13 @@ static int build_setting(Coordinator *co, size_t slot, RetainedPayload *out)
     }
     if (n < 0) {
         return log_error_errno(n, "coordinator: failed to build setting name='%s': %m",
-                               str_or(sb_setting_topic_name(name), "-"));
+                               sb_str_or(sb_setting_topic_name(name), "-"));
     }
     payload_init(out, n);
     setting_text(&v, text, sizeof(text));
     out->log_level = LOG_INFO;
     (void) snprintf(out->log_text, sizeof(out->log_text), "published setting name=%s value='%s'",
-                    str_or(sb_setting_topic_name(name), "-"), text);
+                    sb_str_or(sb_setting_topic_name(name), "-"), text);
     return 0;
 }
 
@@ -159,8 +153,8 @@ static int build_power_restore(Coordinator *co, size_t slot, RetainedPayload *ou
     (void) snprintf(out->log_text, sizeof(out->log_text),
                     "published power-restore loss_id=%llu policy=%s action=%s id='%s'",
                     (unsigned long long) m.loss_id,
-                    str_or(sb_enum_to_string(SB_ENUM_RESTORE_POLICY, (int) m.policy), "-"),
-                    str_or(sb_enum_to_string(SB_ENUM_TRANSITION, (int) m.action), "-"), m.id);
+                    sb_enum_name_or(SB_ENUM_RESTORE_POLICY, (int) m.policy, "-"),
+                    sb_enum_name_or(SB_ENUM_TRANSITION, (int) m.action, "-"), m.id);
     return 0;
 }
 

@@ -11,6 +11,7 @@
 #include "broker-addr.h"
 #include "dbus-write.h"
 #include "macro.h"
+#include "mqtt-client.h"
 
 #define USAGE                                                                                     \
     "usage: statebus-dbus [--broker HOST[:PORT]] [--system ID] [--bus system|user|ADDRESS]"       \
@@ -122,14 +123,10 @@ int dbus_options_parse(int argc, char **argv, DbusOptions *ret, char *err, size_
                         ret->allowed_host_transitions);
         return -EINVAL;
     }
-    if (ret->client_id[0] == '\0') {
-        (void) snprintf(ret->client_id, sizeof(ret->client_id), "statebus-%s-dbus-%ld", ret->system,
-                        (long) getpid());
-    } else if (!printable_word(ret->client_id)) {
-        (void) snprintf(err, err_size,
-                        "--client-id: expected printable ASCII without white space, got '%s'",
-                        ret->client_id);
-        return -EINVAL;
+    r = mqtt_client_id_finish(ret->client_id, sizeof(ret->client_id), ret->system, "dbus", err,
+                              err_size);
+    if (r < 0) {
+        return r;
     }
     r = mqtt_auth_options_load(&ret->auth, err, err_size);
     return r < 0 ? r : OPT_RESULT_OK;

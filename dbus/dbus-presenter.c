@@ -23,7 +23,7 @@
 #include "dbus-write.h"
 #include "log.h"
 #include "macro.h"
-#include "mqtt-auth-options.h"
+#include "mqtt-client.h"
 #include "mqtt-io.h"
 #include "reject-limiter.h"
 #include "time-util.h"
@@ -557,11 +557,8 @@ static void on_mqtt_disconnect(MqttIo *io, int reason, void *userdata)
 
 static void on_mqtt_connect_failed(MqttIo *io, const char *reason, unsigned retry_ms, void *ud)
 {
-    DbusPresenter *p = ud;
-
-    (void) p;
-    log_warning("dbus: failed to connect broker=%s reason='%s' retry_ms=%u",
-                mqtt_io_broker_name(io), reason, retry_ms);
+    (void) ud;
+    mqtt_client_log_connect_failed("dbus", io, reason, retry_ms);
 }
 
 static void
@@ -569,9 +566,7 @@ on_mqtt_subscribe_refused(MqttIo *io, const char *filter, int reason, unsigned r
 {
     (void) io;
     (void) ud;
-    log_error("dbus: subscription refused filter='%s' reason='%s' (0x%02x), retrying in %u ms "
-              "(check the broker's ACL for this client)",
-              filter, mosquitto_reason_string(reason), (unsigned) reason, retry_ms);
+    mqtt_client_log_subscribe_refused("dbus", filter, reason, retry_ms);
 }
 
 /* ---- buses ------------------------------------------------------------------------------ */
@@ -739,23 +734,15 @@ static int presenter_format_topics(DbusPresenter *p)
 
 static int presenter_add_mqtt(DbusPresenter *p)
 {
-    BrokerAddr first;
-    size_t n_addrs = 0;
-    const BrokerAddr *addrs = optbroker_list(&p->opts->broker, &first, &n_addrs);
-    const MqttIoConfig cfg = {
-        .host = p->opts->broker.host,
-        .port = p->opts->broker.port,
-        .addrs = addrs,
-        .n_addrs = n_addrs,
-        .version = (MqttIoVersion) p->opts->mqtt_version,
+    const MqttClientOptions client = {
+        .broker = &p->opts->broker,
+        .mqtt_version = p->opts->mqtt_version,
         .client_id = p->opts->client_id,
-        .username = mqtt_auth_options_username(&p->opts->auth),
-        .password = mqtt_auth_options_password(&p->opts->auth),
-        .tls = mqtt_auth_options_tls(&p->opts->auth),
+        .auth = &p->opts->auth,
         .keepalive_s = p->opts->keepalive_s,
-        .reconnect_min_ms = 100,
-        .reconnect_max_ms = 5000,
     };
+    BrokerAddr first;
+    const MqttIoConfig cfg = mqtt_client_config(&client, &first);
     const MqttIoCallbacks cb = {
         .on_connect = on_mqtt_connect,
         .on_disconnect = on_mqtt_disconnect,

@@ -20,7 +20,7 @@
 #include "file-util.h"
 #include "log.h"
 #include "macro.h"
-#include "mqtt-auth-options.h"
+#include "mqtt-client.h"
 #include "redfish-bridge-internal.h"
 #include "time-util.h"
 
@@ -470,11 +470,8 @@ static void on_mqtt_disconnect(MqttIo *io, int reason, void *userdata)
 
 static void on_mqtt_connect_failed(MqttIo *io, const char *reason, unsigned retry_ms, void *ud)
 {
-    RedfishBridge *b = ud;
-
-    (void) b;
-    log_warning("redfish: failed to connect broker=%s reason='%s' retry_ms=%u",
-                mqtt_io_broker_name(io), reason, retry_ms);
+    (void) ud;
+    mqtt_client_log_connect_failed("redfish", io, reason, retry_ms);
 }
 
 static void
@@ -482,9 +479,7 @@ on_mqtt_subscribe_refused(MqttIo *io, const char *filter, int reason, unsigned r
 {
     (void) io;
     (void) ud;
-    log_error("redfish: subscription refused filter='%s' reason='%s' (0x%02x), retrying in %u ms "
-              "(check the broker's ACL for this client)",
-              filter, mosquitto_reason_string(reason), (unsigned) reason, retry_ms);
+    mqtt_client_log_subscribe_refused("redfish", filter, reason, retry_ms);
 }
 
 /* ---- life cycle ------------------------------------------------------------------------- */
@@ -553,23 +548,15 @@ static int bridge_format_topics(RedfishBridge *b)
 
 static int bridge_add_mqtt(RedfishBridge *b)
 {
-    BrokerAddr first;
-    size_t n_addrs = 0;
-    const BrokerAddr *addrs = optbroker_list(&b->opts->broker, &first, &n_addrs);
-    const MqttIoConfig cfg = {
-        .host = b->opts->broker.host,
-        .port = b->opts->broker.port,
-        .addrs = addrs,
-        .n_addrs = n_addrs,
-        .version = (MqttIoVersion) b->opts->mqtt_version,
+    const MqttClientOptions client = {
+        .broker = &b->opts->broker,
+        .mqtt_version = b->opts->mqtt_version,
         .client_id = b->opts->client_id,
-        .username = mqtt_auth_options_username(&b->opts->auth),
-        .password = mqtt_auth_options_password(&b->opts->auth),
-        .tls = mqtt_auth_options_tls(&b->opts->auth),
+        .auth = &b->opts->auth,
         .keepalive_s = b->opts->keepalive_s,
-        .reconnect_min_ms = 100,
-        .reconnect_max_ms = 5000,
     };
+    BrokerAddr first;
+    const MqttIoConfig cfg = mqtt_client_config(&client, &first);
     const MqttIoCallbacks cb = {
         .on_connect = on_mqtt_connect,
         .on_disconnect = on_mqtt_disconnect,

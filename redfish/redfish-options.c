@@ -12,6 +12,7 @@
 
 #include "broker-addr.h"
 #include "macro.h"
+#include "mqtt-client.h"
 #include "port-parse.h"
 
 #define USAGE                                                                                  \
@@ -132,17 +133,6 @@ int redfish_listen_parse(const char *s, char *host, size_t host_size, uint16_t *
     return 0;
 }
 
-/* Printable ASCII without white space: what a broker log and an ACL can show. */
-static bool client_id_is_valid(const char *s)
-{
-    for (; *s; s++) {
-        if (*s <= 0x20 || *s >= 0x7f) {
-            return false;
-        }
-    }
-    return true;
-}
-
 int redfish_options_parse(int argc, char **argv, RedfishOptions *ret, char *err, size_t err_size)
 {
     const char *positional[1];
@@ -170,14 +160,10 @@ int redfish_options_parse(int argc, char **argv, RedfishOptions *ret, char *err,
                         "--listen: expected ADDR[:PORT] with an IP address, got '%s'", ret->listen);
         return -EINVAL;
     }
-    if (ret->client_id[0] == '\0') {
-        (void) snprintf(ret->client_id, sizeof(ret->client_id), "statebus-%s-redfish-%ld",
-                        ret->system, (long) getpid());
-    } else if (!client_id_is_valid(ret->client_id)) {
-        (void) snprintf(err, err_size,
-                        "--client-id: expected printable ASCII without white space, got '%s'",
-                        ret->client_id);
-        return -EINVAL;
+    r = mqtt_client_id_finish(ret->client_id, sizeof(ret->client_id), ret->system, "redfish", err,
+                              err_size);
+    if (r < 0) {
+        return r;
     }
     if ((ret->https_cert[0] == '\0') != (ret->https_key[0] == '\0')) {
         (void) snprintf(err, err_size, "--https-cert and --https-key go together");
