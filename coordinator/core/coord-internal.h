@@ -23,6 +23,12 @@
 /* Finished requests whose final event the broker has not acknowledged yet, besides the last of
  * each target (issue #13: a broker killed with several final events in flight). */
 #define COORD_UNANNOUNCED_MAX 4
+/* A PUBACK says the broker has a message, not that it survives the broker: mosquitto writes its
+ * store every autosave_interval (1 s in the shipped configs) and a broker killed before that
+ * loses the message, also from the queues of persistent sessions. A final event counts as out
+ * once the broker was heard from this long after acknowledging it, on the same connection
+ * (topics/README.md "Requests", durability). */
+#define COORD_ANNOUNCE_SETTLE_MS 2000
 
 /* Last applied message of one kind from one node. */
 typedef struct NodeKindValue {
@@ -104,12 +110,15 @@ typedef struct Request {
     bool restored;          /* ACTIVE: restored from a snapshot, node progress unknown */
     /* DONE (issue #13): whether its final event is known to have gone out. */
     uint8_t announce;
+    uint64_t acked_ms; /* ANNOUNCE_ACKED: when the broker acknowledged it */
 } Request;
 
 enum {
     ANNOUNCE_DONE = 0,    /* the broker acknowledged its final event (or before issue #13) */
     ANNOUNCE_SENDING = 1, /* published, no acknowledgement yet: again at the next connect */
     ANNOUNCE_REPLAY = 2,  /* restored without the mark: published again at the next connect */
+    ANNOUNCE_ACKED = 3,   /* acknowledged, the broker not yet heard from COORD_ANNOUNCE_SETTLE_MS
+                             later: again at the next connect if the connection is lost first */
 };
 
 /* Per-node progress of the active request of one target (README "Requests": completion). */
@@ -348,8 +357,12 @@ Request *request_alloc(Coord *c, int *ret_slot);
 /* Puts a restored record in its phase (snapshot-restore.c). Returns 0 or -EBADMSG. */
 int requests_adopt(Coord *c, int slot);
 void requests_reset(Coord *c);
-/* The broker acknowledged the final event of id: marked, written with the next write. */
+/* The broker acknowledged the final event of id: ANNOUNCE_ACKED from now. */
 void requests_on_announced(Coord *c, const char *id);
+/* Something came from the broker: final events it acknowledged COORD_ANNOUNCE_SETTLE_MS ago or
+ * more count as out (marked, written with the next write). At most 3 + COORD_UNANNOUNCED_MAX
+ * records looked at. */
+void requests_on_broker_heard(Coord *c);
 /* Connected: final events not acknowledged (lost with a broker or a connection, or by our own
  * crash before the mark was written) are published again, marked "replay". */
 void requests_replay_finals(Coord *c);

@@ -113,8 +113,19 @@ static bool window_check_end(Coord *c)
     return true;
 }
 
+/* Whether ev came from the broker (not from our own clock or input buffer). */
+static bool from_broker(const CoordEvent *ev)
+{
+    return ev->kind != COORD_EV_CONNECTED && ev->kind != COORD_EV_DISCONNECTED &&
+           ev->kind != COORD_EV_TIMER && ev->kind != COORD_EV_DRAINED;
+}
+
 static void handle_event(Coord *c, const CoordEvent *ev)
 {
+    if (from_broker(ev)) {
+        /* The broker lived on after acknowledging our final events: they survive it. */
+        requests_on_broker_heard(c);
+    }
     switch (ev->kind) {
     case COORD_EV_CONNECTED:
         on_connected(c);

@@ -117,7 +117,7 @@ static void unannounced_remove(Coord *c, int i)
     memmove(&c->unannounced[i], &c->unannounced[i + 1],
             (size_t) (COORD_UNANNOUNCED_MAX - 1 - i) * sizeof(c->unannounced[0]));
     c->unannounced[COORD_UNANNOUNCED_MAX - 1] = -1;
-    c->durable_dirty = true;
+    /* Not written at once either: a crash before the next write replays it, marked. */
 }
 
 void requests_finish(Coord *c,
@@ -546,15 +546,42 @@ void requests_on_announced(Coord *c, const char *id)
         Request *r = c->last[t] >= 0 ? &c->requests[c->last[t]] : NULL;
 
         if (r && r->announce == ANNOUNCE_SENDING && strcmp(r->id, id) == 0) {
+            r->announce = ANNOUNCE_ACKED;
+            r->acked_ms = c->now_ms;
+        }
+    }
+    for (int i = 0; i < COORD_UNANNOUNCED_MAX && c->unannounced[i] >= 0; i++) {
+        Request *r = &c->requests[c->unannounced[i]];
+
+        if (r->announce == ANNOUNCE_SENDING && strcmp(r->id, id) == 0) {
+            r->announce = ANNOUNCE_ACKED;
+            r->acked_ms = c->now_ms;
+            return;
+        }
+    }
+}
+
+static bool settled(const Coord *c, const Request *r)
+{
+    return r->announce == ANNOUNCE_ACKED && c->now_ms >= r->acked_ms + COORD_ANNOUNCE_SETTLE_MS;
+}
+
+void requests_on_broker_heard(Coord *c)
+{
+    for (int t = 0; t < SB_TARGET_COUNT; t++) {
+        Request *r = c->last[t] >= 0 ? &c->requests[c->last[t]] : NULL;
+
+        if (r && settled(c, r)) {
             /* Not written at once (no write per request end): a crash before the next write
              * replays it, marked, which a reader matches with the first. */
             r->announce = ANNOUNCE_DONE;
         }
     }
-    for (int i = 0; i < COORD_UNANNOUNCED_MAX && c->unannounced[i] >= 0; i++) {
-        if (strcmp(c->requests[c->unannounced[i]].id, id) == 0) {
+    for (int i = 0; i < COORD_UNANNOUNCED_MAX && c->unannounced[i] >= 0;) {
+        if (settled(c, &c->requests[c->unannounced[i]])) {
             unannounced_remove(c, i);
-            return;
+        } else {
+            i++;
         }
     }
 }

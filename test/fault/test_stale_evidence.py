@@ -125,7 +125,13 @@ class StaleEvidenceTest(FaultTest):
         self.assertEqual([m for m in watcher.received(self.t("node/+/chassis"))
                           if m.get("request") == "pc-1"], [])
         on_ends = self.final_events(first_watcher, "on-1") + self.final_events(watcher, "on-1")
-        self.assertEqual(len(on_ends), 1, on_ends)
+        # One end: the broker was killed within 2 s of acknowledging it, so the coordinator
+        # publishes it again at the reconnect, marked "replay" (topics/README.md "Requests",
+        # durability), which counts as the same end.
+        firsts = [m for m in on_ends if not m.get("replay")]
+        self.assertLessEqual(len(firsts), 1, on_ends)
+        self.assertTrue(on_ends, "on-1 never ended")
+        self.assertEqual({m.get("kind") for m in on_ends}, {on_ends[0].get("kind")}, on_ends)
         self.assertIn(on_ends[0].get("kind"), FINAL_KINDS)
         sys.stderr.write(f"pc-1: {ends[0].get('kind')} {ends[0].get('why')}; "
                          f"on-1: {on_ends[0].get('kind')} {on_ends[0].get('why')}\n")

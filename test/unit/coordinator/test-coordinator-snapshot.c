@@ -291,7 +291,9 @@ static void test_snapshot_partial_active_keeps_its_nodes(void **state)
 {
     Harness *h = rich_state(), *h2;
     static const ScriptLine script[] = {
-        { "connect", "persist rebirth" },
+        /* old-1's end was acknowledged less than COORD_ANNOUNCE_SETTLE_MS before the snapshot
+         * (issue #13): replayed. */
+        { "connect", "persist rebirth superseded:old-1" },
         /* Also releases the queued host Reboot and completes the restored BMC reboot. */
         { "birth 1-4 chassis=Off", NULL },
         /* Issue #13: only states naming the request count; node 2 is seen leaving and coming
