@@ -15,18 +15,12 @@
 #include "daemon.h"
 #include "log.h"
 #include "mqtt-io.h"
+#include "node-observation.h"
 #include "time-util.h"
 
 #define STOP_TIMEOUT_USEC (2u * 1000u * 1000u) /* wait this long for the offline PUBACK */
 
 /* ---- backend reports --------------------------------------------------------------------- */
-
-static bool observation_equal(const NodeObservation *x, const NodeObservation *y)
-{
-    return x->state == y->state && x->last_reboot_cause == y->last_reboot_cause &&
-           x->power_status == y->power_status && x->ac_loss == y->ac_loss &&
-           x->bmc_boot_ms == y->bmc_boot_ms && x->restart_cause == y->restart_cause;
-}
 
 static void on_backend_report(Backend *b, const NodeObservation *obs, void *userdata)
 {
@@ -37,7 +31,7 @@ static void on_backend_report(Backend *b, const NodeObservation *obs, void *user
     if ((int) kind < 0 || kind >= SB_KIND_NODE_COUNT) {
         return;
     }
-    if (a->have[kind] && observation_equal(&a->cur[kind], obs)) {
+    if (a->have[kind] && node_observation_equal(&a->cur[kind], obs)) {
         return;
     }
     if (!a->have[kind] || a->cur[kind].state != obs->state) {
