@@ -2,6 +2,7 @@
 #include "agent-options.h"
 
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -28,10 +29,10 @@ const char *const agent_backend_names[] = { "sim", "gpio", "dbus", NULL };
         FIELD(backend_options.field.active_low),                                           \
         .help = "gpio: the line is asserted low (--gpio-" flag "-active-low=false: high)", \
     }
-#define GPIO_MS_SPEC(flag, field, what)                                        \
-    {                                                                          \
-        .name = flag, .type = OPT_U64, FIELD(backend_options.field), .min = 1, \
-        .max = DURATION_MAX_MS, .metavar = "MS", .help = "gpio: " what         \
+#define GPIO_MS_SPEC(flag, field, what)                                          \
+    {                                                                            \
+        .name = (flag), .type = OPT_U64, FIELD(backend_options.field), .min = 1, \
+        .max = DURATION_MAX_MS, .metavar = "MS", .help = "gpio: " what           \
     }
 
 static const OptSpec agent_specs[] = {
@@ -65,7 +66,7 @@ static const OptSpec agent_specs[] = {
       .type = OPT_U64,
       FIELD(heartbeat_ms),
       .min = 0,
-      .max = 3600u * 1000u,
+      .max = UINT64_C(3600) * 1000u, /* an hour */
       .metavar = "MS",
       .help = "heartbeat period, 0 = off" },
     { .name = "sim-bmc-ready-ms",

@@ -15,18 +15,13 @@
 #include "daemon.h"
 #include "log.h"
 #include "mqtt-io.h"
+#include "node-observation.h"
 #include "time-util.h"
 
-#define STOP_TIMEOUT_USEC (2u * 1000u * 1000u) /* wait this long for the offline PUBACK */
+/* Wait this long for the offline PUBACK. */
+#define STOP_TIMEOUT_USEC (UINT64_C(2) * 1000u * 1000u)
 
 /* ---- backend reports --------------------------------------------------------------------- */
-
-static bool observation_equal(const NodeObservation *x, const NodeObservation *y)
-{
-    return x->state == y->state && x->last_reboot_cause == y->last_reboot_cause &&
-           x->power_status == y->power_status && x->ac_loss == y->ac_loss &&
-           x->bmc_boot_ms == y->bmc_boot_ms && x->restart_cause == y->restart_cause;
-}
 
 static void on_backend_report(Backend *b, const NodeObservation *obs, void *userdata)
 {
@@ -37,7 +32,7 @@ static void on_backend_report(Backend *b, const NodeObservation *obs, void *user
     if ((int) kind < 0 || kind >= SB_KIND_NODE_COUNT) {
         return;
     }
-    if (a->have[kind] && observation_equal(&a->cur[kind], obs)) {
+    if (a->have[kind] && node_observation_equal(&a->cur[kind], obs)) {
         return;
     }
     if (!a->have[kind] || a->cur[kind].state != obs->state) {
@@ -502,11 +497,77 @@ static int topics_format(Agent *a)
     return r < 0 ? r : 0;
 }
 
+static int agent_backend_new(Agent *a, sd_event *event, const BackendOps *backend)
+{
+    return backend_new(backend,
+                       &(BackendConfig){
+                               .event = event,
+                               .report = on_backend_report,
+                               .failed = on_backend_failed,
+                               .options = &a->opts.backend_options,
+                               .userdata = a,
+                               .sim_bmc_ready_ms = a->opts.sim_bmc_ready_ms,
+                               .sim_power_ms = a->opts.sim_power_ms,
+                               .sim_boot_ms = a->opts.sim_boot_ms,
+                               .sim_ac_loss = a->opts.sim_ac_loss,
+                               .sim_state_file = a->opts.sim_state_file,
+                       },
+                       &a->backend);
+}
+
+static int agent_mqtt_new(Agent *a, sd_event *event)
+{
+    BrokerAddr first; /* mqtt_io_new() copies the list */
+    size_t n_addrs = 0;
+    const BrokerAddr *addrs = optbroker_list(&a->opts.broker, &first, &n_addrs);
+
+    return mqtt_io_new(event,
+                       &(MqttIoConfig){
+                               .host = a->opts.broker.host,
+                               .port = a->opts.broker.port,
+                               .addrs = addrs,
+                               .n_addrs = n_addrs,
+                               .version = (MqttIoVersion) a->opts.mqtt_version,
+                               .client_id = a->opts.client_id,
+                               .username = mqtt_auth_options_username(&a->opts.auth),
+                               .password = mqtt_auth_options_password(&a->opts.auth),
+                               .tls = mqtt_auth_options_tls(&a->opts.auth),
+                               .keepalive_s = a->opts.keepalive_s,
+                       },
+                       &(MqttIoCallbacks){
+                               .before_connect = on_mqtt_before_connect,
+                               .on_connect = on_mqtt_connect,
+                               .on_disconnect = on_mqtt_disconnect,
+                               .on_message = on_mqtt_message,
+                               .on_publish = on_mqtt_publish,
+                               .on_connect_failed = on_mqtt_connect_failed,
+                               .on_subscribe_refused = on_mqtt_subscribe_refused,
+                       },
+                       a, &a->io);
+}
+
+/* The heartbeat and the stop timers, both off until armed. */
+static int agent_timers_new(Agent *a, sd_event *event)
+{
+    int r;
+
+    r = sd_event_add_time_relative(event, &a->heartbeat_timer, CLOCK_MONOTONIC,
+                                   a->opts.heartbeat_ms * 1000u, 1000u, on_heartbeat_timer, a);
+    if (r >= 0) {
+        r = sd_event_source_set_enabled(a->heartbeat_timer, SD_EVENT_OFF);
+    }
+    if (r >= 0) {
+        r = sd_event_add_time_relative(event, &a->stop_timer, CLOCK_MONOTONIC, STOP_TIMEOUT_USEC,
+                                       1000u, on_stop_timer, a);
+    }
+    if (r >= 0) {
+        r = sd_event_source_set_enabled(a->stop_timer, SD_EVENT_OFF);
+    }
+    return r;
+}
+
 int agent_new(sd_event *event, const AgentOptions *opts, const BackendOps *backend, Agent **ret)
 {
-    BrokerAddr first;
-    const BrokerAddr *addrs;
-    size_t n_addrs = 0;
     Agent *a = NULL;
     int r;
 
@@ -519,65 +580,18 @@ int agent_new(sd_event *event, const AgentOptions *opts, const BackendOps *backe
     }
     a->event = sd_event_ref(event);
     a->opts = *opts;
-    addrs = optbroker_list(&a->opts.broker, &first, &n_addrs);
     command_filter_init(&a->filter);
     reject_limiter_init(&a->rejections);
 
     r = topics_format(a);
     if (r >= 0) {
-        r = backend_new(backend,
-                        &(BackendConfig){
-                                .event = event,
-                                .report = on_backend_report,
-                                .failed = on_backend_failed,
-                                .options = &a->opts.backend_options,
-                                .userdata = a,
-                                .sim_bmc_ready_ms = opts->sim_bmc_ready_ms,
-                                .sim_power_ms = opts->sim_power_ms,
-                                .sim_boot_ms = opts->sim_boot_ms,
-                                .sim_ac_loss = opts->sim_ac_loss,
-                                .sim_state_file = a->opts.sim_state_file,
-                        },
-                        &a->backend);
+        r = agent_backend_new(a, event, backend);
     }
     if (r >= 0) {
-        r = mqtt_io_new(event,
-                        &(MqttIoConfig){
-                                .host = a->opts.broker.host,
-                                .port = a->opts.broker.port,
-                                .addrs = addrs,
-                                .n_addrs = n_addrs,
-                                .version = (MqttIoVersion) a->opts.mqtt_version,
-                                .client_id = a->opts.client_id,
-                                .username = mqtt_auth_options_username(&a->opts.auth),
-                                .password = mqtt_auth_options_password(&a->opts.auth),
-                                .tls = mqtt_auth_options_tls(&a->opts.auth),
-                                .keepalive_s = a->opts.keepalive_s,
-                        },
-                        &(MqttIoCallbacks){
-                                .before_connect = on_mqtt_before_connect,
-                                .on_connect = on_mqtt_connect,
-                                .on_disconnect = on_mqtt_disconnect,
-                                .on_message = on_mqtt_message,
-                                .on_publish = on_mqtt_publish,
-                                .on_connect_failed = on_mqtt_connect_failed,
-                                .on_subscribe_refused = on_mqtt_subscribe_refused,
-                        },
-                        a, &a->io);
+        r = agent_mqtt_new(a, event);
     }
     if (r >= 0) {
-        r = sd_event_add_time_relative(event, &a->heartbeat_timer, CLOCK_MONOTONIC,
-                                       a->opts.heartbeat_ms * 1000u, 1000u, on_heartbeat_timer, a);
-    }
-    if (r >= 0) {
-        r = sd_event_source_set_enabled(a->heartbeat_timer, SD_EVENT_OFF);
-    }
-    if (r >= 0) {
-        r = sd_event_add_time_relative(event, &a->stop_timer, CLOCK_MONOTONIC, STOP_TIMEOUT_USEC,
-                                       1000u, on_stop_timer, a);
-    }
-    if (r >= 0) {
-        r = sd_event_source_set_enabled(a->stop_timer, SD_EVENT_OFF);
+        r = agent_timers_new(a, event);
     }
     if (r < 0) {
         agent_free(a);

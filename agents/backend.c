@@ -2,6 +2,7 @@
 #include "backend.h"
 
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,7 +13,7 @@
 #include "time-util.h"
 
 #define AC_LOSS_FILE_MAX 64u /* "1", "0", "true"...: anything longer is still a yes */
-#define PROC_STAT_MAX    (256u * 1024u)
+#define PROC_STAT_MAX    ((size_t) 256u * 1024u)
 
 const char *const backend_bmc_ready_names[] = { "systemd", "always", NULL };
 const char *const backend_ac_loss_names[] = { "auto", "none", "file", "gpio", "psm", NULL };
@@ -48,7 +49,7 @@ void backend_options_init(BackendOptions *o)
     o->reset_press_ms = 500;
     o->power_cycle_off_ms = 5000;
     o->power_on_timeout_ms = 8000;
-    o->power_off_timeout_ms = 300u * 1000u;
+    o->power_off_timeout_ms = UINT64_C(300) * 1000u;
     o->force_off_timeout_ms = 20000;
     o->bmc_ready = BACKEND_BMC_READY_SYSTEMD;
     (void) snprintf(o->bmc_ready_unit, sizeof(o->bmc_ready_unit), "multi-user.target");
@@ -140,16 +141,21 @@ int backend_ac_loss_file_read(const char *path)
 /* "btime <unix s>" of /proc/stat: the kernel keeps it, so every agent run of one boot agrees. */
 static uint64_t proc_stat_btime_s(void)
 {
-    char *text = NULL, *line = NULL;
+    static const char key[] = "\nbtime ";
+    char *text = NULL, *line = NULL, *end = NULL;
     unsigned long long btime = 0;
     size_t len = 0;
 
     if (read_file_bounded("/proc/stat", PROC_STAT_MAX, &text, &len) < 0) {
         return 0;
     }
-    line = strstr(text, "\nbtime ");
-    if (!line || sscanf(line, "\nbtime %llu", &btime) != 1) {
-        btime = 0;
+    line = strstr(text, key);
+    if (line) {
+        errno = 0;
+        btime = strtoull(line + sizeof(key) - 1, &end, 10);
+        if (end == line + sizeof(key) - 1 || errno != 0) {
+            btime = 0; /* no number, or one out of range: unknown */
+        }
     }
     free(text);
     return btime;

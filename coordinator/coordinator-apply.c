@@ -164,14 +164,7 @@ bool coordinator_rejection_allowed(Coordinator *co)
     return false;
 }
 
-void coordinator_reject(Coordinator *co,
-                        const char *topic,
-                        const char *why,
-                        uint32_t node,
-                        SbTarget target,
-                        const char *id,
-                        SbTransition transition,
-                        const CoordReplyTo *reply_to)
+void coordinator_reject(Coordinator *co, const char *topic, const InputResult *res)
 {
     char topic_excerpt[128];
     SbEvent ev;
@@ -181,20 +174,18 @@ void coordinator_reject(Coordinator *co,
         return;
     }
     excerpt(topic, topic_excerpt, sizeof(topic_excerpt));
-    log_warning("coordinator: rejected topic='%s' why='%s'", topic_excerpt, why);
+    log_warning("coordinator: rejected topic='%s' why='%s'", topic_excerpt, res->why);
 
     ev = (SbEvent){
         .kind = SB_EVENT_REJECTED,
-        .target = target,
-        .transition = transition,
-        .node = node,
+        .target = res->target,
+        .transition = res->transition,
+        .node = res->node,
         .time_ms = now_unix_ms(),
     };
-    if (id) {
-        (void) snprintf(ev.id, sizeof(ev.id), "%s", id);
-    }
-    (void) snprintf(ev.why, sizeof(ev.why), "%s (topic '%s')", why, topic_excerpt);
-    (void) coordinator_publish_event(co, &ev, reply_to);
+    (void) snprintf(ev.id, sizeof(ev.id), "%s", res->id);
+    (void) snprintf(ev.why, sizeof(ev.why), "%s (topic '%s')", res->why, topic_excerpt);
+    (void) coordinator_publish_event(co, &ev, &res->reply_to);
 }
 
 static int event_log_level(SbEventKind kind)
@@ -208,11 +199,9 @@ static int event_log_level(SbEventKind kind)
         return LOG_WARNING;
     case SB_EVENT_DISPATCHED:
         return LOG_DEBUG; /* the DISPATCH action logs it, with the node count */
-    case SB_EVENT_POWER_RESTORE:
-    case SB_EVENT_SCHEDULED:
-    case SB_EVENT_SETTING:
-        return LOG_NOTICE; /* decisions an operator reads back later */
     default:
+        /* The rest, among them the decisions an operator reads back later (power restore,
+         * scheduled, setting). */
         return LOG_NOTICE;
     }
 }
@@ -317,6 +306,7 @@ static void apply_probe(Coordinator *co, uint64_t token)
         return;
     }
     co->probe_len = (size_t) n;
+    co->probe_token = token;
     r = mqtt_io_publish(co->io, co->topics.probe, co->probe_payload, co->probe_len, 0, false, NULL,
                         NULL);
     if (r < 0) {
@@ -366,6 +356,77 @@ static bool batch_has_events(const CoordActions *actions)
     return false;
 }
 
+/* Carries out one action. Returns negative errno only for a failed PERSIST (the actions after it
+ * that need the saved state are held back); the others log their own failures. */
+static int apply_action(Coordinator *co, const CoordAction *a)
+{
+    int r = 0;
+
+    switch (a->kind) {
+    case COORD_ACT_PERSIST:
+        r = state_store_save(&co->store, co->core);
+        if (r < 0) {
+            log_error_errno(r, "coordinator: failed to persist state path='%s': %m",
+                            co->store.path);
+        }
+        break;
+    case COORD_ACT_PUBLISH_ROLLUP:
+        if ((unsigned) a->state_kind < SB_KIND_COUNT) {
+            retained_mark(co, retained_rollup(a->state_kind));
+        }
+        break;
+    case COORD_ACT_PUBLISH_REQUESTS:
+        retained_mark(co, RETAINED_REQUESTS);
+        break;
+    case COORD_ACT_PUBLISH_EVENT:
+        apply_event(co, a);
+        break;
+    case COORD_ACT_DISPATCH:
+        apply_dispatch(co, a);
+        break;
+    case COORD_ACT_PUBLISH_REBIRTH:
+        apply_rebirth(co);
+        break;
+    case COORD_ACT_ARM_TIMER:
+        apply_arm_timer(co, a->at_ms);
+        break;
+    case COORD_ACT_PUBLISH_SETTING:
+        if (a->setting > SB_SETTING_NONE && a->setting < SB_SETTING_COUNT) {
+            retained_mark(co, retained_setting(a->setting));
+        }
+        break;
+    case COORD_ACT_PUBLISH_POWER_RESTORE:
+        retained_mark(co, RETAINED_POWER_RESTORE);
+        break;
+    case COORD_ACT_PUBLISH_PROBE:
+        apply_probe(co, a->probe);
+        break;
+    }
+    return r;
+}
+
+/* One pass over the batch in the core's order: its events (events true) or everything else.
+ * *persist_failed is set by a failed PERSIST and holds back what needs the saved state. */
+static void
+apply_pass(Coordinator *co, const CoordActions *actions, bool events, bool *persist_failed)
+{
+    for (size_t i = 0; i < actions->n; i++) {
+        const CoordAction *a = &actions->items[i];
+
+        if ((a->kind == COORD_ACT_PUBLISH_EVENT) != events) {
+            continue;
+        }
+        if (*persist_failed && action_needs_persisted_state(a->kind)) {
+            log_error("coordinator: held back action=%d id='%s' after failed persist",
+                      (int) a->kind, a->kind == COORD_ACT_DISPATCH ? a->command.id : a->event.id);
+            continue;
+        }
+        if (apply_action(co, a) < 0) {
+            *persist_failed = true;
+        }
+    }
+}
+
 /* Two passes: everything but the events in the core's order (PERSIST first), then, when the batch
  * has events, the dirty retained views (this batch's and any earlier one's of this iteration),
  * then the events. A subscriber of both sees "completed" only after the rollup that shows it. */
@@ -373,69 +434,12 @@ static void coordinator_apply(Coordinator *co, const CoordActions *actions)
 {
     bool persist_failed = false;
 
-    for (int pass = 0; pass < 2; pass++) {
-        if (pass == 1) {
-            if (!batch_has_events(actions)) {
-                return;
-            }
-            retained_flush(co, RETAINED_FLUSH_BEFORE_EVENTS);
-        }
-        for (size_t i = 0; i < actions->n; i++) {
-            const CoordAction *a = &actions->items[i];
-            int r;
-
-            if ((a->kind == COORD_ACT_PUBLISH_EVENT) != (pass == 1)) {
-                continue;
-            }
-            if (persist_failed && action_needs_persisted_state(a->kind)) {
-                log_error("coordinator: held back action=%d id='%s' after failed persist",
-                          (int) a->kind,
-                          a->kind == COORD_ACT_DISPATCH ? a->command.id : a->event.id);
-                continue;
-            }
-            switch (a->kind) {
-            case COORD_ACT_PERSIST:
-                r = state_store_save(&co->store, co->core);
-                if (r < 0) {
-                    persist_failed = true;
-                    log_error_errno(r, "coordinator: failed to persist state path='%s': %m",
-                                    co->store.path);
-                }
-                break;
-            case COORD_ACT_PUBLISH_ROLLUP:
-                if ((unsigned) a->state_kind < SB_KIND_COUNT) {
-                    retained_mark(co, retained_rollup(a->state_kind));
-                }
-                break;
-            case COORD_ACT_PUBLISH_REQUESTS:
-                retained_mark(co, RETAINED_REQUESTS);
-                break;
-            case COORD_ACT_PUBLISH_EVENT:
-                apply_event(co, a);
-                break;
-            case COORD_ACT_DISPATCH:
-                apply_dispatch(co, a);
-                break;
-            case COORD_ACT_PUBLISH_REBIRTH:
-                apply_rebirth(co);
-                break;
-            case COORD_ACT_ARM_TIMER:
-                apply_arm_timer(co, a->at_ms);
-                break;
-            case COORD_ACT_PUBLISH_SETTING:
-                if (a->setting > SB_SETTING_NONE && a->setting < SB_SETTING_COUNT) {
-                    retained_mark(co, retained_setting(a->setting));
-                }
-                break;
-            case COORD_ACT_PUBLISH_POWER_RESTORE:
-                retained_mark(co, RETAINED_POWER_RESTORE);
-                break;
-            case COORD_ACT_PUBLISH_PROBE:
-                apply_probe(co, a->probe);
-                break;
-            }
-        }
+    apply_pass(co, actions, false, &persist_failed);
+    if (!batch_has_events(actions)) {
+        return;
     }
+    retained_flush(co, RETAINED_FLUSH_BEFORE_EVENTS);
+    apply_pass(co, actions, true, &persist_failed);
 }
 
 void coordinator_feed(Coordinator *co, const CoordEvent *ev)

@@ -19,6 +19,7 @@
 #include "statebus/payload.h"
 
 #include "coord.h"
+#include "coordinator-input.h"
 #include "coordinator-options.h"
 #include "coordinator-retained.h"
 #include "coordinator.h"
@@ -101,6 +102,7 @@ struct Coordinator {
      * fed an event with .backlog and has not yet had a step without it. */
     char probe_payload[128];
     size_t probe_len;
+    uint64_t probe_token; /* the token in probe_payload */
     uint64_t probe_nonce;
     bool backlog_fed;
     AnnounceWait announce_waits[COORDINATOR_ANNOUNCE_WAITS];
@@ -138,15 +140,9 @@ void coordinator_on_announced(Coordinator *co, int mid);
  * correlation data. Returns 0 or negative errno of the <root>/event publish. */
 int coordinator_publish_event(Coordinator *co, const SbEvent *ev, const CoordReplyTo *reply_to);
 
-/* A rejection found by the shell: counted, and (rate-limited) logged and answered. */
-void coordinator_reject(Coordinator *co,
-                        const char *topic,
-                        const char *why,
-                        uint32_t node,
-                        SbTarget target,
-                        const char *id,
-                        SbTransition transition,
-                        const CoordReplyTo *reply_to);
+/* A rejection found by the shell on topic: counted, and (rate-limited) logged and answered with
+ * what res holds (why, node, target, id, transition, reply_to). */
+void coordinator_reject(Coordinator *co, const char *topic, const InputResult *res);
 
 /* True when a rejected event or log line may go out now (token bucket); counts suppressions. */
 bool coordinator_rejection_allowed(Coordinator *co);

@@ -20,11 +20,9 @@ static void coordinator_on_probe(Coordinator *co, const struct mosquitto_message
 {
     CoordEvent ev = { .kind = COORD_EV_PROBE, .now_ms = now_unix_ms() };
     size_t len = msg->payloadlen > 0 ? (size_t) msg->payloadlen : 0;
-    uint64_t token = 0;
 
     if (co->probe_len == 0 || len != co->probe_len ||
-        memcmp(msg->payload, co->probe_payload, len) != 0 ||
-        sscanf(co->probe_payload, "{\"v\":1,\"probe\":%" SCNu64, &token) != 1) {
+        memcmp(msg->payload, co->probe_payload, len) != 0) {
         char nonce[32];
         int n = snprintf(nonce, sizeof(nonce), ",\"nonce\":%" PRIu64 "}", co->probe_nonce);
 
@@ -35,12 +33,13 @@ static void coordinator_on_probe(Coordinator *co, const struct mosquitto_message
             log_debug("coordinator: ignored an older probe len=%zu", len);
             return;
         }
-        coordinator_reject(co, msg->topic, "not the coordinator's own probe", 0, SB_TARGET_NONE, "",
-                           SB_TRANSITION_NONE, NULL);
+        coordinator_reject(co, msg->topic,
+                           &(InputResult){ .verdict = INPUT_REJECT,
+                                           .why = "not the coordinator's own probe" });
         return;
     }
     ev.backlog = mqtt_io_input_pending(co->io);
-    ev.probe = token;
+    ev.probe = co->probe_token;
     coordinator_feed(co, &ev);
 }
 
@@ -96,8 +95,7 @@ void coordinator_on_message(MqttIo *io,
         log_debug("coordinator: ignored topic='%s' why='%s'", msg->topic, res.why);
         return;
     case INPUT_REJECT:
-        coordinator_reject(co, msg->topic, res.why, res.node, res.target, res.id, res.transition,
-                           &res.reply_to);
+        coordinator_reject(co, msg->topic, &res);
         return;
     case INPUT_FEED:
         break;

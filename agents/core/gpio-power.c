@@ -131,20 +131,12 @@ static int boot_state(const GpioPower *g)
     return SB_BOOT_UNSPECIFIED;
 }
 
-static bool observation_equal(const NodeObservation *x, const NodeObservation *y)
-{
-    /* Field by field: padding makes memcmp() unreliable. */
-    return x->kind == y->kind && x->state == y->state &&
-           x->last_reboot_cause == y->last_reboot_cause && x->power_status == y->power_status &&
-           x->ac_loss == y->ac_loss && x->restart_cause == y->restart_cause;
-}
-
 static void observe_one(Step *s, const NodeObservation *now, bool force)
 {
     NodeObservation *last = &s->g->last[now->kind];
     GpioPowerAction *a = NULL;
 
-    if (!force && observation_equal(last, now)) {
+    if (!force && node_observation_equal(last, now)) {
         return;
     }
     *last = *now;

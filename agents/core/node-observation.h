@@ -19,4 +19,10 @@ typedef struct NodeObservation {
     SbRestartCause restart_cause;       /* host */
 } NodeObservation;
 
+/* True when x and y are the same observation: every field above, compared one by one (padding
+ * makes memcmp() unreliable). The agent publishes an observation only when it is not equal to the
+ * last one of its kind, and the GPIO power model reports one only then: a change of any detail
+ * (a cause, ac_loss, the BMC's boot time) is news as much as a change of state. */
+bool node_observation_equal(const NodeObservation *x, const NodeObservation *y);
+
 #endif
