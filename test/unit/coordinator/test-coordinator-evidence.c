@@ -401,8 +401,7 @@ static void test_evidence_every_unacknowledged_final_replayed(void **state)
     assert_string_equal(harness_run(h, "disconnect"), "");
     h = harness_restart(h, 1000);
     h->hold_acks = false;
-    assert_string_equal(harness_run(h, "connect"),
-                        "persist rebirth superseded:a completed:off");
+    assert_string_equal(harness_run(h, "connect"), "persist rebirth superseded:a completed:off");
     assert_true(harness_find_event(h, SB_EVENT_SUPERSEDED, "a")->event.replay);
     assert_true(harness_find_event(h, SB_EVENT_COMPLETED, "off")->event.replay);
     /* Acknowledged and settled: nothing to replay at the next connect. */
