@@ -221,6 +221,15 @@ static int apply_text(const OptSpec *s, void *obj, const char *value, char *why)
 
 /* Applies a JSON value (from the config file): strings for text types, integers for numbers,
  * true/false for bools; nothing is coerced. */
+/* Whether text is JSON at all, for the error: "not a JSON object" for what is not JSON, the
+ * strict reader's reason for JSON it refuses. Only on the error path. */
+static bool json_parses(const char *text, size_t len)
+{
+    SB_JSON_CLEANUP cJSON *root = cJSON_ParseWithLength(text, len);
+
+    return root != NULL;
+}
+
 static int apply_json(const OptSpec *s, void *obj, const cJSON *item, char *why)
 {
     switch (s->type) {
@@ -275,59 +284,6 @@ static int set_err(char *err, size_t err_size, int r, const char *format, ...)
     return r;
 }
 
-static int load_config(const OptSpec *specs,
-                       size_t n_specs,
-                       void *obj,
-                       bool *seen,
-                       const char *path,
-                       char *err,
-                       size_t err_size)
-{
-    CLEANUP_FREE char *text = NULL;
-    SB_JSON_CLEANUP cJSON *root = NULL;
-    const cJSON *item = NULL;
-    char why[WHY_MAX];
-    char qpath[128];
-    size_t len = 0;
-    int r;
-
-    (void) quote_safe(path, qpath, sizeof(qpath));
-    r = read_file_bounded(path, OPTIONS_CONFIG_MAX, &text, &len);
-    if (r == -EFBIG) {
-        return set_err(err, err_size, r, "config '%s': larger than %u bytes", qpath,
-                       OPTIONS_CONFIG_MAX);
-    }
-    if (r < 0) {
-        return set_err(err, err_size, r, "config '%s': %s", qpath, strerror(-r));
-    }
-    root = cJSON_ParseWithLength(text, len);
-    if (!root || !cJSON_IsObject(root)) {
-        return set_err(err, err_size, -EINVAL, "config '%s': not a JSON object", qpath);
-    }
-
-    cJSON_ArrayForEach(item, root)
-    {
-        const char *key = item->string ? item->string : "";
-        const OptSpec *s = spec_find(specs, n_specs, key, strlen(key));
-        char qkey[64];
-
-        (void) quote_safe(key, qkey, sizeof(qkey));
-        if (!s || strcmp(key, "config") == 0) {
-            return set_err(err, err_size, -EINVAL, "config '%s': unknown key '%s'", qpath, qkey);
-        }
-        /* cJSON keeps both copies of a repeated key; which one wins would be a guess. */
-        if (sb_json_key_repeats_earlier(root, item)) {
-            return set_err(err, err_size, -EINVAL, "config '%s': duplicate key '%s'", qpath, qkey);
-        }
-        r = apply_json(s, obj, item, why);
-        if (r < 0) {
-            return set_err(err, err_size, r, "config '%s': '%s': %s", qpath, qkey, why);
-        }
-        seen[s - specs] = true;
-    }
-    return 0;
-}
-
 /* argv split into flags, positional arguments and the built-ins. Only the first error is kept,
  * and scanning goes on, so a --help later on the line still wins over a typo. */
 typedef struct ArgScan {
@@ -345,6 +301,83 @@ typedef struct ArgScan {
     char *err;
     size_t err_size;
 } ArgScan;
+
+/* Reads path into *ret_root (a JSON object) with the payloads' strict reader (no trailing bytes,
+ * no control character or \u0000 in a string, bounded depth): a config file is as untrusted as
+ * a message. */
+static int read_config_object(const char *path,
+                              const char *qpath,
+                              cJSON **ret_root,
+                              char *err,
+                              size_t err_size)
+{
+    CLEANUP_FREE char *text = NULL;
+    const char *json_why = "not JSON";
+    cJSON *root = NULL;
+    size_t len = 0;
+    int r;
+
+    r = read_file_bounded(path, (size_t) OPTIONS_CONFIG_MAX, &text, &len);
+    if (r == -EFBIG) {
+        return set_err(err, err_size, r, "config '%s': larger than %u bytes", qpath,
+                       OPTIONS_CONFIG_MAX);
+    }
+    if (r < 0) {
+        return set_err(err, err_size, r, "config '%s': %s", qpath, strerror(-r));
+    }
+    r = sb_json_parse_text(text, len, (size_t) OPTIONS_CONFIG_MAX, &root, &json_why);
+    if (r < 0 && !json_parses(text, len)) {
+        return set_err(err, err_size, -EINVAL, "config '%s': not a JSON object", qpath);
+    }
+    if (r < 0) {
+        return set_err(err, err_size, -EINVAL, "config '%s': %s", qpath, json_why);
+    }
+    if (!cJSON_IsObject(root)) {
+        cJSON_Delete(root);
+        return set_err(err, err_size, -EINVAL, "config '%s': not a JSON object", qpath);
+    }
+    *ret_root = root;
+    return 0;
+}
+
+/* The config file scan->config_path into obj (seen: one entry per spec). */
+static int load_config(const ArgScan *scan, void *obj, bool *seen)
+{
+    SB_JSON_CLEANUP cJSON *root = NULL;
+    const cJSON *item = NULL;
+    char why[WHY_MAX];
+    char qpath[128];
+    int r;
+
+    (void) quote_safe(scan->config_path, qpath, sizeof(qpath));
+    r = read_config_object(scan->config_path, qpath, &root, scan->err, scan->err_size);
+    if (r < 0) {
+        return r;
+    }
+    cJSON_ArrayForEach(item, root)
+    {
+        const char *key = item->string ? item->string : "";
+        const OptSpec *s = spec_find(scan->specs, scan->n_specs, key, strlen(key));
+        char qkey[64];
+
+        (void) quote_safe(key, qkey, sizeof(qkey));
+        if (!s || strcmp(key, "config") == 0) {
+            return set_err(scan->err, scan->err_size, -EINVAL, "config '%s': unknown key '%s'",
+                           qpath, qkey);
+        }
+        /* cJSON keeps both copies of a repeated key; which one wins would be a guess. */
+        if (sb_json_key_repeats_earlier(root, item)) {
+            return set_err(scan->err, scan->err_size, -EINVAL, "config '%s': duplicate key '%s'",
+                           qpath, qkey);
+        }
+        r = apply_json(s, obj, item, why);
+        if (r < 0) {
+            return set_err(scan->err, scan->err_size, r, "config '%s': '%s': %s", qpath, qkey, why);
+        }
+        seen[s - scan->specs] = true;
+    }
+    return 0;
+}
 
 static void scan_fail(ArgScan *scan, int r, const char *format, ...)
         __attribute__((format(printf, 3, 4)));
@@ -436,6 +469,69 @@ static void scan_args(ArgScan *scan)
     }
 }
 
+static int print_version(int argc, char **argv)
+{
+    const char *prog = argc > 0 && argv[0] ? strrchr(argv[0], '/') : NULL;
+
+    prog = prog ? prog + 1 : (argc > 0 && argv[0] ? argv[0] : "statebus");
+    printf("%s (statebus) %s\n", prog, STATEBUS_VERSION);
+    return OPT_RESULT_VERSION;
+}
+
+/* The flags over whatever the defaults and the config file put in obj; then the required ones. */
+static int apply_flags(const ArgScan *scan, void *obj, bool *seen)
+{
+    char why[WHY_MAX];
+    int r;
+
+    for (size_t i = 0; i < scan->n_flags; i++) {
+        const OptSpec *s = scan->flags[i].spec;
+
+        if (!scan->flags[i].value) {
+            *(bool *) field_of(s, obj) = true; /* a bool flag given alone */
+        } else {
+            r = apply_text(s, obj, scan->flags[i].value, why);
+            if (r < 0) {
+                return set_err(scan->err, scan->err_size, r, "--%s: %s", s->name, why);
+            }
+        }
+        seen[s - scan->specs] = true;
+    }
+    for (size_t i = 0; i < scan->n_specs; i++) {
+        if (scan->specs[i].required && !seen[i]) {
+            return set_err(scan->err, scan->err_size, -EINVAL, "--%s is required",
+                           scan->specs[i].name);
+        }
+    }
+    return OPT_RESULT_OK;
+}
+
+/* options_parse() once scan is set up; seen has one entry per spec. */
+static int parse_scanned(ArgScan *scan, void *obj, bool *seen, const char *usage)
+{
+    int r;
+
+    scan_args(scan);
+    if (scan->help) {
+        options_print_help(scan->specs, scan->n_specs, obj, usage);
+        return OPT_RESULT_HELP;
+    }
+    if (scan->error < 0) {
+        return scan->error;
+    }
+    if (scan->version) {
+        return print_version(scan->argc, scan->argv);
+    }
+    /* Precedence: defaults (already in obj) < config file < flags, whatever the flag order. */
+    if (scan->config_path) {
+        r = load_config(scan, obj, seen);
+        if (r < 0) {
+            return r;
+        }
+    }
+    return apply_flags(scan, obj, seen);
+}
+
 int options_parse(const OptSpec *specs,
                   size_t n_specs,
                   void *obj,
@@ -448,11 +544,9 @@ int options_parse(const OptSpec *specs,
                   char *err,
                   size_t err_size)
 {
-    CLEANUP_FREE bool *seen = NULL;
-    CLEANUP_FREE FlagValue *flags = NULL;
     ArgScan scan = { 0 };
-    char why[WHY_MAX];
-    int r;
+    bool *seen = NULL;
+    int r = -ENOMEM;
 
     if (err && err_size > 0) {
         err[0] = '\0';
@@ -461,67 +555,30 @@ int options_parse(const OptSpec *specs,
         (max_positional > 0 && !ret_positional)) {
         return set_err(err, err_size, -EINVAL, "invalid arguments to options_parse()");
     }
-    seen = calloc(n_specs + 1, sizeof(bool));
-    flags = calloc((size_t) argc + 1, sizeof(FlagValue));
-    if (!seen || !flags) {
-        return set_err(err, err_size, -ENOMEM, "out of memory");
-    }
     scan = (ArgScan){
         .specs = specs,
         .n_specs = n_specs,
         .argc = argc,
         .argv = argv,
-        .flags = flags,
         .positional = ret_positional,
         .max_positional = max_positional,
         .err = err,
         .err_size = err_size,
     };
-
-    scan_args(&scan);
-    if (scan.help) {
-        options_print_help(specs, n_specs, obj, usage);
-        return OPT_RESULT_HELP;
+    /* Freed at the one exit below. */
+    seen = calloc(n_specs + 1, sizeof(bool));
+    scan.flags = calloc((size_t) argc + 1, sizeof(FlagValue));
+    if (seen && scan.flags) {
+        r = parse_scanned(&scan, obj, seen, usage);
+    } else {
+        (void) set_err(err, err_size, r, "out of memory");
     }
-    if (scan.error < 0) {
-        return scan.error;
-    }
-    if (scan.version) {
-        const char *prog = argc > 0 && argv[0] ? strrchr(argv[0], '/') : NULL;
-        prog = prog ? prog + 1 : (argc > 0 && argv[0] ? argv[0] : "statebus");
-        printf("%s (statebus) %s\n", prog, STATEBUS_VERSION);
-        return OPT_RESULT_VERSION;
-    }
-
-    /* Precedence: defaults (already in obj) < config file < flags, whatever the flag order. */
-    if (scan.config_path) {
-        r = load_config(specs, n_specs, obj, seen, scan.config_path, err, err_size);
-        if (r < 0) {
-            return r;
-        }
-    }
-    for (size_t i = 0; i < scan.n_flags; i++) {
-        const OptSpec *s = scan.flags[i].spec;
-
-        if (!scan.flags[i].value) {
-            *(bool *) field_of(s, obj) = true; /* a bool flag given alone */
-        } else {
-            r = apply_text(s, obj, scan.flags[i].value, why);
-            if (r < 0) {
-                return set_err(err, err_size, r, "--%s: %s", s->name, why);
-            }
-        }
-        seen[s - specs] = true;
-    }
-    for (size_t i = 0; i < n_specs; i++) {
-        if (specs[i].required && !seen[i]) {
-            return set_err(err, err_size, -EINVAL, "--%s is required", specs[i].name);
-        }
-    }
-    if (ret_n_positional) {
+    free(seen);
+    free(scan.flags);
+    if (r == OPT_RESULT_OK && ret_n_positional) {
         *ret_n_positional = scan.n_positional;
     }
-    return OPT_RESULT_OK;
+    return r;
 }
 
 const char *const mqtt_version_choices[] = { "auto", "5", "3.1.1", NULL };

@@ -320,6 +320,25 @@ static void test_options_config_errors(void **state)
     expect_config_error(f, "", "not a JSON object");
 }
 
+/* A config file is read by the payloads' strict reader (topics/src/json-util.h): what cJSON alone
+ * would take and a second parser might read otherwise is refused, naming the file. */
+static void test_options_config_strict_json(void **state)
+{
+    Fixture *f = *state;
+
+    expect_config_error(f, "{\"count\": 3} {\"count\": 4}", "trailing data after the JSON value");
+    expect_config_error(f, "{\"count\": 3}x", "trailing data after the JSON value");
+    expect_config_error(f, "{\"name\": \"a\tb\"}", "control character in a string");
+    expect_config_error(f, "{\"name\": \"a\\u0000b\"}", "payload contains the escape \\u0000");
+    expect_config_error(f, "{\"count\": 3,\x01 \"flag\": true}", "control character in payload");
+    expect_config_error(f, "{\"name\": \"\xff\"}", "payload is not valid UTF-8");
+    expect_config_error(f, "{\"x\": [[[[]]]]}", "payload nested too deeply");
+    /* Pretty-printed files (new lines, tabs, CR LF between tokens) are fine. */
+    write_config(f, "{\r\n\t\"count\": 5,\n\t\"flag\": true\r\n}\n");
+    assert_int_equal(parse(f, "--config", f->config, NULL), OPT_RESULT_OK);
+    assert_int_equal(f->o.count, 5);
+}
+
 static void test_options_config_file_problems(void **state)
 {
     Fixture *f = *state;
@@ -413,13 +432,21 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
 #define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
-        T(test_options_values_in_both_forms), T(test_options_positional_and_double_dash),
-        T(test_options_implicit_value),       T(test_options_bools),
-        T(test_options_bad_numbers),          T(test_options_bad_strings_choices_brokers),
-        T(test_options_unknown_and_missing),  T(test_options_last_flag_wins),
-        T(test_options_config_then_flags),    T(test_options_config_errors),
-        T(test_options_config_file_problems), T(test_options_required),
-        T(test_options_help_and_version),     T(test_options_broker_list),
+        T(test_options_values_in_both_forms),
+        T(test_options_positional_and_double_dash),
+        T(test_options_implicit_value),
+        T(test_options_bools),
+        T(test_options_bad_numbers),
+        T(test_options_bad_strings_choices_brokers),
+        T(test_options_unknown_and_missing),
+        T(test_options_last_flag_wins),
+        T(test_options_config_then_flags),
+        T(test_options_config_errors),
+        T(test_options_config_strict_json),
+        T(test_options_config_file_problems),
+        T(test_options_required),
+        T(test_options_help_and_version),
+        T(test_options_broker_list),
 #undef T
     };
 
