@@ -380,8 +380,9 @@ void progress_on_state(Coord *c, uint32_t node, SbStateKind kind, const char *re
 void progress_on_bmc(Coord *c, uint32_t node);
 /* The node's agent went away or took a new epoch: its BMC has left Ready. */
 void progress_mark_bmc_left(Coord *c, uint32_t node);
-/* Completes the target's active request when nothing remains. */
-void progress_check_complete(Coord *c, SbTarget target);
+/* The verdict on the target's active request: its slot when nothing remains (why filled:
+ * "all N nodes reached ..."), else -1. coord.c finishes it (no call up into requests.c). */
+int progress_completed(const Coord *c, SbTarget target, char *why, size_t size);
 /* "chassis On", "host Running", "BMC Ready": what the request waits for, for events. */
 const char *progress_goal_name(const Request *r);
 
@@ -479,8 +480,9 @@ void evidence_check_stall(Coord *c);
 /* A request read from a backlog: held for the next decision point. False when the hold is full
  * (the caller answers). */
 bool evidence_hold_request(Coord *c, const CoordEvent *ev);
-/* At a decision point: submits the held requests in the order they were read. */
-void evidence_submit_held(Coord *c);
+/* At a decision point: the held requests, in the order they were read, for coord.c to submit
+ * (*ret_n of them; the hold is empty afterwards, the array valid until the next hold). */
+const CoordEvent *evidence_take_held(Coord *c, size_t *ret_n);
 /* May node be verified now (not while re-verifying after a stall, nor while its own late
  * evidence is held, before the probe's echo)? */
 bool evidence_may_verify(const Coord *c, uint32_t node);
@@ -506,10 +508,12 @@ void evidence_on_armed(Coord *c, uint64_t at_ms);
 /* ---- hypervisor.c ----------------------------------------------------------------------- */
 int hypervisor_init(Coord *c);
 void hypervisor_done(Coord *c);
-/* A host message of node was applied, claiming the hypervisor or not. */
-void hypervisor_on_host(Coord *c, uint32_t node, bool claims);
-/* Host or boot-progress value, or staleness, of node changed. */
-void hypervisor_on_node_change(Coord *c, uint32_t node);
+/* A host message of node was applied, claiming the hypervisor or not. True when the hypervisor
+ * rollup may have changed (the caller marks it). */
+bool hypervisor_on_host(Coord *c, uint32_t node, bool claims);
+/* Whether node is the one the hypervisor follows: a change of its host or boot-progress value,
+ * or of its staleness, changes the hypervisor rollup. */
+bool hypervisor_follows(const Coord *c, uint32_t node);
 /* The hypervisor's state (Host states) from the claimant's host state and boot progress. */
 int hypervisor_state(const Coord *c);
 /* Whether system/hypervisor is published at all (a claimant exists or once did). */

@@ -113,6 +113,17 @@ static bool window_check_end(Coord *c)
     return true;
 }
 
+/* Requests read from a backlog and held by evidence.c go in now, in the order they were read. */
+static void submit_held(Coord *c)
+{
+    size_t n = 0;
+    const CoordEvent *held = evidence_take_held(c, &n);
+
+    for (size_t i = 0; i < n; i++) {
+        requests_on_request(c, &held[i]);
+    }
+}
+
 /* Whether ev came from the broker (not from our own clock or input buffer). */
 static bool from_broker(const CoordEvent *ev)
 {
@@ -151,7 +162,7 @@ static void handle_event(Coord *c, const CoordEvent *ev)
             return;
         }
         /* Requests read before this one were held: they go first, in order. */
-        evidence_submit_held(c);
+        submit_held(c);
         requests_on_request(c, ev);
         return;
     case COORD_EV_PROBE:
@@ -176,10 +187,17 @@ static void handle_event(Coord *c, const CoordEvent *ev)
     }
 }
 
+/* Progress's verdicts carried out: an active request whose nodes all got there completes. */
 static void check_completions(Coord *c)
 {
+    char why[SB_WHY_MAX + 1];
+
     for (int t = 0; t < SB_TARGET_COUNT; t++) {
-        progress_check_complete(c, (SbTarget) t);
+        int slot = progress_completed(c, (SbTarget) t, why, sizeof(why));
+
+        if (slot >= 0) {
+            requests_finish(c, slot, SB_EVENT_COMPLETED, why, NULL, 0, 0);
+        }
     }
 }
 
@@ -292,7 +310,7 @@ int coord_step(Coord *c, const CoordEvent *ev, CoordActions *out)
     }
     if (decide) {
         if (ev->kind != COORD_EV_REQUEST) {
-            evidence_submit_held(c);
+            submit_held(c);
         }
         /* After the event: a late heartbeat being handled now refreshes its node before it could
          * expire. */

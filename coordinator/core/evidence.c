@@ -80,15 +80,13 @@ bool evidence_hold_request(Coord *c, const CoordEvent *ev)
     return true;
 }
 
-void evidence_submit_held(Coord *c)
+const CoordEvent *evidence_take_held(Coord *c, size_t *ret_n)
 {
     Evidence *e = &c->evidence;
-    size_t n = e->n_held;
 
+    *ret_n = e->n_held;
     e->n_held = 0;
-    for (size_t i = 0; i < n; i++) {
-        requests_on_request(c, &e->held[i]);
-    }
+    return e->held;
 }
 
 bool evidence_may_verify(const Coord *c, uint32_t node)

@@ -62,7 +62,7 @@ static void reject_second_claim(Coord *c, uint32_t winner, uint32_t loser)
     }
 }
 
-void hypervisor_on_host(Coord *c, uint32_t node, bool claims)
+bool hypervisor_on_host(Coord *c, uint32_t node, bool claims)
 {
     Hypervisor *hv = &c->hv;
     Node *nd = &c->nodes[node];
@@ -80,17 +80,12 @@ void hypervisor_on_host(Coord *c, uint32_t node, bool claims)
         node_list_remove(&hv->claims, &hv->links, node);
         hv->node = lowest_claimant(c);
     }
-    if (hv->node != before) {
-        rollup_mark_changed(c, SB_KIND_HYPERVISOR);
-    }
-    hypervisor_on_node_change(c, node);
+    return hv->node != before || hypervisor_follows(c, node);
 }
 
-void hypervisor_on_node_change(Coord *c, uint32_t node)
+bool hypervisor_follows(const Coord *c, uint32_t node)
 {
-    if (node != 0 && node == c->hv.node) {
-        rollup_mark_changed(c, SB_KIND_HYPERVISOR);
-    }
+    return node != 0 && node == c->hv.node;
 }
 
 /* PSM's table (hypervisor_state_manager.cpp), from the boot progress. */

@@ -113,7 +113,9 @@ void node_refresh(Coord *c, uint32_t node)
         }
         /* "stale" is part of every kind's rollup. */
         rollup_mark_all_changed(c);
-        hypervisor_on_node_change(c, node);
+        if (hypervisor_follows(c, node)) {
+            rollup_mark_changed(c, SB_KIND_HYPERVISOR);
+        }
     }
     if (ready != nd->ready) {
         nd->ready = ready;
@@ -268,11 +270,13 @@ static void apply_details(Coord *c, uint32_t node, const SbStateMsg *m, bool val
         power_restore_on_chassis(c, node, m->has_ac_loss && m->ac_loss, m->bmc_boot_ms);
         break;
     case SB_KIND_HOST:
-        hypervisor_on_host(c, node, m->hypervisor);
+        if (hypervisor_on_host(c, node, m->hypervisor)) {
+            rollup_mark_changed(c, SB_KIND_HYPERVISOR);
+        }
         break;
     case SB_KIND_BOOT_PROGRESS:
-        if (value_changed) {
-            hypervisor_on_node_change(c, node);
+        if (value_changed && hypervisor_follows(c, node)) {
+            rollup_mark_changed(c, SB_KIND_HYPERVISOR);
         }
         break;
     case SB_KIND_BMC:

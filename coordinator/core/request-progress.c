@@ -254,16 +254,14 @@ void progress_mark_bmc_left(Coord *c, uint32_t node)
     }
 }
 
-void progress_check_complete(Coord *c, SbTarget target)
+int progress_completed(const Coord *c, SbTarget target, char *why, size_t size)
 {
-    Progress *p = &c->progress[target];
-    char why[SB_WHY_MAX + 1];
+    const Progress *p = &c->progress[target];
 
     if (p->slot < 0 || p->remaining.count > 0) {
-        return;
+        return -1;
     }
-    (void) snprintf(why, sizeof(why),
-                    p->total == 1 ? "%u node reached %s" : "all %u nodes reached %s",
+    (void) snprintf(why, size, p->total == 1 ? "%u node reached %s" : "all %u nodes reached %s",
                     (unsigned) p->total, progress_goal_name(&c->requests[p->slot]));
-    requests_finish(c, p->slot, SB_EVENT_COMPLETED, why, NULL, 0, 0);
+    return p->slot;
 }
