@@ -7,13 +7,54 @@
 #include <poll.h>
 #include <signal.h>
 #include <spawn.h>
+#include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
-extern char **environ;
+/* "Name:   1234 kB" in a /proc status-style line: true with the number when line is field name. */
+static bool proc_field_kib(const char *line, const char *name, uint64_t *ret)
+{
+    size_t len = strlen(name);
+    unsigned long long v;
+    char *end = NULL;
+
+    if (strncmp(line, name, len) != 0 || line[len] != ':') {
+        return false;
+    }
+    errno = 0;
+    v = strtoull(line + len + 1, &end, 10);
+    if (errno != 0 || end == line + len + 1) {
+        return false;
+    }
+    *ret = v;
+    return true;
+}
+
+/* Field number field (1-based, as proc(5) counts) of /proc/<pid>/stat, given the text after the
+ * command name's closing parenthesis (which starts at field 3). */
+static int stat_field(const char *after_comm, unsigned field, uint64_t *ret)
+{
+    const char *p = after_comm;
+    unsigned long long v;
+    char *end = NULL;
+
+    for (unsigned f = 3; f < field; f++) {
+        p += strspn(p, " ");
+        p += strcspn(p, " ");
+    }
+    p += strspn(p, " ");
+    errno = 0;
+    v = strtoull(p, &end, 10);
+    if (errno != 0 || end == p) {
+        return -EBADMSG;
+    }
+    *ret = v;
+    return 0;
+}
 
 int proc_spawn(Proc *p, char *const argv[], const char *log_path)
 {
@@ -103,8 +144,8 @@ int proc_memory(pid_t pid, uint64_t *ret_rss_kib, uint64_t *ret_hwm_kib)
         return -errno;
     }
     while (fgets(line, sizeof(line), f)) {
-        (void) sscanf(line, "VmRSS: %" SCNu64, &rss);
-        (void) sscanf(line, "VmHWM: %" SCNu64, &hwm);
+        (void) proc_field_kib(line, "VmRSS", &rss);
+        (void) proc_field_kib(line, "VmHWM", &hwm);
     }
     (void) fclose(f);
     if (rss == 0 || hwm == 0) {
@@ -127,9 +168,9 @@ int proc_memory_private(pid_t pid, uint64_t *ret_pss_kib, uint64_t *ret_private_
         return -errno;
     }
     while (fgets(line, sizeof(line), f)) {
-        (void) sscanf(line, "Pss: %" SCNu64, &pss);
-        (void) sscanf(line, "Private_Clean: %" SCNu64, &clean);
-        (void) sscanf(line, "Private_Dirty: %" SCNu64, &dirty);
+        (void) proc_field_kib(line, "Pss", &pss);
+        (void) proc_field_kib(line, "Private_Clean", &clean);
+        (void) proc_field_kib(line, "Private_Dirty", &dirty);
     }
     (void) fclose(f);
     if (pss == 0) {
@@ -143,7 +184,7 @@ int proc_memory_private(pid_t pid, uint64_t *ret_pss_kib, uint64_t *ret_private_
 int proc_cpu_us(pid_t pid, uint64_t *ret_us)
 {
     char path[64], buf[1024], *p;
-    unsigned long long utime = 0, stime = 0;
+    uint64_t utime = 0, stime = 0;
     long ticks = sysconf(_SC_CLK_TCK);
     size_t n;
     FILE *f;
@@ -159,9 +200,8 @@ int proc_cpu_us(pid_t pid, uint64_t *ret_us)
     /* Fields 14 and 15 (utime, stime) follow the command name, which may hold spaces: count
      * from its closing parenthesis. */
     p = strrchr(buf, ')');
-    if (!p || ticks <= 0 ||
-        sscanf(p + 1, " %*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu", &utime, &stime) !=
-                2) {
+    if (!p || ticks <= 0 || stat_field(p + 1, 14, &utime) < 0 ||
+        stat_field(p + 1, 15, &stime) < 0) {
         return -EBADMSG;
     }
     *ret_us = (uint64_t) (utime + stime) * 1000000u / (uint64_t) ticks;

@@ -344,19 +344,59 @@ static bool all_digits(const char *s, size_t n)
     return n > 0;
 }
 
+/* Exactly n decimal digits at p, as a number. */
+static bool digits_value(const char *p, size_t n, unsigned *ret)
+{
+    unsigned v = 0;
+
+    if (!all_digits(p, n)) {
+        return false;
+    }
+    for (size_t i = 0; i < n; i++) {
+        v = v * 10u + (unsigned) (p[i] - '0');
+    }
+    *ret = v;
+    return true;
+}
+
+/* One or two digits at *p, as a number; *p moves past them. */
+static bool clock_part(const char **p, unsigned *ret)
+{
+    size_t n = (*p)[0] >= '0' && (*p)[0] <= '9' && (*p)[1] >= '0' && (*p)[1] <= '9' ? 2 : 1;
+
+    if (!digits_value(*p, n, ret)) {
+        return false;
+    }
+    *p += n;
+    return true;
+}
+
+/* "H[H]:M[M][:S[S]]" into h, m, sec: 2 or 3 parts read, or -EINVAL. */
+static int parse_clock_parts(const char *s, unsigned *h, unsigned *m, unsigned *sec)
+{
+    const char *p = s;
+
+    if (!clock_part(&p, h) || *p++ != ':' || !clock_part(&p, m)) {
+        return -EINVAL;
+    }
+    if (*p == '\0') {
+        return 2;
+    }
+    if (*p++ != ':' || !clock_part(&p, sec) || *p != '\0') {
+        return -EINVAL;
+    }
+    return 3;
+}
+
 /* "HH:MM[:SS]": the next such local time (today, or tomorrow when it has passed). */
 static int parse_clock(const char *s, uint64_t *ret)
 {
-    unsigned h, m, sec = 0;
-    char tail;
+    unsigned h = 0, m = 0, sec = 0;
     time_t now = time(NULL), t;
     struct tm tm;
-    int n = sscanf(s, "%2u:%2u:%2u%c", &h, &m, &sec, &tail);
+    int n = parse_clock_parts(s, &h, &m, &sec);
 
-    if (!(n == 2 || n == 3) || h > 23 || m > 59 || sec > 59 || !localtime_r(&now, &tm)) {
-        return -EINVAL;
-    }
-    if (n == 2 && strlen(s) > 5) {
+    if (n < 0 || h > 23 || m > 59 || sec > 59 || !localtime_r(&now, &tm)) {
         return -EINVAL;
     }
     tm.tm_hour = (int) h;
@@ -376,6 +416,33 @@ static int parse_clock(const char *s, uint64_t *ret)
     return 0;
 }
 
+/* The zone at the end of an ISO 8601 time: Z, +HH:MM, +HHMM (or -) or nothing (*local). */
+static int parse_zone(const char *p, long *offset_s, bool *local)
+{
+    size_t rest;
+    const char *mm;
+
+    *local = *p == '\0';
+    if (*local) {
+        return 0;
+    }
+    if (*p == 'Z' && p[1] == '\0') {
+        return 0;
+    }
+    if ((*p != '+' && *p != '-') || !all_digits(p + 1, 2)) {
+        return -EINVAL;
+    }
+    rest = strlen(p + 3);
+    mm = p[3] == ':' ? p + 4 : p + 3;
+    if (!((rest == 3 && p[3] == ':') || rest == 2) || !all_digits(mm, 2)) {
+        return -EINVAL;
+    }
+    *offset_s = ((p[1] - '0') * 10L + (p[2] - '0')) * 3600L +
+                ((mm[0] - '0') * 10L + (mm[1] - '0')) * 60L;
+    *offset_s = *p == '-' ? -*offset_s : *offset_s;
+    return 0;
+}
+
 /* ISO 8601: YYYY-MM-DD[T ]HH:MM[:SS] with Z, +HH:MM, +HHMM or nothing (local time). */
 static int parse_iso(const char *s, uint64_t *ret)
 {
@@ -385,14 +452,13 @@ static int parse_iso(const char *s, uint64_t *ret)
     long offset_s = 0;
     bool local = true;
     time_t t;
-    int used = 0;
 
-    if (sscanf(p, "%4u-%2u-%2u%n", &y, &mo, &d, &used) != 3 || used != 10 ||
-        (p[10] != 'T' && p[10] != ' ')) {
+    if (!digits_value(p, 4, &y) || p[4] != '-' || !digits_value(p + 5, 2, &mo) || p[7] != '-' ||
+        !digits_value(p + 8, 2, &d) || (p[10] != 'T' && p[10] != ' ')) {
         return -EINVAL;
     }
     p += 11;
-    if (sscanf(p, "%2u:%2u%n", &h, &mi, &used) != 2 || used != 5) {
+    if (!digits_value(p, 2, &h) || p[2] != ':' || !digits_value(p + 3, 2, &mi)) {
         return -EINVAL;
     }
     p += 5;
@@ -403,20 +469,7 @@ static int parse_iso(const char *s, uint64_t *ret)
         sec = (unsigned) ((p[1] - '0') * 10 + (p[2] - '0'));
         p += 3;
     }
-    if (*p == 'Z' && p[1] == '\0') {
-        local = false;
-    } else if ((*p == '+' || *p == '-') && all_digits(p + 1, 2)) {
-        size_t rest = strlen(p + 3);
-        const char *mm = p[3] == ':' ? p + 4 : p + 3;
-
-        if (!((rest == 3 && p[3] == ':') || rest == 2) || !all_digits(mm, 2)) {
-            return -EINVAL;
-        }
-        offset_s = ((p[1] - '0') * 10L + (p[2] - '0')) * 3600L +
-                   ((mm[0] - '0') * 10L + (mm[1] - '0')) * 60L;
-        offset_s = *p == '-' ? -offset_s : offset_s;
-        local = false;
-    } else if (*p != '\0') {
+    if (parse_zone(p, &offset_s, &local) < 0) {
         return -EINVAL;
     }
     if (y < 1970 || mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || sec > 60) {

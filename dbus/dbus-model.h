@@ -114,7 +114,7 @@ typedef struct DbusView {
 
 /* The view of m. Strings are static; a value not known yet is NULL (its object is then not
  * ready). */
-void dbus_view_build(const DbusModel *m, DbusView *ret);
+void dbus_view_build(const DbusModel *m, DbusView *v);
 
 /* Bit (1u << DbusProp) for every property whose value differs between a and b. */
 uint32_t dbus_view_diff(const DbusView *a, const DbusView *b);

@@ -128,7 +128,7 @@ static int get_allowed(sd_bus *bus,
     return sd_bus_message_append_strv(reply, (char **) p->allowed_host);
 }
 
-static void emit_changes(DbusPresenter *p, uint32_t mask);
+static void emit_changes(DbusPresenter *p, uint32_t extra);
 
 static int publish_request(DbusPresenter *p, SbTarget target, const SbCommand *c)
 {

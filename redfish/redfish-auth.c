@@ -152,7 +152,7 @@ int redfish_accounts_parse(const char *text,
     size_t pos = 0;
 
     *ret = (RedfishAccounts){ 0 };
-    if (len > REDFISH_ACCOUNTS_FILE_MAX) {
+    if (len > (size_t) REDFISH_ACCOUNTS_FILE_MAX) {
         (void) snprintf(err, err_size, "larger than %u bytes", REDFISH_ACCOUNTS_FILE_MAX);
         return -EINVAL;
     }

@@ -581,12 +581,12 @@ static int bridge_add_http(RedfishBridge *b)
     int r = 0;
 
     if (b->opts->https_cert[0]) {
-        r = read_file_bounded(b->opts->https_cert, 256u * 1024u, &cert, &len);
+        r = read_file_bounded(b->opts->https_cert, (size_t) 256 * 1024, &cert, &len);
         if (r < 0) {
             return log_error_errno(r, "redfish: failed to read --https-cert '%s': %m",
                                    b->opts->https_cert);
         }
-        r = read_file_bounded(b->opts->https_key, 64u * 1024u, &key, &len);
+        r = read_file_bounded(b->opts->https_key, (size_t) 64 * 1024, &key, &len);
         if (r < 0) {
             return log_error_errno(r, "redfish: failed to read --https-key '%s': %m",
                                    b->opts->https_key);
@@ -614,7 +614,7 @@ static int bridge_load_accounts(RedfishBridge *b)
     if (b->opts->accounts[0] == '\0') {
         return 0;
     }
-    r = read_file_bounded(b->opts->accounts, REDFISH_ACCOUNTS_FILE_MAX, &text, &len);
+    r = read_file_bounded(b->opts->accounts, (size_t) REDFISH_ACCOUNTS_FILE_MAX, &text, &len);
     if (r < 0) {
         return log_error_errno(r, "redfish: failed to read --accounts '%s': %m", b->opts->accounts);
     }

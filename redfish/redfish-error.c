@@ -12,41 +12,40 @@ typedef enum RedfishRegistry {
 } RedfishRegistry;
 
 typedef struct RegistryEntry {
-    RedfishRegistry registry;
     const char *key;
     const char *message; /* %1..%n: MessageArgs */
     const char *severity;
     const char *resolution;
     unsigned n_args;
+    RedfishRegistry registry;
 } RegistryEntry;
 
 /* Copied from DMTF's Base.1.22.1.json and TaskEvent.1.0.3.json (Redfish-Publications 2025.4). */
 static const RegistryEntry registry[REDFISH_MSG_COUNT] = {
-    [REDFISH_MSG_SUCCESS] = { REDFISH_REGISTRY_BASE, "Success",
-                              "The request completed successfully.", "OK", "None.", 0 },
-    [REDFISH_MSG_GENERAL_ERROR] = { REDFISH_REGISTRY_BASE, "GeneralError",
+    [REDFISH_MSG_SUCCESS] = { "Success", "The request completed successfully.", "OK", "None.", 0,
+                              REDFISH_REGISTRY_BASE },
+    [REDFISH_MSG_GENERAL_ERROR] = { "GeneralError",
                                     "A general error has occurred.  See Resolution for information "
                                     "on how to resolve the error, or @Message.ExtendedInfo if "
                                     "Resolution is not provided.",
-                                    "Critical", "None.", 0 },
-    [REDFISH_MSG_OPERATION_NOT_ALLOWED] = { REDFISH_REGISTRY_BASE, "OperationNotAllowed",
+                                    "Critical", "None.", 0, REDFISH_REGISTRY_BASE },
+    [REDFISH_MSG_OPERATION_NOT_ALLOWED] = { "OperationNotAllowed",
                                             "The HTTP method is not allowed on this resource.",
-                                            "Critical", "None.", 0 },
-    [REDFISH_MSG_RESOURCE_MISSING_AT_URI] = { REDFISH_REGISTRY_BASE, "ResourceMissingAtURI",
+                                            "Critical", "None.", 0, REDFISH_REGISTRY_BASE },
+    [REDFISH_MSG_RESOURCE_MISSING_AT_URI] = { "ResourceMissingAtURI",
                                               "The resource at the URI '%1' was not found.",
                                               "Critical",
                                               "Place a valid resource at the URI or correct the "
                                               "URI and resubmit the request.",
-                                              1 },
-    [REDFISH_MSG_ACTION_PARAMETER_MISSING] = { REDFISH_REGISTRY_BASE, "ActionParameterMissing",
+                                              1, REDFISH_REGISTRY_BASE },
+    [REDFISH_MSG_ACTION_PARAMETER_MISSING] = { "ActionParameterMissing",
                                                "The action %1 requires the parameter %2 to be "
                                                "present in the request body.",
                                                "Critical",
                                                "Supply the action with the required parameter in "
                                                "the request body when the request is resubmitted.",
-                                               2 },
-    [REDFISH_MSG_ACTION_PARAMETER_VALUE_TYPE_ERROR] = { REDFISH_REGISTRY_BASE,
-                                                        "ActionParameterValueTypeError",
+                                               2, REDFISH_REGISTRY_BASE },
+    [REDFISH_MSG_ACTION_PARAMETER_VALUE_TYPE_ERROR] = { "ActionParameterValueTypeError",
                                                         "The value '%1' for the parameter %2 in "
                                                         "the action %3 is not a type that the "
                                                         "parameter can accept.",
@@ -54,16 +53,15 @@ static const RegistryEntry registry[REDFISH_MSG_COUNT] = {
                                                         "Correct the value for the parameter in "
                                                         "the request body and resubmit the request "
                                                         "if the operation failed.",
-                                                        3 },
-    [REDFISH_MSG_ACTION_PARAMETER_UNKNOWN] = { REDFISH_REGISTRY_BASE, "ActionParameterUnknown",
+                                                        3, REDFISH_REGISTRY_BASE },
+    [REDFISH_MSG_ACTION_PARAMETER_UNKNOWN] = { "ActionParameterUnknown",
                                                "The action %1 was submitted with the invalid "
                                                "parameter %2.",
                                                "Warning",
                                                "Correct the invalid action parameter and resubmit "
                                                "the request if the operation failed.",
-                                               2 },
-    [REDFISH_MSG_ACTION_PARAMETER_VALUE_NOT_IN_LIST] = { REDFISH_REGISTRY_BASE,
-                                                         "ActionParameterValueNotInList",
+                                               2, REDFISH_REGISTRY_BASE },
+    [REDFISH_MSG_ACTION_PARAMETER_VALUE_NOT_IN_LIST] = { "ActionParameterValueNotInList",
                                                          "The value '%1' for the parameter %2 in "
                                                          "the action %3 is not in the list of "
                                                          "acceptable values.",
@@ -72,44 +70,42 @@ static const RegistryEntry registry[REDFISH_MSG_COUNT] = {
                                                          "that the implementation can support and "
                                                          "resubmit the request if the operation "
                                                          "failed.",
-                                                         3 },
-    [REDFISH_MSG_ACTION_PARAMETER_NOT_SUPPORTED] = { REDFISH_REGISTRY_BASE,
-                                                     "ActionParameterNotSupported",
+                                                         3, REDFISH_REGISTRY_BASE },
+    [REDFISH_MSG_ACTION_PARAMETER_NOT_SUPPORTED] = { "ActionParameterNotSupported",
                                                      "The parameter %1 for the action %2 is not "
                                                      "supported on the target resource.",
                                                      "Warning",
                                                      "Remove the parameter supplied and resubmit "
                                                      "the request if the operation failed.",
-                                                     2 },
-    [REDFISH_MSG_MALFORMED_JSON] = { REDFISH_REGISTRY_BASE, "MalformedJSON",
+                                                     2, REDFISH_REGISTRY_BASE },
+    [REDFISH_MSG_MALFORMED_JSON] = { "MalformedJSON",
                                      "The request body submitted was malformed JSON and could not "
                                      "be parsed by the receiving service.",
                                      "Critical",
                                      "Ensure that the request body is valid JSON and resubmit the "
                                      "request.",
-                                     0 },
-    [REDFISH_MSG_SERVICE_TEMPORARILY_UNAVAILABLE] = { REDFISH_REGISTRY_BASE,
-                                                      "ServiceTemporarilyUnavailable",
+                                     0, REDFISH_REGISTRY_BASE },
+    [REDFISH_MSG_SERVICE_TEMPORARILY_UNAVAILABLE] = { "ServiceTemporarilyUnavailable",
                                                       "The service is temporarily unavailable.  "
                                                       "Retry in %1 seconds.",
                                                       "Critical",
                                                       "Wait for the indicated retry duration and "
                                                       "retry the operation.",
-                                                      1 },
-    [REDFISH_MSG_INTERNAL_ERROR] = { REDFISH_REGISTRY_BASE, "InternalError",
+                                                      1, REDFISH_REGISTRY_BASE },
+    [REDFISH_MSG_INTERNAL_ERROR] = { "InternalError",
                                      "The request failed due to an internal service error.  The "
                                      "service is still operational.",
                                      "Critical",
                                      "Resubmit the request.  If the problem persists, consider "
                                      "resetting the service.",
-                                     0 },
-    [REDFISH_MSG_PRECONDITION_FAILED] = { REDFISH_REGISTRY_BASE, "PreconditionFailed",
+                                     0, REDFISH_REGISTRY_BASE },
+    [REDFISH_MSG_PRECONDITION_FAILED] = { "PreconditionFailed",
                                           "The ETag supplied did not match the ETag required to "
                                           "change this resource.",
                                           "Critical",
-                                          "Try the operation again using the appropriate ETag.",
-                                          0 },
-    [REDFISH_MSG_INSUFFICIENT_PRIVILEGE] = { REDFISH_REGISTRY_BASE, "InsufficientPrivilege",
+                                          "Try the operation again using the appropriate ETag.", 0,
+                                          REDFISH_REGISTRY_BASE },
+    [REDFISH_MSG_INSUFFICIENT_PRIVILEGE] = { "InsufficientPrivilege",
                                              "There are insufficient privileges for the account or "
                                              "credentials associated with the current session to "
                                              "perform the requested operation.",
@@ -117,29 +113,30 @@ static const RegistryEntry registry[REDFISH_MSG_COUNT] = {
                                              "Either abandon the operation or change the "
                                              "associated access rights and resubmit the request if "
                                              "the operation failed.",
-                                             0 },
-    [REDFISH_MSG_NO_VALID_SESSION] = { REDFISH_REGISTRY_BASE, "NoValidSession",
+                                             0, REDFISH_REGISTRY_BASE },
+    [REDFISH_MSG_NO_VALID_SESSION] = { "NoValidSession",
                                        "There is no valid session established with the "
                                        "implementation.",
                                        "Critical",
-                                       "Establish a session before attempting any operations.", 0 },
-    [REDFISH_MSG_QUERY_NOT_SUPPORTED] = { REDFISH_REGISTRY_BASE, "QueryNotSupported",
+                                       "Establish a session before attempting any operations.", 0,
+                                       REDFISH_REGISTRY_BASE },
+    [REDFISH_MSG_QUERY_NOT_SUPPORTED] = { "QueryNotSupported",
                                           "Querying is not supported by the implementation.",
                                           "Warning",
                                           "Remove the query parameters and resubmit the request if "
                                           "the operation failed.",
-                                          0 },
-    [REDFISH_MSG_PAYLOAD_TOO_LARGE] = { REDFISH_REGISTRY_BASE, "PayloadTooLarge",
+                                          0, REDFISH_REGISTRY_BASE },
+    [REDFISH_MSG_PAYLOAD_TOO_LARGE] = { "PayloadTooLarge",
                                         "The supplied payload exceeds the maximum size supported "
                                         "by the service.",
                                         "Critical",
                                         "Check that the supplied payload is correct and supported "
                                         "by this service.",
-                                        0 },
-    [REDFISH_MSG_HEADER_INVALID] = { REDFISH_REGISTRY_BASE, "HeaderInvalid",
-                                     "Header '%1' is invalid.", "Critical",
-                                     "Resubmit the request with a valid request header.", 1 },
-    [REDFISH_MSG_SESSION_LIMIT_EXCEEDED] = { REDFISH_REGISTRY_BASE, "SessionLimitExceeded",
+                                        0, REDFISH_REGISTRY_BASE },
+    [REDFISH_MSG_HEADER_INVALID] = { "HeaderInvalid", "Header '%1' is invalid.", "Critical",
+                                     "Resubmit the request with a valid request header.", 1,
+                                     REDFISH_REGISTRY_BASE },
+    [REDFISH_MSG_SESSION_LIMIT_EXCEEDED] = { "SessionLimitExceeded",
                                              "The session establishment failed due to the number "
                                              "of simultaneous sessions exceeding the limit of the "
                                              "implementation.",
@@ -147,55 +144,55 @@ static const RegistryEntry registry[REDFISH_MSG_COUNT] = {
                                              "Reduce the number of other sessions before trying to "
                                              "establish the session or increase the limit of "
                                              "simultaneous sessions, if supported.",
-                                             0 },
-    [REDFISH_MSG_PROPERTY_MISSING] = { REDFISH_REGISTRY_BASE, "PropertyMissing",
+                                             0, REDFISH_REGISTRY_BASE },
+    [REDFISH_MSG_PROPERTY_MISSING] = { "PropertyMissing",
                                        "The property %1 is a required property and must be "
                                        "included in the request.",
                                        "Warning",
                                        "Ensure that the property is in the request body and has a "
                                        "valid value and resubmit the request if the operation "
                                        "failed.",
-                                       1 },
-    [REDFISH_MSG_PROPERTY_VALUE_TYPE_ERROR] = { REDFISH_REGISTRY_BASE, "PropertyValueTypeError",
+                                       1, REDFISH_REGISTRY_BASE },
+    [REDFISH_MSG_PROPERTY_VALUE_TYPE_ERROR] = { "PropertyValueTypeError",
                                                 "The value '%1' for the property %2 is not a type "
                                                 "that the property can accept.",
                                                 "Warning",
                                                 "Correct the value for the property in the request "
                                                 "body and resubmit the request if the operation "
                                                 "failed.",
-                                                2 },
-    [REDFISH_MSG_PROPERTY_UNKNOWN] = { REDFISH_REGISTRY_BASE, "PropertyUnknown",
+                                                2, REDFISH_REGISTRY_BASE },
+    [REDFISH_MSG_PROPERTY_UNKNOWN] = { "PropertyUnknown",
                                        "The property %1 is not in the list of valid properties for "
                                        "the resource.",
                                        "Warning",
                                        "Remove the unknown property from the request body and "
                                        "resubmit the request if the operation failed.",
-                                       1 },
-    [REDFISH_MSG_RESOURCE_CANNOT_BE_DELETED] = { REDFISH_REGISTRY_BASE, "ResourceCannotBeDeleted",
+                                       1, REDFISH_REGISTRY_BASE },
+    [REDFISH_MSG_RESOURCE_CANNOT_BE_DELETED] = { "ResourceCannotBeDeleted",
                                                  "The delete request failed because the resource "
                                                  "requested cannot be deleted.",
                                                  "Critical",
                                                  "Do not attempt to delete a non-deletable "
                                                  "resource.",
-                                                 0 },
-    [REDFISH_MSG_SERVICE_SHUTTING_DOWN] = { REDFISH_REGISTRY_BASE, "ServiceShuttingDown",
+                                                 0, REDFISH_REGISTRY_BASE },
+    [REDFISH_MSG_SERVICE_SHUTTING_DOWN] = { "ServiceShuttingDown",
                                             "The operation failed because the service is shutting "
                                             "down and can no longer take incoming requests.",
                                             "Critical",
                                             "When the service becomes available, resubmit the "
                                             "request if the operation failed.",
-                                            0 },
-    [REDFISH_MSG_TASK_STARTED] = { REDFISH_REGISTRY_TASK_EVENT, "TaskStarted",
-                                   "The task with Id '%1' has started.", "OK", "None.", 1 },
-    [REDFISH_MSG_TASK_COMPLETED_OK] = { REDFISH_REGISTRY_TASK_EVENT, "TaskCompletedOK",
-                                        "The task with Id '%1' has completed.", "OK", "None.", 1 },
-    [REDFISH_MSG_TASK_ABORTED] = { REDFISH_REGISTRY_TASK_EVENT, "TaskAborted",
+                                            0, REDFISH_REGISTRY_BASE },
+    [REDFISH_MSG_TASK_STARTED] = { "TaskStarted", "The task with Id '%1' has started.", "OK",
+                                   "None.", 1, REDFISH_REGISTRY_TASK_EVENT },
+    [REDFISH_MSG_TASK_COMPLETED_OK] = { "TaskCompletedOK", "The task with Id '%1' has completed.",
+                                        "OK", "None.", 1, REDFISH_REGISTRY_TASK_EVENT },
+    [REDFISH_MSG_TASK_ABORTED] = { "TaskAborted",
                                    "The task with Id '%1' has completed with errors.", "Critical",
-                                   "None.", 1 },
-    [REDFISH_MSG_TASK_CANCELLED] = { REDFISH_REGISTRY_TASK_EVENT, "TaskCancelled",
+                                   "None.", 1, REDFISH_REGISTRY_TASK_EVENT },
+    [REDFISH_MSG_TASK_CANCELLED] = { "TaskCancelled",
                                      "Work on the task with Id '%1' has been halted prior to "
                                      "completion due to an explicit request.",
-                                     "Warning", "None.", 1 },
+                                     "Warning", "None.", 1, REDFISH_REGISTRY_TASK_EVENT },
 };
 
 static const char *const registry_names[] = {
@@ -214,7 +211,11 @@ static void printable_copy(char *dst, size_t size, const char *src)
     size_t i = 0;
 
     for (; src && src[i] && i < size - 1; i++) {
-        dst[i] = src[i] >= 0x20 && src[i] < 0x7f ? src[i] : '?';
+        if (src[i] >= 0x20 && src[i] < 0x7f) {
+            dst[i] = src[i];
+        } else {
+            dst[i] = '?';
+        }
     }
     dst[i] = '\0';
 }

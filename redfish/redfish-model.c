@@ -3,6 +3,7 @@
 #include "redfish-model.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -14,7 +15,7 @@ int redfish_model_init(RedfishModel *m, const char *system)
         return -EINVAL;
     }
     *m = (RedfishModel){ 0 };
-    (void) strcpy(m->system, system); /* length checked by sb_system_id_is_valid() */
+    (void) snprintf(m->system, sizeof(m->system), "%s", system); /* length checked above */
     return 0;
 }
 

@@ -95,7 +95,7 @@ int main(int argc, char **argv)
                        REDFISH_USER_MAX);
         return 2;
     }
-    r = read_file_bounded(argv[1], REDFISH_ACCOUNTS_FILE_MAX, &old, &old_len);
+    r = read_file_bounded(argv[1], (size_t) REDFISH_ACCOUNTS_FILE_MAX, &old, &old_len);
     if (r < 0 && r != -ENOENT) {
         (void) fprintf(stderr, "statebus-redfish-passwd: %s: %s\n", argv[1], strerror(-r));
         return 1;

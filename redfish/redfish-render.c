@@ -431,9 +431,10 @@ static cJSON *render_session_service(const RedfishView *v)
     cJSON *o = new_resource("#SessionService.v1_1_8.SessionService", "/redfish/v1/SessionService",
                             "SessionService", "Session Service");
     cJSON *status = cJSON_AddObjectToObject(o, "Status");
+    uint64_t timeout_s = v->sessions->timeout_ms / 1000u; /* whole seconds, as declared */
 
     (void) cJSON_AddBoolToObject(o, "ServiceEnabled", v->auth_enabled);
-    (void) cJSON_AddNumberToObject(o, "SessionTimeout", (double) (v->sessions->timeout_ms / 1000u));
+    (void) cJSON_AddNumberToObject(o, "SessionTimeout", (double) timeout_s);
     (void) cJSON_AddStringToObject(status, "State", v->auth_enabled ? "Enabled" : "Disabled");
     (void) cJSON_AddStringToObject(status, "Health", "OK");
     add_ref(o, "Sessions", REDFISH_SESSIONS_URI);

@@ -91,7 +91,7 @@ RedfishTask *redfish_tasks_find_request(RedfishTasks *t, const char *request_id)
 void redfish_task_event(RedfishTask *task, SbEventKind kind, const char *why, uint64_t time_ms)
 {
     RedfishTaskEvent *ev = NULL;
-    RedfishTaskState next = task->state;
+    RedfishTaskState next;
 
     if (redfish_task_is_finished(task)) {
         return;
