@@ -134,6 +134,8 @@ static enum MHD_Result queue_answer(RedfishHttpRequest *req)
     return r;
 }
 
+/* libmicrohttpd fixes the 8 parameters of an access handler. */
+/* NOLINTNEXTLINE(readability-function-size) */
 static enum MHD_Result on_http_access(void *cls,
                                       struct MHD_Connection *connection,
                                       const char *url,
