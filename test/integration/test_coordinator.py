@@ -370,8 +370,16 @@ class CoordinatorTest(IntegrationTest):
                                  pred=lambda m: m.get("status") == "online")[-1]
         watcher.close()
         self.clients.remove(watcher)
+        # The coordinator and the agents are held (SIGSTOP) across the crash so that the new
+        # watcher is subscribed before they reconnect: their rebirth answers are live messages,
+        # which a watcher that subscribes later would never see (a race under load).
+        held = [coord, *agents.values()]
+        for p in held:
+            p.signal(signal.SIGSTOP)
         self.broker.restart(hard=True)
         after = self.watcher(name="after")
+        for p in held:
+            p.signal(signal.SIGCONT)
         online = after.wait_msg(self.t("system/status"), lambda m: m.get("status") == "online"
                                 and m.get("epoch") != first.get("epoch"), timeout=EVENT_TIMEOUT,
                                 what="the coordinator online with a new epoch")
