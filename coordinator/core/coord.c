@@ -2,8 +2,40 @@
 /*
  * coord_step(): one event in, the batch of actions out. This file owns the connection life cycle
  * (epoch, rebirth window), the order of work inside a step and the batch's epilogue (rollups,
- * system/requests, the single timer, PERSIST at the head). The rules live in node-table.c,
- * liveness.c, rollup.c, requests.c and request-progress.c.
+ * system/requests, the single timer, PERSIST at the head). The rules live in node-table.c (node
+ * facts, the gate's not-Ready list), liveness.c, evidence.c, requests.c, request-progress.c,
+ * power-restore.c, schedule.c, hypervisor.c and rollup.c; where a rule returns a verdict
+ * (progress_completed(), evidence_take_held(), hypervisor_on_host()), this file carries it out.
+ *
+ * The pipeline of one step ("decide" is false while more input waits in the socket: a step in
+ * the middle of a backlog applies its event and decides nothing, topics/README.md "The gate"):
+ *  1. Clock checks (liveness_check_clock, evidence_check_stall): read the time since the last
+ *     step; a stall of our own restarts heartbeat deadlines and makes every node prove itself
+ *     again (unverify, probe, rebirth). First, so that nothing below trusts a stale view.
+ *  2. Deadlines (requests_run_deadlines; decide, connected, outside the rebirth window): expire
+ *     queued and fail active requests whose time is up. Before the event: a time-out is judged
+ *     on what the nodes had said by then, not on what this event says.
+ *  3. The event (handle_event): connection changes, node facts (node-table.c, which tells
+ *     liveness, evidence, progress and power restore what changed), requests, cancels, settings,
+ *     probe echoes, acknowledgements. A request read from a backlog is held, not submitted.
+ *  4. Schedule (schedule_run; decide, connected): a due scheduled transition becomes a request.
+ *  5. Held requests, liveness, probes (decide): requests held during a backlog are submitted in
+ *     the order read; nodes whose heartbeats stopped go silent (after the event: a heartbeat in
+ *     this very event must refresh its node first); an unanswered probe is sent again.
+ *  6. Rebirth window (window_check_end): ends at its deadline or once every node answered.
+ *  7. Decisions (decide): completions first (a request this event completed ends, with its final
+ *     event, before anything new is decided on the same view), then power restore (decides an
+ *     AC loss once the gate is open, submits a due delayed action), then the release of queued
+ *     requests through the gate (needs a fresh probe), then completions again (a request just
+ *     dispatched to nodes already at its target ends in the same batch), then the probe's echo
+ *     is consumed (evidence for this decision point only).
+ *  8. Views (publish_views): rollups, system/requests, settings and power-restore, only while
+ *     connected and outside the rebirth window, all of them once when the window ends; after
+ *     every decision, so they show its outcome. The shell publishes them before the batch's
+ *     events (coordinator-apply.c): a state goes out before the answer that reports it.
+ *  9. Epilogue: the one timer re-armed at the earliest deadline, and PERSIST put at the head of
+ *     the batch when anything durable changed (the shell writes state.json before any other
+ *     action of the batch).
  */
 #include <errno.h>
 #include <stdlib.h>
