@@ -205,22 +205,29 @@ static void print_node_state_detail(const SbStateMsg *m)
     printf("\n");
 }
 
-static CtlExit query_print_text(const Query *q)
+/* Decodes every slot into values/ok; *node_down when the node's status slot is not online.
+ * Returns CTL_EXIT_FAILURE when a slot that must be there is missing or undecodable. */
+static CtlExit query_decode_all(const Query *q, QueryValue *values, bool *ok, bool *node_down)
 {
-    static QueryValue values[QUERY_SLOTS_MAX];
-    bool ok[QUERY_SLOTS_MAX];
     CtlExit ret = CTL_EXIT_OK;
-    char line[2048];
 
-    bool node_down = false;
-
+    *node_down = false;
     for (size_t i = 0; i < q->n_slots; i++) {
         ok[i] = query_decode(q, &q->slots[i], &values[i]);
         ret = ok[i] || (q->slots[i].optional && !q->slots[i].have) ? ret : CTL_EXIT_FAILURE;
         if (q->slots[i].is_status) {
-            node_down = !ok[i] || values[i].status.status != SB_STATUS_ONLINE;
+            *node_down = !ok[i] || values[i].status.status != SB_STATUS_ONLINE;
         }
     }
+    return ret;
+}
+
+/* obmcutil's lines, one per property (or the OS status line). */
+static void
+query_print_headlines(const Query *q, const QueryValue *values, const bool *ok, bool node_down)
+{
+    char line[2048];
+
     for (size_t i = 0; i < q->n_slots; i++) {
         const QuerySlot *s = &q->slots[i];
         int state = q->o->node ? values[i].state.state : values[i].rollup.state;
@@ -244,16 +251,12 @@ static CtlExit query_print_text(const Query *q)
         ctl_format_dbus_line(line, sizeof(line), s->kind, state);
         printf("%s\n", line);
     }
-    if (q->o->node && node_down) {
-        (void) fprintf(stderr,
-                       "statebusctl: node %u is not online: the values below are its last known"
-                       " (stale), its BMC is not usable\n",
-                       q->o->node);
-        ret = ret == CTL_EXIT_OK ? CTL_EXIT_STALE : ret;
-    }
-    if (q->verb->os) {
-        return ret; /* derived: there is no detail of its own */
-    }
+}
+
+/* The detail below the headlines: what the node or system is, then each value in full. */
+static void query_print_details(const Query *q, const QueryValue *values, const bool *ok)
+{
+    char line[2048];
 
     printf("\n");
     if (q->o->node) {
@@ -282,6 +285,27 @@ static CtlExit query_print_text(const Query *q)
             printf("%s", line);
         }
     }
+}
+
+static CtlExit query_print_text(const Query *q)
+{
+    static QueryValue values[QUERY_SLOTS_MAX];
+    bool ok[QUERY_SLOTS_MAX];
+    bool node_down = false;
+    CtlExit ret = query_decode_all(q, values, ok, &node_down);
+
+    query_print_headlines(q, values, ok, node_down);
+    if (q->o->node && node_down) {
+        (void) fprintf(stderr,
+                       "statebusctl: node %u is not online: the values below are its last known"
+                       " (stale), its BMC is not usable\n",
+                       q->o->node);
+        ret = ret == CTL_EXIT_OK ? CTL_EXIT_STALE : ret;
+    }
+    if (q->verb->os) {
+        return ret; /* derived: there is no detail of its own */
+    }
+    query_print_details(q, values, ok);
     return ret;
 }
 

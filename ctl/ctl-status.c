@@ -305,6 +305,24 @@ print_request_line(const Status *st, const SbRequestInfo *r, uint64_t now_ms, co
     printf("\n");
 }
 
+/* The gate line: open, or closed with the nodes it waits for. */
+static void print_gate(const Status *st, const SbRequestsMsg *m)
+{
+    printf("%-13s", "gate");
+    put_word(st, m->gate_open ? "open" : "closed", 0);
+    if (!m->gate_open) {
+        printf(": waiting for BMC Ready on %s ", m->not_ready == 1 ? "node" : "nodes");
+        for (size_t i = 0; i < m->n_waiting_for && i < 32; i++) {
+            printf("%s%u", i ? "," : "", m->waiting_for[i]);
+        }
+        if (m->not_ready > m->n_waiting_for) {
+            printf(" and %zu more", (size_t) m->not_ready - m->n_waiting_for);
+        }
+        printf(" (power-ons wait; Off and BMC reboots go through)");
+    }
+    printf("\n");
+}
+
 static void print_requests(const Status *st, uint64_t now_ms)
 {
     static SbRequestsMsg m;
@@ -315,19 +333,7 @@ static void print_requests(const Status *st, uint64_t now_ms)
         printf("%-13sunknown (no system/requests retained)\n", "gate");
         return;
     }
-    printf("%-13s", "gate");
-    put_word(st, m.gate_open ? "open" : "closed", 0);
-    if (!m.gate_open) {
-        printf(": waiting for BMC Ready on %s ", m.not_ready == 1 ? "node" : "nodes");
-        for (size_t i = 0; i < m.n_waiting_for && i < 32; i++) {
-            printf("%s%u", i ? "," : "", m.waiting_for[i]);
-        }
-        if (m.not_ready > m.n_waiting_for) {
-            printf(" and %zu more", (size_t) m.not_ready - m.n_waiting_for);
-        }
-        printf(" (power-ons wait; Off and BMC reboots go through)");
-    }
-    printf("\n");
+    print_gate(st, &m);
     for (size_t i = 0; i < m.n_requests && i < SB_REQUESTS_MAX; i++) {
         any = any || m.requests[i].phase != SB_REQUEST_DONE;
     }
@@ -525,6 +531,32 @@ static void add_retained(cJSON *obj, const char *key, const Retained *r)
     (void) cJSON_AddItemToObject(obj, key, item ? item : cJSON_CreateNull());
 }
 
+/* One node's entry of --json's "nodes" object; false when out of memory. */
+static bool add_node_json(cJSON *nodes, uint32_t n, const NodeRow *row, bool online)
+{
+    cJSON *o;
+    char key[16];
+
+    (void) snprintf(key, sizeof(key), "%u", n);
+    o = cJSON_AddObjectToObject(nodes, key);
+    if (!o) {
+        return false;
+    }
+    if (row->have_status) {
+        (void) cJSON_AddStringToObject(o, "status",
+                                       sb_enum_to_string(SB_ENUM_STATUS, (int) row->status));
+    }
+    for (int k = 0; k < SB_KIND_NODE_COUNT; k++) {
+        if (row->have[k]) {
+            (void) cJSON_AddStringToObject(o, sb_state_kind_topic_name((SbStateKind) k),
+                                           ctl_state_name((SbStateKind) k, row->state[k]));
+        }
+    }
+    (void) cJSON_AddNumberToObject(o, "last_heard", (double) row->last_ms);
+    (void) cJSON_AddBoolToObject(o, "stale", node_is_stale(row, online));
+    return true;
+}
+
 static CtlExit status_print_json(const Status *st, bool settings_only)
 {
     cJSON *all = cJSON_CreateObject(), *settings = cJSON_CreateObject(), *nodes = NULL;
@@ -552,27 +584,9 @@ static CtlExit status_print_json(const Status *st, bool settings_only)
         add_retained(all, "power-restore", &st->power_restore);
         nodes = cJSON_AddObjectToObject(all, "nodes");
         for (uint32_t n = 1; nodes && n <= st->max_node; n++) {
-            const NodeRow *row = &st->nodes[n];
-            cJSON *o;
-            char key[16];
-
-            (void) snprintf(key, sizeof(key), "%u", n);
-            o = cJSON_AddObjectToObject(nodes, key);
-            if (!o) {
+            if (!add_node_json(nodes, n, &st->nodes[n], online)) {
                 break;
             }
-            if (row->have_status) {
-                (void) cJSON_AddStringToObject(
-                        o, "status", sb_enum_to_string(SB_ENUM_STATUS, (int) row->status));
-            }
-            for (int k = 0; k < SB_KIND_NODE_COUNT; k++) {
-                if (row->have[k]) {
-                    (void) cJSON_AddStringToObject(o, sb_state_kind_topic_name((SbStateKind) k),
-                                                   ctl_state_name((SbStateKind) k, row->state[k]));
-                }
-            }
-            (void) cJSON_AddNumberToObject(o, "last_heard", (double) row->last_ms);
-            (void) cJSON_AddBoolToObject(o, "stale", node_is_stale(row, online));
         }
     }
     cJSON_Delete(settings);
