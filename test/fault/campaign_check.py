@@ -238,6 +238,10 @@ class Checker:
             why = j.get("why", "")
             if j.get("kind") == "queued" and why.startswith("joined "):
                 out[j.get("id")] = why.split()[1].rstrip(",")
+            elif why.endswith(")") and " (joined " in why:
+                # The later events of a joiner say so too ("... (joined <id>)"): its queued
+                # answer may have been lost with a broker.
+                out.setdefault(j.get("id"), why.rsplit(" (joined ", 1)[1][:-1])
         return out
 
     def check_finals(self, reqs):

@@ -115,9 +115,17 @@ if ((EUID == 0)); then
 fi
 cp "$kdir"/modules/*.ko "$root/lib/modules/"
 cp "$agent" "$root/usr/bin/statebus-agent"
+# The guest mounts a tmpfs on /tmp (guest-init.sh): a library the agent finds under /tmp (the
+# libgpiod 2 prefix of a checkout under /tmp, through its RUNPATH) also goes where the loader
+# looks by default, next to libc.
+libc_dir=$(dirname "$(ldd "$agent" | sed -n 's/^[[:space:]]*libc\.so[^ ]* => \([^ ]*\).*/\1/p' | head -1)")
 for lib in $(ldd "$agent" | grep -o '/[^ ]*'); do
     mkdir -p "$root$(dirname "$lib")"
     cp -L "$lib" "$root$lib"
+    if [[ $lib == /tmp/* ]]; then
+        mkdir -p "$root$libc_dir"
+        cp -L "$lib" "$root$libc_dir/"
+    fi
 done
 cp "$here/guest-init.sh" "$root/init"
 cp "$here/guest-board.sh" "$root/bin/guest-board.sh"
