@@ -219,17 +219,22 @@ static bool refused_protocol(const CtlMqtt *m)
     return m->lost;
 }
 
-/* One CONNECT to one address with one protocol, on a fresh client. Returns 0 (connected),
- * -EPROTONOSUPPORT (the broker refused the protocol; why is in why), or another negative errno
- * with why filled. */
-static int connect_once(CtlMqtt *m,
-                        const CtlOptions *o,
-                        const BrokerAddr *a,
-                        int protocol,
-                        uint64_t deadline_mono_ms,
-                        char *why,
-                        size_t why_size)
+/* One address's attempt: the address, until when, and where to say why it failed. */
+typedef struct ConnectAttempt {
+    const BrokerAddr *addr;
+    uint64_t deadline_mono_ms;
+    char *why;
+    size_t why_size;
+} ConnectAttempt;
+
+/* One CONNECT to at's address with one protocol, on a fresh client. Returns 0 (connected),
+ * -EPROTONOSUPPORT (the broker refused the protocol; why is in at->why), or another negative
+ * errno with at->why filled. */
+static int connect_once(CtlMqtt *m, const CtlOptions *o, const ConnectAttempt *at, int protocol)
 {
+    const BrokerAddr *a = at->addr;
+    char *why = at->why;
+    const size_t why_size = at->why_size;
     int rc, r;
 
     if (m->mosq) {
@@ -267,7 +272,7 @@ static int connect_once(CtlMqtt *m,
                                 : "");
         return -ECONNREFUSED;
     }
-    r = ctl_mqtt_run(m, is_connack, m, deadline_mono_ms);
+    r = ctl_mqtt_run(m, is_connack, m, at->deadline_mono_ms);
     if (r == -ETIMEDOUT) {
         (void) snprintf(why, why_size, "no answer");
         return r;
@@ -290,25 +295,21 @@ static int connect_once(CtlMqtt *m,
 }
 
 /* One address: its protocol (auto: 5, then 3.1.1 when 5 is refused). */
-static int connect_address(CtlMqtt *m,
-                           const CtlOptions *o,
-                           const BrokerAddr *a,
-                           uint64_t deadline_mono_ms,
-                           char *why,
-                           size_t why_size)
+static int connect_address(CtlMqtt *m, const CtlOptions *o, const ConnectAttempt *at)
 {
+    char *why = at->why;
     char why5[160];
     int r;
 
     if (o->mqtt_version == MQTT_IO_VERSION_311) {
-        return connect_once(m, o, a, MQTT_PROTOCOL_V311, deadline_mono_ms, why, why_size);
+        return connect_once(m, o, at, MQTT_PROTOCOL_V311);
     }
-    r = connect_once(m, o, a, MQTT_PROTOCOL_V5, deadline_mono_ms, why, why_size);
+    r = connect_once(m, o, at, MQTT_PROTOCOL_V5);
     if (r != -EPROTONOSUPPORT || o->mqtt_version == MQTT_IO_VERSION_5) {
         return r;
     }
     (void) snprintf(why5, sizeof(why5), "%s", why);
-    r = connect_once(m, o, a, MQTT_PROTOCOL_V311, deadline_mono_ms, why, why_size);
+    r = connect_once(m, o, at, MQTT_PROTOCOL_V311);
     if (r == 0) {
         (void) fprintf(stderr, "statebusctl: broker %s refused MQTT 5 (%s); using MQTT 3.1.1\n",
                        m->broker_name, why5);
@@ -317,7 +318,7 @@ static int connect_address(CtlMqtt *m,
 
         (void) snprintf(both, sizeof(both), "refused both MQTT 5 (%s) and MQTT 3.1.1 (%s)", why5,
                         why);
-        (void) snprintf(why, why_size, "%s", both);
+        (void) snprintf(why, at->why_size, "%s", both);
     }
     return r;
 }
@@ -383,7 +384,11 @@ int ctl_mqtt_connect(const CtlOptions *o,
         (void) broker_addr_format(addrs[i].host, addrs[i].port, m->broker_name,
                                   sizeof(m->broker_name));
         why[0] = '\0';
-        r = connect_address(m, o, &addrs[i], until, why, sizeof(why));
+        r = connect_address(m, o,
+                            &(ConnectAttempt){ .addr = &addrs[i],
+                                               .deadline_mono_ms = until,
+                                               .why = why,
+                                               .why_size = sizeof(why) });
         if (r == 0) {
             *ret = m;
             return 0;

@@ -60,24 +60,23 @@ struct RedfishBridge {
 /* Answers req with a Redfish error body (plus Retry-After for 503, WWW-Authenticate for 401). */
 void bridge_respond_error(RedfishHttpRequest *req, const RedfishError *e, const char *allow);
 
-/* POST of a Reset action (kind, node for Manager.Reset): parsed, published, answered when the
- * coordinator answers. */
+/* Which Reset action a POST is for: kind, node (Manager.Reset only) and the action's URI. */
+typedef struct ResetAction {
+    RedfishResetKind kind;
+    uint32_t node;
+    const char *target_uri;
+} ResetAction;
+
+/* POST of a Reset action (body, len bytes): parsed, published, answered when the coordinator
+ * answers. */
 void bridge_handle_reset(RedfishBridge *b,
                          RedfishHttpRequest *req,
-                         RedfishResetKind kind,
-                         uint32_t node,
-                         const char *target_uri,
+                         const ResetAction *action,
                          const char *body,
                          size_t len);
 
 /* The HTTP callbacks (redfish-serve.c). */
-void bridge_on_http_request(RedfishHttpRequest *req,
-                            const char *method,
-                            const char *url,
-                            const char *body,
-                            size_t len,
-                            bool too_large,
-                            void *userdata);
+void bridge_on_http_request(RedfishHttpRequest *req, const RedfishHttpMessage *msg, void *userdata);
 void bridge_on_http_request_gone(RedfishHttpRequest *req, void *userdata);
 
 /* What the resources show now. */

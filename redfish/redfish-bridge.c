@@ -213,12 +213,12 @@ static PendingReset *pending_new(RedfishBridge *b)
 
 void bridge_handle_reset(RedfishBridge *b,
                          RedfishHttpRequest *req,
-                         RedfishResetKind kind,
-                         uint32_t node,
-                         const char *target_uri,
+                         const ResetAction *action,
                          const char *body,
                          size_t len)
 {
+    const RedfishResetKind kind = action->kind;
+    const uint32_t node = action->node;
     RedfishResetAction a;
     RedfishError e;
     PendingReset *p = NULL;
@@ -243,7 +243,7 @@ void bridge_handle_reset(RedfishBridge *b,
     p->req = req;
     p->reset_type = a.reset_type;
     p->kind = kind;
-    (void) snprintf(p->target_uri, sizeof(p->target_uri), "%s", target_uri);
+    (void) snprintf(p->target_uri, sizeof(p->target_uri), "%s", action->target_uri);
     (void) snprintf(p->id, sizeof(p->id), "redfish-%ld-%" PRIu64, (long) getpid(), ++b->next_id);
     r = sd_event_add_time_relative(b->event, &p->timeout, CLOCK_MONOTONIC,
                                    b->opts->reply_timeout_ms * 1000u, 1000, on_pending_timeout, p);
@@ -592,8 +592,12 @@ static int bridge_add_http(RedfishBridge *b)
                                    b->opts->https_key);
         }
     }
-    r = redfish_http_new(b->event, b->opts->listen_host, b->opts->listen_port, cert, key, &cb, b,
-                         &b->http);
+    const RedfishHttpListen where = { .host = b->opts->listen_host,
+                                      .port = b->opts->listen_port,
+                                      .tls_cert_pem = cert,
+                                      .tls_key_pem = key };
+
+    r = redfish_http_new(b->event, &where, &cb, b, &b->http);
     if (key) {
         explicit_bzero(key, strlen(key));
     }

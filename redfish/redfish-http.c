@@ -178,8 +178,13 @@ static enum MHD_Result on_http_access(void *cls,
     if (req->phase == REQUEST_RECEIVING) {
         req->phase = REQUEST_WAITING;
         req->body[req->len] = '\0';
-        h->cb.on_request(req, method, url, req->too_large ? "" : req->body,
-                         req->too_large ? 0 : req->len, req->too_large, h->userdata);
+        const RedfishHttpMessage msg = { .method = method,
+                                         .url = url,
+                                         .body = req->too_large ? "" : req->body,
+                                         .len = req->too_large ? 0 : req->len,
+                                         .too_large = req->too_large };
+
+        h->cb.on_request(req, &msg, h->userdata);
     }
     if (req->phase == REQUEST_ANSWERED && req->response) {
         return queue_answer(req);
@@ -309,19 +314,18 @@ static int http_add_sources(RedfishHttp *h)
 }
 
 int redfish_http_new(sd_event *event,
-                     const char *host,
-                     uint16_t port,
-                     const char *tls_cert_pem,
-                     const char *tls_key_pem,
+                     const RedfishHttpListen *where,
                      const RedfishHttpCallbacks *cb,
                      void *userdata,
                      RedfishHttp **ret)
 {
+    const char *tls_cert_pem = where->tls_cert_pem;
+    const char *tls_key_pem = where->tls_key_pem;
     struct sockaddr_storage addr;
     bool v6 = false;
     unsigned flags = MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME;
     RedfishHttp *h = NULL;
-    int r = http_sockaddr(host, port, &addr, &v6);
+    int r = http_sockaddr(where->host, where->port, &addr, &v6);
 
     if (r < 0) {
         return r;
@@ -351,7 +355,7 @@ int redfish_http_new(sd_event *event,
     /* Without TLS the key and certificate options are NULL, which MHD takes as absent; they come
      * last so an MHD_OPTION_END ends the list early then. */
     h->daemon = MHD_start_daemon(
-            flags, port, NULL, NULL, on_http_access, h, MHD_OPTION_SOCK_ADDR,
+            flags, where->port, NULL, NULL, on_http_access, h, MHD_OPTION_SOCK_ADDR,
             (struct sockaddr *) &addr, MHD_OPTION_CONNECTION_LIMIT,
             (unsigned) HTTP_CONNECTION_LIMIT, MHD_OPTION_CONNECTION_TIMEOUT,
             (unsigned) HTTP_CONNECTION_TIMEOUT_S, MHD_OPTION_CONNECTION_MEMORY_LIMIT,

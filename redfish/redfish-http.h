@@ -19,31 +19,39 @@
 typedef struct RedfishHttp RedfishHttp;
 typedef struct RedfishHttpRequest RedfishHttpRequest;
 
+/* A complete request as received. body (len bytes, NUL-terminated) is valid during the
+ * on_request call only. too_large: the body was longer than REDFISH_HTTP_BODY_MAX (read and
+ * dropped; body is then empty). */
+typedef struct RedfishHttpMessage {
+    const char *method;
+    const char *url;
+    const char *body;
+    size_t len;
+    bool too_large;
+} RedfishHttpMessage;
+
 typedef struct RedfishHttpCallbacks {
-    /* A complete request. body (len bytes, NUL-terminated) is valid during the call only; so are
-     * redfish_http_header() and redfish_http_query(). too_large: the body was longer than
-     * REDFISH_HTTP_BODY_MAX (read and dropped; body is then empty). The callee answers with
-     * redfish_http_respond(), now or later. */
-    void (*on_request)(RedfishHttpRequest *req,
-                       const char *method,
-                       const char *url,
-                       const char *body,
-                       size_t len,
-                       bool too_large,
-                       void *userdata);
+    /* A complete request. msg is valid during the call only; so are redfish_http_header() and
+     * redfish_http_query(). The callee answers with redfish_http_respond(), now or later. */
+    void (*on_request)(RedfishHttpRequest *req, const RedfishHttpMessage *msg, void *userdata);
     /* req is being freed (answered and sent, or its connection closed): forget it. */
     void (*on_request_gone)(RedfishHttpRequest *req, void *userdata);
 } RedfishHttpCallbacks;
 
-/* Listens on host (IPv4 or IPv6 literal) and port (0: any free port, see redfish_http_port()).
- * tls_cert_pem and tls_key_pem (NUL-terminated PEM text, both or neither): HTTPS (GnuTLS through
- * libmicrohttpd). Returns 0, -EINVAL for a bad address, -EOPNOTSUPP when this libmicrohttpd has no
- * TLS, or a negative errno (e.g. -EADDRINUSE). */
+/* Where to listen: host (IPv4 or IPv6 literal) and port (0: any free port, see
+ * redfish_http_port()). tls_cert_pem and tls_key_pem (NUL-terminated PEM text, both or neither):
+ * HTTPS (GnuTLS through libmicrohttpd). */
+typedef struct RedfishHttpListen {
+    const char *host;
+    uint16_t port;
+    const char *tls_cert_pem;
+    const char *tls_key_pem;
+} RedfishHttpListen;
+
+/* Listens as where says. Returns 0, -EINVAL for a bad address, -EOPNOTSUPP when this
+ * libmicrohttpd has no TLS, or a negative errno (e.g. -EADDRINUSE). */
 int redfish_http_new(sd_event *event,
-                     const char *host,
-                     uint16_t port,
-                     const char *tls_cert_pem,
-                     const char *tls_key_pem,
+                     const RedfishHttpListen *where,
                      const RedfishHttpCallbacks *cb,
                      void *userdata,
                      RedfishHttp **ret);

@@ -338,29 +338,29 @@ static bool if_match_holds(RedfishBridge *b, RedfishHttpRequest *req, const Redf
 static void serve_post(RedfishBridge *b,
                        RedfishHttpRequest *req,
                        const RedfishTarget *t,
-                       const char *url,
-                       const char *body,
-                       size_t len,
+                       const RedfishHttpMessage *msg,
                        uint64_t now_ms)
 {
     char target[REDFISH_TASK_URI_MAX];
+    ResetAction action = { .kind = REDFISH_RESET_SYSTEM, .target_uri = REDFISH_RESET_TARGET };
 
     if (t->kind == RES_SESSIONS || t->kind == RES_SESSIONS_MEMBERS) {
-        serve_login(b, req, body, len, now_ms);
+        serve_login(b, req, msg->body, msg->len, now_ms);
         return;
     }
     if (!if_match_holds(b, req, t)) {
-        log_info("redfish: refused reset url='%s' reason='If-Match does not match'", url);
+        log_info("redfish: refused reset url='%s' reason='If-Match does not match'", msg->url);
         respond_simple(req, 412, REDFISH_MSG_PRECONDITION_FAILED, NULL);
         return;
     }
     if (t->kind == RES_MANAGER_RESET) {
         (void) snprintf(target, sizeof(target), "/redfish/v1/Managers/bmc%u/Actions/Manager.Reset",
                         t->node);
-        bridge_handle_reset(b, req, REDFISH_RESET_MANAGER, t->node, target, body, len);
-    } else {
-        bridge_handle_reset(b, req, REDFISH_RESET_SYSTEM, 0, REDFISH_RESET_TARGET, body, len);
+        action = (ResetAction){ .kind = REDFISH_RESET_MANAGER,
+                                .node = t->node,
+                                .target_uri = target };
     }
+    bridge_handle_reset(b, req, &action, msg->body, msg->len);
 }
 
 /* ---- the request ------------------------------------------------------------------------ */
@@ -385,14 +385,10 @@ static bool method_allowed(const char *allow, const char *method)
     return false;
 }
 
-void bridge_on_http_request(RedfishHttpRequest *req,
-                            const char *method,
-                            const char *url,
-                            const char *body,
-                            size_t len,
-                            bool too_large,
-                            void *userdata)
+void bridge_on_http_request(RedfishHttpRequest *req, const RedfishHttpMessage *msg, void *userdata)
 {
+    const char *method = msg->method;
+    const char *url = msg->url;
     RedfishBridge *b = userdata;
     RedfishView v = bridge_view(b);
     uint64_t now_ms = v.now_ms;
@@ -403,7 +399,7 @@ void bridge_on_http_request(RedfishHttpRequest *req,
     RedfishError e;
     bool is_get = strcmp(method, "GET") == 0 || strcmp(method, "HEAD") == 0;
 
-    log_debug("redfish: received http method=%s url='%s' len=%zu", method, url, len);
+    log_debug("redfish: received http method=%s url='%s' len=%zu", method, url, msg->len);
     redfish_tasks_expire(&b->tasks, now_ms);
     redfish_sessions_expire(&b->sessions, now_ms);
     /* DSP0266: a service supporting OData 4.0 answers a request for a later version 412. */
@@ -453,7 +449,7 @@ void bridge_on_http_request(RedfishHttpRequest *req,
         return;
     }
     /* POST */
-    if (too_large) {
+    if (msg->too_large) {
         respond_simple(req, 413, REDFISH_MSG_PAYLOAD_TOO_LARGE, NULL);
         return;
     }
@@ -461,5 +457,5 @@ void bridge_on_http_request(RedfishHttpRequest *req,
         respond_simple(req, 415, REDFISH_MSG_HEADER_INVALID, "Content-Type");
         return;
     }
-    serve_post(b, req, &t, url, body, len, now_ms);
+    serve_post(b, req, &t, msg, now_ms);
 }

@@ -115,6 +115,15 @@ class CtlTest(IntegrationTest):
                 self.assertEqual(rc, 2, f"stdout:\n{out}\nstderr:\n{err}")
                 self.assertTrue(err.strip(), "a one-line reason on stderr")
 
+    def test_schedule_time_with_stray_characters_exits_2(self):
+        # Each field is digits only: no leading space, nothing after the last field.
+        for when in (" 2:30", "1:30x", "1:301", "12:30:5x", " 1999-1-01T00:00",
+                     "2026-12-02T22:00:00+01:0", "2026-12-02T22:00:00Zx"):
+            with self.subTest(when=when):
+                rc, out, err = self.ctl(["schedule", when, "On"], timeout=30)
+                self.assertEqual(rc, 2, f"stdout:\n{out}\nstderr:\n{err}")
+                self.assertIn("TIME: expected", err)
+
 
 if __name__ == "__main__":
     unittest.main()
