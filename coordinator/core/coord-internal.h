@@ -217,15 +217,15 @@ typedef struct Hypervisor {
 #define EVIDENCE_HELD_MAX 16
 
 typedef struct Evidence {
-    uint64_t gate_gen;      /* +1 whenever a node leaves Ready (node_refresh) */
+
     uint64_t probe_counter; /* the last probe token sent */
     uint64_t outstanding;   /* the probe awaited, 0 = none */
     uint64_t echoed;        /* the highest probe number that came back */
     uint64_t sent_ms;       /* when it was sent (resent after EVIDENCE_PROBE_RETRY_MS) */
-    uint64_t sent_gen;      /* gate_gen when it was sent */
+    uint64_t sent_gen;      /* unready_gen when it was sent */
     bool outstanding_reverify;
     bool fresh;            /* an echo came back with no node leaving Ready since it was sent */
-    uint64_t fresh_gen;    /* gate_gen of that echo */
+    uint64_t fresh_gen;    /* unready_gen of that echo */
     bool reverifying;      /* after our own stall: no node verifies before the probe's echo */
     uint64_t timer_due_ms; /* when the armed timer should fire (its time, or the arming step's) */
     uint64_t stalls;       /* stalls detected (CoordStats) */
@@ -244,7 +244,8 @@ struct Coord {
     NodeLinks stale_links;
     NodeList stale;
     NodeLinks not_ready_links;
-    NodeList not_ready; /* the gate waits for these */
+    NodeList not_ready;   /* the gate waits for these */
+    uint64_t unready_gen; /* +1 whenever a node leaves Ready (node_refresh; evidence.c) */
     uint32_t usable_count, verified_count, heard_count;
     Rollup rollups[SB_KIND_COUNT];
 
@@ -309,13 +310,31 @@ void coord_format_nodes(char *buf,
                         size_t n,
                         uint32_t omitted);
 
-/* ---- node-table.c ----------------------------------------------------------------------- */
+/* ---- node-table.c: node facts (the bottom layer: it calls no rule) ---------------------- */
 int node_table_init(Coord *c);
 void node_table_done(Coord *c);
+/* Re-derives usable/stale/ready from the record and moves the node between the lists; a node
+ * leaving Ready bumps c->unready_gen (evidence.c reads it). */
 void node_refresh(Coord *c, uint32_t node);
-void node_table_on_status(Coord *c, const CoordEvent *ev);
-void node_table_on_state(Coord *c, const CoordEvent *ev);
-void node_table_on_heartbeat(Coord *c, const CoordEvent *ev);
+/* The record of node, or NULL with a rejected event: a number outside 1..nodes, or a payload
+ * "node" naming another node (a misconfigured agent). */
+Node *node_table_accept(Coord *c, uint32_t node, uint32_t payload_node);
+void node_table_reject(Coord *c, uint32_t node, const char *why);
+/* An event about node (node-lost, node-back). */
+void node_table_report(Coord *c, SbEventKind kind, uint32_t node, const char *why);
+/* A status message: the node is down (offline or lost, unverified) or up, in m's epoch. */
+void node_table_record_down(Coord *c, uint32_t node, const SbStatusMsg *m);
+void node_table_record_up(Coord *c, uint32_t node, const SbStatusMsg *m);
+/* A state message of ev: -EINVAL (refused, rejected event), -ESTALE (an older message of the
+ * epoch: a replay), 0 (the last message again: nothing changed), 1 (applied; *value_changed
+ * when the value moved, the rollup of its kind is marked). */
+int node_table_record_state(Coord *c, const CoordEvent *ev, bool *ret_value_changed);
+void node_table_mark_heard(Coord *c, uint32_t node);
+void node_table_set_verified(Coord *c, uint32_t node, bool verified);
+/* A live message (not retained, while connected) of the node's current epoch; "live session":
+ * and the node is online. */
+bool node_table_is_current_epoch(const Coord *c, const CoordEvent *ev, uint64_t epoch);
+bool node_table_is_live_session(const Coord *c, const CoordEvent *ev, uint64_t epoch);
 /* Connection changes: O(nodes), once per (re)connect. */
 void node_table_on_connected(Coord *c);
 void node_table_on_disconnected(Coord *c);
@@ -490,8 +509,6 @@ bool evidence_may_verify(const Coord *c, uint32_t node);
  * it waited in our socket, the broker or its link): the node is unverified until a probe sent
  * now is back and a live message of it follows. */
 void evidence_on_late(Coord *c, uint32_t node, uint64_t late_ms);
-/* A node left Ready: an echo of a probe sent before is no evidence for a release. */
-void evidence_on_node_unready(Coord *c);
 /* True when a gated release may go out now: a probe sent while the gate was open came back and
  * no node left Ready since. Otherwise sends a probe (unless one is awaited) and returns false. */
 bool evidence_allows_release(Coord *c);

@@ -38,6 +38,8 @@
  *     action of the batch).
  */
 #include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -61,6 +63,9 @@ int coord_new(const CoordConfig *cfg, Coord **ret)
     }
     c->cfg = *cfg;
     r = node_table_init(c);
+    if (r >= 0) {
+        r = liveness_init(c);
+    }
     if (r >= 0) {
         r = progress_init(c);
     }
@@ -89,6 +94,7 @@ Coord *coord_free(Coord *c)
     if (!c) {
         return NULL;
     }
+    liveness_done(c);
     node_table_done(c);
     progress_done(c);
     power_restore_done(c);
@@ -128,6 +134,10 @@ static void on_connected(Coord *c)
 static void on_disconnected(Coord *c)
 {
     evidence_on_connection(c);
+    /* Nobody can be heard now: no heartbeat deadlines until the nodes are heard again. */
+    for (uint32_t n = 1; n <= c->cfg.nodes; n++) {
+        liveness_untrack(c, n);
+    }
     node_table_on_disconnected(c);
     c->in_window = false;
 }
@@ -143,6 +153,154 @@ static bool window_check_end(Coord *c)
     }
     c->in_window = false;
     return true;
+}
+
+/* ---- node messages: node-table.c records the facts, the rules hear what changed -------- */
+
+/* A live message of the node's current session, since our own connection, verifies the node
+ * (unless evidence.c holds it until a probe is back) and proves it alive (liveness.c; hb is the
+ * message when it is a heartbeat). */
+static void
+node_heard_live(Coord *c, const CoordEvent *ev, uint64_t epoch, const SbHeartbeatMsg *hb)
+{
+    if (!node_table_is_live_session(c, ev, epoch)) {
+        return;
+    }
+    if (evidence_may_verify(c, ev->node)) {
+        node_table_set_verified(c, ev->node, true);
+    }
+    liveness_on_heard(c, ev->node, hb);
+}
+
+static void on_node_down(Coord *c, uint32_t node, const Node *nd, const SbStatusMsg *m)
+{
+    bool was_online = nd->status == SB_STATUS_ONLINE, was_silent;
+
+    /* A lost or offline of another epoch than the current one is a late will. */
+    if (nd->has_epoch && m->epoch != nd->epoch) {
+        return;
+    }
+    /* A node already declared lost by its missed heartbeats: the Will confirms it, no second
+     * node-lost. */
+    was_silent = liveness_forget(c, node);
+    node_table_record_down(c, node, m);
+    if (was_online && !was_silent) {
+        node_table_report(c, SB_EVENT_NODE_LOST, node,
+                          m->status == SB_STATUS_LOST ? "status lost (Last Will)"
+                                                      : "status offline (clean stop)");
+    }
+    progress_mark_bmc_left(c, node);
+    node_refresh(c, node);
+}
+
+static void on_node_up(Coord *c, const CoordEvent *ev, const Node *nd)
+{
+    const SbStatusMsg *m = &ev->status;
+    bool had_epoch = nd->has_epoch;
+    bool epoch_changed = !nd->has_epoch || m->epoch != nd->epoch;
+    bool was_down = nd->status == SB_STATUS_OFFLINE || nd->status == SB_STATUS_LOST;
+
+    if (epoch_changed) {
+        /* A new agent session: it has to prove itself again. A node silent since its old
+         * session's heartbeats stopped is back too (that session's Will may never come). */
+        was_down = liveness_forget(c, ev->node) || was_down;
+        node_table_set_verified(c, ev->node, false);
+        if (had_epoch) {
+            progress_mark_bmc_left(c, ev->node);
+        }
+    }
+    node_table_record_up(c, ev->node, m);
+    /* Proves the session alive; liveness.c raises node-back when it had gone silent. */
+    node_heard_live(c, ev, m->epoch, NULL);
+    if (was_down) {
+        char why[64];
+
+        (void) snprintf(why, sizeof(why), "status online epoch=%" PRIu64, m->epoch);
+        node_table_report(c, SB_EVENT_NODE_BACK, ev->node, why);
+    }
+    node_refresh(c, ev->node);
+}
+
+static void on_node_status(Coord *c, const CoordEvent *ev)
+{
+    const Node *nd = node_table_accept(c, ev->node, ev->status.node);
+
+    if (!nd) {
+        return;
+    }
+    switch (ev->status.status) {
+    case SB_STATUS_ONLINE:
+        on_node_up(c, ev, nd);
+        return;
+    case SB_STATUS_OFFLINE:
+    case SB_STATUS_LOST:
+        on_node_down(c, ev->node, nd, &ev->status);
+        return;
+    case SB_STATUS_UNKNOWN:
+    case SB_STATUS_COUNT:
+        break;
+    }
+    node_table_reject(c, ev->node, "invalid status");
+}
+
+/* The per-kind details other rules follow: AC loss (power restore), the hypervisor claim. */
+static void state_details(Coord *c, uint32_t node, const SbStateMsg *m, bool value_changed)
+{
+    switch (m->kind) {
+    case SB_KIND_CHASSIS:
+        power_restore_on_chassis(c, node, m->has_ac_loss && m->ac_loss, m->bmc_boot_ms);
+        break;
+    case SB_KIND_HOST:
+        if (hypervisor_on_host(c, node, m->hypervisor)) {
+            rollup_mark_changed(c, SB_KIND_HYPERVISOR);
+        }
+        break;
+    case SB_KIND_BOOT_PROGRESS:
+        if (value_changed && hypervisor_follows(c, node)) {
+            rollup_mark_changed(c, SB_KIND_HYPERVISOR);
+        }
+        break;
+    case SB_KIND_BMC:
+    case SB_KIND_HYPERVISOR: /* not a node kind: refused before this */
+    case SB_KIND_COUNT:
+        break;
+    }
+}
+
+static void on_node_state(Coord *c, const CoordEvent *ev)
+{
+    const SbStateMsg *m = &ev->state;
+    bool value_changed = false;
+    int r = node_table_record_state(c, ev, &value_changed);
+
+    if (r < 0) {
+        return;
+    }
+    if (r > 0) {
+        state_details(c, ev->node, m, value_changed);
+    }
+    node_table_mark_heard(c, ev->node);
+    node_heard_live(c, ev, m->epoch, NULL);
+    node_refresh(c, ev->node);
+    if (m->kind == SB_KIND_CHASSIS || m->kind == SB_KIND_HOST || m->kind == SB_KIND_BMC) {
+        /* After the refresh: a BMC part is judged on the node's readiness as the gate sees it. */
+        progress_on_state(c, ev->node, m->kind, m->request);
+    }
+}
+
+static void on_node_heartbeat(Coord *c, const CoordEvent *ev)
+{
+    if (!node_table_accept(c, ev->node, ev->heartbeat.node)) {
+        return;
+    }
+    /* A heartbeat carries no state: it proves that the current session is alive, and its time
+     * tells how far the node's clock is from ours. Before the refresh: a heartbeat found late
+     * unverifies its node (evidence.c), which must not count as Ready in between. */
+    node_heard_live(c, ev, ev->heartbeat.epoch, &ev->heartbeat);
+    if (node_table_is_current_epoch(c, ev, ev->heartbeat.epoch)) {
+        clock_on_heartbeat(c, ev->node, &ev->heartbeat);
+    }
+    node_refresh(c, ev->node);
 }
 
 /* Requests read from a backlog and held by evidence.c go in now, in the order they were read. */
@@ -177,13 +335,13 @@ static void handle_event(Coord *c, const CoordEvent *ev)
         on_disconnected(c);
         return;
     case COORD_EV_NODE_STATUS:
-        node_table_on_status(c, ev);
+        on_node_status(c, ev);
         return;
     case COORD_EV_NODE_STATE:
-        node_table_on_state(c, ev);
+        on_node_state(c, ev);
         return;
     case COORD_EV_NODE_HEARTBEAT:
-        node_table_on_heartbeat(c, ev);
+        on_node_heartbeat(c, ev);
         return;
     case COORD_EV_REQUEST:
         if (ev->backlog) {

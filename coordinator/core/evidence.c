@@ -34,7 +34,7 @@ static void send_probe(Coord *c)
     e->outstanding = ++e->probe_counter;
     e->outstanding_reverify = e->reverifying;
     e->sent_ms = c->now_ms;
-    e->sent_gen = e->gate_gen;
+    e->sent_gen = c->unready_gen;
     if (a) {
         a->probe = e->outstanding;
     }
@@ -109,20 +109,15 @@ void evidence_on_late(Coord *c, uint32_t node, uint64_t late_ms)
     node_table_unverify(c, node);
 }
 
-void evidence_on_node_unready(Coord *c)
-{
-    c->evidence.gate_gen++;
-}
-
 bool evidence_allows_release(Coord *c)
 {
     Evidence *e = &c->evidence;
 
-    if (e->fresh && e->fresh_gen == e->gate_gen) {
+    if (e->fresh && e->fresh_gen == c->unready_gen) {
         return true;
     }
     e->fresh = false;
-    if (e->outstanding == 0 || e->sent_gen != e->gate_gen) {
+    if (e->outstanding == 0 || e->sent_gen != c->unready_gen) {
         send_probe(c);
     }
     return false;
@@ -154,9 +149,9 @@ void evidence_on_probe(Coord *c, uint64_t token)
         e->outstanding_reverify = false;
         e->reverifying = false;
     }
-    if (e->sent_gen == e->gate_gen) {
+    if (e->sent_gen == c->unready_gen) {
         e->fresh = true;
-        e->fresh_gen = e->gate_gen;
+        e->fresh_gen = c->unready_gen;
     }
 }
 
