@@ -2,10 +2,11 @@
 /*
  * coord_step(): one event in, the batch of actions out. This file owns the connection life cycle
  * (epoch, rebirth window), the order of work inside a step and the batch's epilogue (rollups,
- * system/requests, the single timer, PERSIST at the head). The rules live in node-table.c (node
- * facts, the gate's not-Ready list), liveness.c, evidence.c, requests.c, request-progress.c,
- * power-restore.c, schedule.c, hypervisor.c and rollup.c; where a rule returns a verdict
- * (progress_completed(), evidence_take_held(), hypervisor_on_host()), this file carries it out.
+ * system/requests, the single timer, PERSIST at the head). Node facts live in node-table.c (the
+ * bottom layer: it calls no rule; the gate's not-Ready list), the rules in liveness.c, evidence.c,
+ * requests.c, request-progress.c, power-restore.c, schedule.c, hypervisor.c and rollup.c; where a
+ * rule returns a verdict (progress_completed(), evidence_take_held(), hypervisor_on_host()), this
+ * file carries it out.
  *
  * The pipeline of one step ("decide" is false while more input waits in the socket: a step in
  * the middle of a backlog applies its event and decides nothing, topics/README.md "The gate"):
@@ -15,8 +16,10 @@
  *  2. Deadlines (requests_run_deadlines; decide, connected, outside the rebirth window): expire
  *     queued and fail active requests whose time is up. Before the event: a time-out is judged
  *     on what the nodes had said by then, not on what this event says.
- *  3. The event (handle_event): connection changes, node facts (node-table.c, which tells
- *     liveness, evidence, progress and power restore what changed), requests, cancels, settings,
+ *  3. The event (handle_event): connection changes, node messages (on_node_*: node-table.c
+ *     records the facts, then liveness, evidence, clock offsets, power restore and progress hear
+ *     what changed, in that order; a heartbeat's lateness is judged before the node's refresh,
+ *     so an unverified node never counts as Ready in between), requests, cancels, settings,
  *     probe echoes, acknowledgements. A request read from a backlog is held, not submitted.
  *  4. Schedule (schedule_run; decide, connected): a due scheduled transition becomes a request.
  *  5. Held requests, liveness, probes (decide): requests held during a backlog are submitted in
