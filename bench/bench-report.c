@@ -109,11 +109,10 @@ static const char *yes_no(bool ok)
     return ok ? "yes" : "NO";
 }
 
-static void table_run(FILE *f, const BenchResult *r)
+/* The round trip and gate release rows. */
+static void table_rows_gate(FILE *f, const BenchResult *r, const Verdicts *vp)
 {
-    Verdicts v = judge(r);
-    double ingest_c = median(&r->ingest_coordinator), ingest_p = median(&r->ingest_plain);
-    char met[32], details[200];
+    Verdicts v = *vp;
 
     row(f, r,
         &(Row){ .figure = "raw QoS 1 round trip p50 (ms)",
@@ -160,6 +159,15 @@ static void table_run(FILE *f, const BenchResult *r)
                 .baseline = NAN,
                 .decimals = 3,
                 .baseline_name = "per trial: gate - adjacent raw" });
+}
+
+/* The ingest and cold start rows. */
+static void table_rows_ingest_cold(FILE *f, const BenchResult *r, const Verdicts *vp)
+{
+    Verdicts v = *vp;
+    double ingest_c = median(&r->ingest_coordinator), ingest_p = median(&r->ingest_plain);
+    char met[32];
+
     (void) snprintf(met, sizeof(met), "%s (%.0f%%)", yes_no(v.ingest),
                     ingest_p > 0 ? 100.0 * ingest_c / ingest_p : 0.0);
     row(f, r,
@@ -184,6 +192,14 @@ static void table_run(FILE *f, const BenchResult *r)
                 .baseline_name = "plain client snapshot max",
                 .target = "< 1000 ms",
                 .met = yes_no(v.cold) });
+}
+
+/* The memory rows and the line saying whether every correctness check held. */
+static void table_rows_memory_checks(FILE *f, const BenchResult *r, const Verdicts *vp)
+{
+    Verdicts v = *vp;
+    char details[200];
+
     row(f, r,
         &(Row){ .figure = "coordinator RSS (MiB)",
                 .coordinator = mib(r->coordinator_rss_kib),
@@ -206,6 +222,15 @@ static void table_run(FILE *f, const BenchResult *r)
     (void) fprintf(f, "%6u %5u  %-36s %12s  %s%s%s\n", (unsigned) r->nodes, r->connections,
                    "checks", v.checks ? "ok" : "FAILED", details, r->error_why[0] ? ": " : "",
                    r->error_why);
+}
+
+static void table_run(FILE *f, const BenchResult *r)
+{
+    Verdicts v = judge(r);
+
+    table_rows_gate(f, r, &v);
+    table_rows_ingest_cold(f, r, &v);
+    table_rows_memory_checks(f, r, &v);
 }
 
 static void pair(char *buf, size_t size, uint64_t a_kib, uint64_t b_kib)
