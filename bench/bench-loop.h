@@ -88,4 +88,12 @@ unsigned bench_loop_failed(const BenchLoop *loop);
 /* CLOCK_MONOTONIC in nanoseconds: every timestamp of the benchmark. */
 uint64_t bench_now_ns(void);
 
+/* The system under test: its broker, its name and its size (nodes 1..nodes). */
+typedef struct BenchSystem {
+    const char *host;
+    uint16_t port;
+    const char *system;
+    uint32_t nodes;
+} BenchSystem;
+
 #endif

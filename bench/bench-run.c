@@ -315,24 +315,25 @@ static int operator_connect(Run *r)
 
 static int run_setup(Run *r)
 {
+    const BenchSystem sys = { .host = r->cfg->host,
+                              .port = r->cfg->port,
+                              .system = r->system,
+                              .nodes = r->nodes };
     int e;
 
     e = bench_loop_new(&r->loop);
     if (e >= 0) {
-        e = watch_start(r->cfg->host, r->cfg->port, r->system, r->nodes, r->loop, r->timeout_ms,
-                        &r->watch);
+        e = watch_start(&sys, r->loop, r->timeout_ms, &r->watch);
     }
     if (e >= 0) {
-        e = plain_start(r->cfg->host, r->cfg->port, r->system, r->nodes, r->loop, r->timeout_ms,
-                        &r->plain);
+        e = plain_start(&sys, r->loop, r->timeout_ms, &r->plain);
     }
     if (e < 0) {
         return run_fail(r, e, "cannot start the observers: %s", strerror(-e));
     }
     e = operator_connect(r);
     if (e >= 0) {
-        e = node_sim_new(r->loop, r->cfg->host, r->cfg->port, r->system, r->nodes,
-                         r->cfg->max_connections, &r->sim);
+        e = node_sim_new(r->loop, &sys, r->cfg->max_connections, &r->sim);
         if (e < 0) {
             return run_fail(r, e, "cannot set up %u nodes: %s", (unsigned) r->nodes, strerror(-e));
         }

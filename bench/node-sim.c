@@ -241,14 +241,11 @@ static int format_topics(NodeSim *s)
     return r < 0 ? r : 0;
 }
 
-int node_sim_new(BenchLoop *loop,
-                 const char *host,
-                 uint16_t port,
-                 const char *system,
-                 uint32_t nodes,
-                 unsigned max_connections,
-                 NodeSim **ret)
+int node_sim_new(BenchLoop *loop, const BenchSystem *sys, unsigned max_connections, NodeSim **ret)
 {
+    const char *host = sys->host, *system = sys->system;
+    uint16_t port = sys->port;
+    uint32_t nodes = sys->nodes;
     NodeSim *s = calloc(1, sizeof(*s));
     uint64_t epoch = unix_ms();
     int r;

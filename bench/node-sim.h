@@ -33,13 +33,7 @@
 
 typedef struct NodeSim NodeSim;
 
-int node_sim_new(BenchLoop *loop,
-                 const char *host,
-                 uint16_t port,
-                 const char *system,
-                 uint32_t nodes,
-                 unsigned max_connections,
-                 NodeSim **ret);
+int node_sim_new(BenchLoop *loop, const BenchSystem *sys, unsigned max_connections, NodeSim **ret);
 NodeSim *node_sim_free(NodeSim *s);
 
 unsigned node_sim_connections(const NodeSim *s);

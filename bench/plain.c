@@ -203,14 +203,11 @@ static bool counter_ready(void *arg)
     return bench_loop_all_connected(p->loop) && bench_loop_all_acked(p->loop);
 }
 
-int plain_start(const char *host,
-                uint16_t port,
-                const char *system,
-                uint32_t nodes,
-                BenchLoop *notify,
-                uint64_t timeout_ms,
-                Plain **ret)
+int plain_start(const BenchSystem *sys, BenchLoop *notify, uint64_t timeout_ms, Plain **ret)
 {
+    const char *host = sys->host, *system = sys->system;
+    uint16_t port = sys->port;
+    uint32_t nodes = sys->nodes;
     Plain *p = calloc(1, sizeof(*p));
     char id[128];
     BenchClientConfig cfg = {

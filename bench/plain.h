@@ -19,13 +19,7 @@
 
 typedef struct Plain Plain;
 
-int plain_start(const char *host,
-                uint16_t port,
-                const char *system,
-                uint32_t nodes,
-                BenchLoop *notify,
-                uint64_t timeout_ms,
-                Plain **ret);
+int plain_start(const BenchSystem *sys, BenchLoop *notify, uint64_t timeout_ms, Plain **ret);
 Plain *plain_free(Plain *p);
 
 bool plain_failed(Plain *p);

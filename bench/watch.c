@@ -218,14 +218,11 @@ static int watch_connect(Watch *w, const char *host, uint16_t port, uint64_t tim
     return r;
 }
 
-int watch_start(const char *host,
-                uint16_t port,
-                const char *system,
-                uint32_t nodes,
-                BenchLoop *notify,
-                uint64_t timeout_ms,
-                Watch **ret)
+int watch_start(const BenchSystem *sys, BenchLoop *notify, uint64_t timeout_ms, Watch **ret)
 {
+    const char *host = sys->host, *system = sys->system;
+    uint16_t port = sys->port;
+    uint32_t nodes = sys->nodes;
     Watch *w = calloc(1, sizeof(*w));
     int r;
 

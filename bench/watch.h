@@ -38,13 +38,7 @@ typedef struct RollupView {
 typedef struct Watch Watch;
 
 /* Connects and subscribes both clients (bounded by timeout_ms), then starts the thread. */
-int watch_start(const char *host,
-                uint16_t port,
-                const char *system,
-                uint32_t nodes,
-                BenchLoop *notify,
-                uint64_t timeout_ms,
-                Watch **ret);
+int watch_start(const BenchSystem *sys, BenchLoop *notify, uint64_t timeout_ms, Watch **ret);
 /* Stops the thread and frees; NULL is fine. Returns NULL. */
 Watch *watch_free(Watch *w);
 
