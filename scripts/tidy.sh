@@ -4,8 +4,9 @@
 # scripts/tidy.sh [--update] [BUILD_DIR]: clang-tidy (the root's .clang-tidy: the house style's
 # checks and limits, function size 80 lines, 6 parameters, cognitive complexity 25) over every C
 # file of the daemons, libraries and tools in BUILD_DIR/compile_commands.json (default build/;
-# test/ is not linted), TIDY_JOBS (default 2) at a time. ctest runs it as the test `tidy`
-# (label tidy, release tree only).
+# test/ is not linted; agents/gpio-lines-v2.c with build-gpiod2's flags when that tree exists),
+# TIDY_JOBS (default 2) at a time. ctest runs it as the test `tidy` (label tidy, release tree
+# only).
 #
 # Zero warnings, except the ones listed in scripts/tidy-baseline.txt: each line is
 # "path: check: message" (no line numbers, so edits elsewhere in a file do not move it). Any
@@ -52,6 +53,15 @@ start=$(date +%s)
 # One output file per source, so parallel runs never interleave their lines.
 xargs -P "$jobs" -I{} sh -c '"$0" -p "$1" --quiet "$2" >"$3/out.$(echo "$2" | md5sum | cut -c1-16)" 2>&1 || true' \
     "$tidy" "$build" {} "$work" <"$work/files"
+# agents/gpio-lines-v2.c compiles only against libgpiod 2: linted with the build-gpiod2 tree's
+# flags when that tree is configured (scripts/build.sh gpiod2; test.sh builds it first).
+gpiod2_db=$root/build-gpiod2/compile_commands.json
+if [[ -f $gpiod2_db ]] && grep -q 'agents/gpio-lines-v2.c' "$gpiod2_db"; then
+    "$tidy" -p "$root/build-gpiod2" --quiet "$root/agents/gpio-lines-v2.c" >"$work/out.gpiod2" 2>&1 || true
+    echo "$root/agents/gpio-lines-v2.c" >>"$work/files"
+else
+    echo "tidy.sh: agents/gpio-lines-v2.c not linted (no build-gpiod2 tree configured)"
+fi
 elapsed=$(($(date +%s) - start))
 
 # "path:line:col: warning: message [check]" -> "path: check: message" ("-" for the few the
