@@ -29,10 +29,10 @@
  *  7. Decisions (decide): completions first (a request this event completed ends, with its final
  *     event, before anything new is decided on the same view), then power restore (decides an
  *     AC loss once the gate is open, submits a due delayed action), then the release of queued
- *     requests through the gate (needs a fresh probe), then completions again (since issue #13 a
- * request dispatched in this step cannot be complete yet: every node must first show its receipt;
- *     the unit tests pass without this second check, kept until that is settled), then the probe's
- * echo is consumed (evidence for this decision point only).
+ *     requests through the gate (needs a fresh probe), then completions again (since issue #13
+ *     a request dispatched in this step cannot be complete yet, every node must first show its
+ *     receipt: the unit tests pass without it; kept until that is settled), then the probe's
+ *     echo is consumed (evidence for this decision point only).
  *  8. Views (publish_views): rollups, system/requests, settings and power-restore, only while
  *     connected and outside the rebirth window, all of them once when the window ends; after
  *     every decision, so they show its outcome. The shell publishes them before the batch's
