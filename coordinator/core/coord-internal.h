@@ -217,7 +217,6 @@ typedef struct Hypervisor {
 #define EVIDENCE_HELD_MAX 16
 
 typedef struct Evidence {
-
     uint64_t probe_counter; /* the last probe token sent */
     uint64_t outstanding;   /* the probe awaited, 0 = none */
     uint64_t echoed;        /* the highest probe number that came back */
@@ -322,9 +321,8 @@ Node *node_table_accept(Coord *c, uint32_t node, uint32_t payload_node);
 void node_table_reject(Coord *c, uint32_t node, const char *why);
 /* An event about node (node-lost, node-back). */
 void node_table_report(Coord *c, SbEventKind kind, uint32_t node, const char *why);
-/* A status message: the node is down (offline or lost, unverified) or up, in m's epoch. */
-void node_table_record_down(Coord *c, uint32_t node, const SbStatusMsg *m);
-void node_table_record_up(Coord *c, uint32_t node, const SbStatusMsg *m);
+/* A status message of m's epoch: the node's status (online, offline or lost) and session. */
+void node_table_record_status(Coord *c, uint32_t node, const SbStatusMsg *m);
 /* A state message of ev: -EINVAL (refused, rejected event), -ESTALE (an older message of the
  * epoch: a replay), 0 (the last message again: nothing changed), 1 (applied; *value_changed
  * when the value moved, the rollup of its kind is marked). */

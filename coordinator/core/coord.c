@@ -187,7 +187,8 @@ static void on_node_down(Coord *c, uint32_t node, const Node *nd, const SbStatus
     /* A node already declared lost by its missed heartbeats: the Will confirms it, no second
      * node-lost. */
     was_silent = liveness_forget(c, node);
-    node_table_record_down(c, node, m);
+    node_table_record_status(c, node, m);
+    node_table_set_verified(c, node, false);
     if (was_online && !was_silent) {
         node_table_report(c, SB_EVENT_NODE_LOST, node,
                           m->status == SB_STATUS_LOST ? "status lost (Last Will)"
@@ -213,7 +214,7 @@ static void on_node_up(Coord *c, const CoordEvent *ev, const Node *nd)
             progress_mark_bmc_left(c, ev->node);
         }
     }
-    node_table_record_up(c, ev->node, m);
+    node_table_record_status(c, ev->node, m); /* online */
     /* Proves the session alive; liveness.c raises node-back when it had gone silent. */
     node_heard_live(c, ev, m->epoch, NULL);
     if (was_down) {

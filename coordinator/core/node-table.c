@@ -154,22 +154,11 @@ void node_table_report(Coord *c, SbEventKind kind, uint32_t node, const char *wh
     }
 }
 
-void node_table_record_down(Coord *c, uint32_t node, const SbStatusMsg *m)
+void node_table_record_status(Coord *c, uint32_t node, const SbStatusMsg *m)
 {
     Node *nd = &c->nodes[node];
 
     nd->status = (uint8_t) m->status;
-    nd->epoch = m->epoch;
-    nd->has_epoch = true;
-    node_table_mark_heard(c, node);
-    node_table_set_verified(c, node, false);
-}
-
-void node_table_record_up(Coord *c, uint32_t node, const SbStatusMsg *m)
-{
-    Node *nd = &c->nodes[node];
-
-    nd->status = SB_STATUS_ONLINE;
     nd->epoch = m->epoch;
     nd->has_epoch = true;
     node_table_mark_heard(c, node);

@@ -540,22 +540,26 @@ void requests_submit(Coord *c,
     submit(c, &ev, true);
 }
 
+/* r's final event, published as id, was acknowledged now: true when r is that record. */
+static bool ack_if_sent(const Coord *c, Request *r, const char *id)
+{
+    if (r->announce != ANNOUNCE_SENDING || strcmp(r->id, id) != 0) {
+        return false;
+    }
+    r->announce = ANNOUNCE_ACKED;
+    r->acked_ms = c->now_ms;
+    return true;
+}
+
 void requests_on_announced(Coord *c, const char *id)
 {
     for (int t = 0; t < SB_TARGET_COUNT; t++) {
-        Request *r = c->last[t] >= 0 ? &c->requests[c->last[t]] : NULL;
-
-        if (r && r->announce == ANNOUNCE_SENDING && strcmp(r->id, id) == 0) {
-            r->announce = ANNOUNCE_ACKED;
-            r->acked_ms = c->now_ms;
+        if (c->last[t] >= 0) {
+            (void) ack_if_sent(c, &c->requests[c->last[t]], id);
         }
     }
     for (int i = 0; i < COORD_UNANNOUNCED_MAX && c->unannounced[i] >= 0; i++) {
-        Request *r = &c->requests[c->unannounced[i]];
-
-        if (r->announce == ANNOUNCE_SENDING && strcmp(r->id, id) == 0) {
-            r->announce = ANNOUNCE_ACKED;
-            r->acked_ms = c->now_ms;
+        if (ack_if_sent(c, &c->requests[c->unannounced[i]], id)) {
             return;
         }
     }
@@ -586,6 +590,7 @@ void requests_on_broker_heard(Coord *c)
     }
 }
 
+/* Published again from the record, marked, waiting for its acknowledgement like the first. */
 static void replay_final(Coord *c, Request *r)
 {
     SbEvent *e;
@@ -605,16 +610,9 @@ void requests_replay_finals(Coord *c)
     }
     for (int t = 0; t < SB_TARGET_COUNT; t++) {
         Request *r = c->last[t] >= 0 ? &c->requests[c->last[t]] : NULL;
-        SbEvent *e;
 
-        if (!r || r->announce == ANNOUNCE_DONE) {
-            continue;
-        }
-        /* Published again, waiting for its acknowledgement like the first. */
-        r->announce = ANNOUNCE_SENDING;
-        e = coord_event_add(c, r->result, r, r->why, NULL, 0, 0);
-        if (e) {
-            e->replay = true;
+        if (r && r->announce != ANNOUNCE_DONE) {
+            replay_final(c, r);
         }
     }
 }
