@@ -419,8 +419,8 @@ static int parse_clock(const char *s, uint64_t *ret)
 /* The zone at the end of an ISO 8601 time: Z, +HH:MM, +HHMM (or -) or nothing (*local). */
 static int parse_zone(const char *p, long *offset_s, bool *local)
 {
+    unsigned hours = 0, minutes = 0;
     size_t rest;
-    const char *mm;
 
     *local = *p == '\0';
     if (*local) {
@@ -429,16 +429,15 @@ static int parse_zone(const char *p, long *offset_s, bool *local)
     if (*p == 'Z' && p[1] == '\0') {
         return 0;
     }
-    if ((*p != '+' && *p != '-') || !all_digits(p + 1, 2)) {
+    if ((*p != '+' && *p != '-') || !digits_value(p + 1, 2, &hours)) {
         return -EINVAL;
     }
     rest = strlen(p + 3);
-    mm = p[3] == ':' ? p + 4 : p + 3;
-    if (!((rest == 3 && p[3] == ':') || rest == 2) || !all_digits(mm, 2)) {
+    if (!((rest == 3 && p[3] == ':') || rest == 2) ||
+        !digits_value(p[3] == ':' ? p + 4 : p + 3, 2, &minutes)) {
         return -EINVAL;
     }
-    *offset_s = ((p[1] - '0') * 10L + (p[2] - '0')) * 3600L +
-                ((mm[0] - '0') * 10L + (mm[1] - '0')) * 60L;
+    *offset_s = (long) hours * 3600L + (long) minutes * 60L;
     *offset_s = *p == '-' ? -*offset_s : *offset_s;
     return 0;
 }
@@ -463,10 +462,9 @@ static int parse_iso(const char *s, uint64_t *ret)
     }
     p += 5;
     if (*p == ':') {
-        if (!all_digits(p + 1, 2)) {
+        if (!digits_value(p + 1, 2, &sec)) {
             return -EINVAL;
         }
-        sec = (unsigned) ((p[1] - '0') * 10 + (p[2] - '0'));
         p += 3;
     }
     if (parse_zone(p, &offset_s, &local) < 0) {
