@@ -15,23 +15,27 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-/* "Name:   1234 kB" in a /proc status-style line: true with the number when line is field name. */
-static bool proc_field_kib(const char *line, const char *name, uint64_t *ret)
+/* A decimal number at p (leading white space allowed, as strtoull skips it). */
+static bool read_number(const char *p, uint64_t *ret)
 {
-    size_t len = strlen(name);
     unsigned long long v;
     char *end = NULL;
 
-    if (strncmp(line, name, len) != 0 || line[len] != ':') {
-        return false;
-    }
     errno = 0;
-    v = strtoull(line + len + 1, &end, 10);
-    if (errno != 0 || end == line + len + 1) {
+    v = strtoull(p, &end, 10);
+    if (errno != 0 || end == p) {
         return false;
     }
     *ret = v;
     return true;
+}
+
+/* "Name:   1234 kB" in a /proc status-style line: true with the number when line is field name. */
+static bool proc_field_kib(const char *line, const char *name, uint64_t *ret)
+{
+    size_t len = strlen(name);
+
+    return strncmp(line, name, len) == 0 && line[len] == ':' && read_number(line + len + 1, ret);
 }
 
 /* Field number field (1-based, as proc(5) counts) of /proc/<pid>/stat, given the text after the
@@ -39,21 +43,12 @@ static bool proc_field_kib(const char *line, const char *name, uint64_t *ret)
 static int stat_field(const char *after_comm, unsigned field, uint64_t *ret)
 {
     const char *p = after_comm;
-    unsigned long long v;
-    char *end = NULL;
 
     for (unsigned f = 3; f < field; f++) {
         p += strspn(p, " ");
         p += strcspn(p, " ");
     }
-    p += strspn(p, " ");
-    errno = 0;
-    v = strtoull(p, &end, 10);
-    if (errno != 0 || end == p) {
-        return -EBADMSG;
-    }
-    *ret = v;
-    return 0;
+    return read_number(p, ret) ? 0 : -EBADMSG;
 }
 
 int proc_spawn(Proc *p, char *const argv[], const char *log_path)
