@@ -17,8 +17,8 @@
  * 13. Rollup counts index by value. */
 #define COORD_VALUES_MAX 16
 
-/* Request records: at most 2 queued (chassis, host), 3 active and 3 last finished are referenced
- * at once, plus the one being submitted. */
+/* Request records: at most 2 queued (chassis, host), 1 delayed (a power restore's delay), 3 active
+ * and 3 last finished are referenced at once, plus the one being submitted. */
 #define COORD_REQUEST_POOL 16
 /* Finished requests whose final event the broker has not acknowledged yet, besides the last of
  * each target (issue #13: a broker killed with several final events in flight). */
@@ -105,9 +105,13 @@ typedef struct Request {
     uint64_t queued_ms;     /* submitted */
     uint64_t dispatched_ms; /* 0 = not yet */
     uint64_t expires_ms;    /* PENDING: queued_ms + request timeout, 0 = never */
-    uint64_t fails_ms;      /* ACTIVE: dispatched_ms + transition timeout, 0 = never */
-    uint64_t finished_ms;   /* DONE */
-    bool restored;          /* ACTIVE: restored from a snapshot, node progress unknown */
+    /* PENDING, delayed (Coord.delayed): not submitted to the gate before this time (a power
+     * restore's power-restore-delay); 0 = not delayed. Submitting clears it and sets queued_ms and
+     * order. */
+    uint64_t not_before_ms;
+    uint64_t fails_ms;    /* ACTIVE: dispatched_ms + transition timeout, 0 = never */
+    uint64_t finished_ms; /* DONE */
+    bool restored;        /* ACTIVE: restored from a snapshot, node progress unknown */
     /* DONE (issue #13): whether its final event is known to have gone out. */
     uint8_t announce;
     uint64_t acked_ms; /* ANNOUNCE_ACKED: when the broker acknowledged it */
@@ -169,7 +173,8 @@ typedef struct Settings {
     SbTransition scheduled_transition;
 } Settings;
 
-/* Power restore (power-restore.c). */
+/* Power restore (power-restore.c). A decision's action is a request (delayed while
+ * power-restore-delay runs: Coord.delayed), not part of this record. */
 typedef struct PowerRestore {
     uint64_t decided_boot_ms; /* persisted: newest bmc_boot whose AC loss was decided */
     uint64_t counter;         /* persisted: ids power-restore-<n> */
@@ -177,16 +182,19 @@ typedef struct PowerRestore {
     NodeList losses; /* nodes reporting an AC loss not decided yet */
     bool has_last;   /* persisted: the last decision, for system/power-restore */
     SbPowerRestoreMsg last;
-    /* persisted: a decision waiting for power-restore-delay to pass */
-    bool pending;
-    SbTarget target;
+} PowerRestore;
+
+/* A request a rule of the coordinator makes (a power-restore decision, a due schedule): the
+ * rule's verdict, which coord.c submits with requests_submit(). */
+typedef struct RequestSpec {
+    SbTarget target; /* SB_TARGET_NONE: no request */
     SbTransition transition;
     char id[SB_ID_MAX + 1];
     char reason[SB_REASON_MAX + 1];
-    uint64_t due_ms;
     uint32_t nodes[SB_COMMAND_NODES_MAX]; /* none = every node */
     size_t n_nodes;
-} PowerRestore;
+    uint64_t not_before_ms; /* delayed until then (power-restore-delay), 0 = now */
+} RequestSpec;
 
 /* Heartbeat liveness (liveness.c). Nodes whose learned intervals agree share a class; inside a
  * class every node has the same timeout, so a FIFO ordered by last-heard time is ordered by
@@ -257,6 +265,7 @@ struct Coord {
     /* requests */
     Request requests[COORD_REQUEST_POOL];
     int pending[SB_TARGET_COUNT]; /* slot or -1 */
+    int delayed;                  /* the request waiting for its not-before time, or -1 */
     int active[SB_TARGET_COUNT];
     int last[SB_TARGET_COUNT];
     int unannounced[COORD_UNANNOUNCED_MAX]; /* slot or -1, oldest first */
@@ -361,8 +370,15 @@ void requests_refuse_busy(Coord *c, const CoordEvent *ev);
 void requests_release(Coord *c);
 /* Expires queued and fails active requests whose deadline is <= now. */
 void requests_run_deadlines(Coord *c);
+/* The delayed request whose not-before time has come enters the gate (as a new request would). */
+void requests_submit_due(Coord *c);
+/* The delayed request is dropped before its time (an Off, a newer decision, system/set/cancel):
+ * a power-restore event says why; it never entered the gate, so it has no end of its own. */
+void requests_withdraw_delayed(Coord *c, const char *why);
 /* Earliest request deadline, 0 = none. */
 uint64_t requests_next_deadline(const Coord *c);
+/* The delayed request's not-before time, 0 = none (due whether connected or not). */
+uint64_t requests_delayed_until(const Coord *c);
 void requests_finish(Coord *c,
                      int slot,
                      SbEventKind result,
@@ -405,14 +421,11 @@ const char *progress_goal_name(const Request *r);
 
 /* Submits a request the coordinator makes itself (power restore, schedules): like one from
  * system/set/<target>, except that it may name nodes without --allow-partial and always queues
- * behind the gate (nobody would retry a rejected one). nodes may be NULL. */
-void requests_submit(Coord *c,
-                     SbTarget target,
-                     SbTransition transition,
-                     const char *id,
-                     const char *reason,
-                     const uint32_t *nodes,
-                     size_t n_nodes);
+ * behind the gate (nobody would retry a rejected one). With a not-before time in the future it is
+ * delayed until then (replacing the delayed one): listed in system/requests, persisted, cancelled
+ * by an Off or system/set/cancel; its events until it enters the gate are power-restore events
+ * (the only rule that delays requests), as the decision's own. */
+void requests_submit(Coord *c, const RequestSpec *spec);
 
 /* ---- request-join.c: an identical request joins the queued one (issue #15) --------------- */
 void join_reset(Coord *c);
@@ -448,8 +461,9 @@ void settings_publish_all(Coord *c);
 void settings_event(Coord *c, SbEventKind kind, const char *why, const CoordReplyTo *reply_to);
 
 /* ---- schedule.c: scheduled-transition --------------------------------------------------- */
-/* Fires (or drops, when missed by more than the grace) a schedule whose time has come. */
-void schedule_run(Coord *c);
+/* Fires (or drops, when missed by more than the grace) a schedule whose time has come. True when
+ * it fires (*ret filled): coord.c submits the request. */
+bool schedule_run(Coord *c, RequestSpec *ret);
 /* When the schedule is due (unix ms), 0 = none. */
 uint64_t schedule_next_deadline(const Coord *c);
 
@@ -460,11 +474,9 @@ void power_restore_done(Coord *c);
 void power_restore_reset(Coord *c);
 /* A chassis message of node was applied: its ac_loss and bmc_boot may have changed. */
 void power_restore_on_chassis(Coord *c, uint32_t node, bool ac_loss, uint64_t bmc_boot_ms);
-/* Decides the undecided AC losses once the gate is open; submits a delayed decision when due. */
-void power_restore_run(Coord *c);
-/* An Off request cancels a power-on still waiting for power-restore-delay. */
-void power_restore_cancel_pending(Coord *c, const char *off_id);
-uint64_t power_restore_next_deadline(const Coord *c);
+/* Decides the undecided AC losses once the gate is open. True when the decision makes a request
+ * (*ret filled, delayed by power-restore-delay when that is not 0): coord.c submits it. */
+bool power_restore_run(Coord *c, RequestSpec *ret);
 
 /* ---- clock-offset.c --------------------------------------------------------------------- */
 void clock_on_heartbeat(Coord *c, uint32_t node, const SbHeartbeatMsg *hb);

@@ -21,14 +21,17 @@
  *     what changed, in that order; a heartbeat's lateness is judged before the node's refresh,
  *     so an unverified node never counts as Ready in between), requests, cancels, settings,
  *     probe echoes, acknowledgements. A request read from a backlog is held, not submitted.
- *  4. Schedule (schedule_run; decide, connected): a due scheduled transition becomes a request.
+ *  4. Schedule (schedule_run; decide, connected): a due scheduled transition is a verdict, the
+ *     request this file submits.
  *  5. Held requests, liveness, probes (decide): requests held during a backlog are submitted in
  *     the order read; nodes whose heartbeats stopped go silent (after the event: a heartbeat in
  *     this very event must refresh its node first); an unanswered probe is sent again.
  *  6. Rebirth window (window_check_end): ends at its deadline or once every node answered.
  *  7. Decisions (decide): completions first (a request this event completed ends, with its final
- *     event, before anything new is decided on the same view), then power restore (decides an
- *     AC loss once the gate is open, submits a due delayed action), then the release of queued
+ *     event, before anything new is decided on the same view), then the delayed request whose
+ *     not-before time came enters the gate (requests_submit_due: before a new decision, which
+ *     would replace it), then power restore (decides an AC loss once the gate is open; its
+ *     verdict, a request, possibly delayed, is submitted here), then the release of queued
  *     requests through the gate (needs a fresh probe), then completions again (since issue #13
  *     a request dispatched in this step cannot be complete yet, every node must first show its
  *     receipt: the unit tests pass without it; kept until that is settled), then the probe's
@@ -409,7 +412,7 @@ static uint64_t next_deadline(const Coord *c)
     /* Time-outs wait for the connection and the rebirth window (coord_step): not armed before. */
     uint64_t next = c->connected && !c->in_window ? requests_next_deadline(c) : 0;
 
-    next = earliest(next, power_restore_next_deadline(c));
+    next = earliest(next, requests_delayed_until(c));
     next = earliest(next, c->connected ? schedule_next_deadline(c) : 0);
     next = earliest(next, liveness_next_deadline(c));
     next = earliest(next, evidence_next_deadline(c));
@@ -469,9 +472,27 @@ static void prepend_persist(Coord *c)
     out->n++;
 }
 
+/* Step 7 of the pipeline (the header comment). */
+static void run_decisions(Coord *c)
+{
+    RequestSpec spec;
+
+    check_completions(c);
+    requests_submit_due(c);
+    if (power_restore_run(c, &spec)) {
+        requests_submit(c, &spec);
+    }
+    requests_release(c);
+    check_completions(c);
+    /* A probe's echo is evidence for the decision point that follows it, not for later ones: a
+     * release wanted later asks for a probe of its own. */
+    evidence_consume(c);
+}
+
 int coord_step(Coord *c, const CoordEvent *ev, CoordActions *out)
 {
     bool gate_was_open, window_ended, decide;
+    RequestSpec spec;
     uint64_t next;
     CoordAction *a;
 
@@ -499,9 +520,9 @@ int coord_step(Coord *c, const CoordEvent *ev, CoordActions *out)
         requests_run_deadlines(c);
     }
     handle_event(c, ev);
-    if (decide && c->connected) {
+    if (decide && c->connected && schedule_run(c, &spec)) {
         /* A schedule fires once its request can go out. */
-        schedule_run(c);
+        requests_submit(c, &spec);
     }
     if (decide) {
         if (ev->kind != COORD_EV_REQUEST) {
@@ -514,13 +535,7 @@ int coord_step(Coord *c, const CoordEvent *ev, CoordActions *out)
     }
     window_ended = window_check_end(c);
     if (decide) {
-        check_completions(c);
-        power_restore_run(c);
-        requests_release(c);
-        check_completions(c);
-        /* A probe's echo is evidence for the decision point that follows it, not for later
-         * ones: a release wanted later asks for a probe of its own. */
-        evidence_consume(c);
+        run_decisions(c);
     }
     publish_views(c, window_ended, gate_was_open != coord_gate_is_open(c));
 
@@ -560,7 +575,7 @@ void coord_stats(const Coord *c, CoordStats *ret)
     ret->nodes_ready = c->cfg.nodes - c->not_ready.count;
     ret->nodes_stale = c->stale.count;
     ret->nodes_never_seen = c->cfg.nodes - c->heard_count;
-    ret->requests_pending = count_slots(c->pending);
+    ret->requests_pending = count_slots(c->pending) + (c->delayed >= 0);
     ret->requests_active = count_slots(c->active);
     ret->gate_open = coord_gate_is_open(c);
     ret->connected = c->connected;

@@ -16,9 +16,10 @@
  *   some nodes only -> node-local: the system stays as it is; with --node-restore rejoin the
  *     nodes rejoin a running system (a partial power-on to the last requested state, when that
  *     was a power-on and another node's chassis is on).
- * An action waits power-restore-delay, then enters the gate as request "power-restore-<n>";
- * the waiting decision is persisted with its due time (never lost, never repeated). Every
- * decision, acted on or not, goes to system/power-restore and a "power-restore" event.
+ * An action is request "power-restore-<n>", a verdict coord.c submits (requests_submit): delayed
+ * by power-restore-delay, it waits in the request queue with its not-before time (persisted with
+ * the queue: never lost, never repeated), then enters the gate. Every decision, acted on or not,
+ * goes to system/power-restore and a "power-restore" event.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -46,12 +47,6 @@ void power_restore_reset(Coord *c)
     pr->counter = 0;
     pr->has_last = false;
     memset(&pr->last, 0, sizeof(pr->last));
-    pr->pending = false;
-}
-
-uint64_t power_restore_next_deadline(const Coord *c)
-{
-    return c->restore.pending ? c->restore.due_ms : 0;
 }
 
 void power_restore_on_chassis(Coord *c, uint32_t node, bool ac_loss, uint64_t bmc_boot_ms)
@@ -235,113 +230,59 @@ static void decide_node_local(Coord *c, Decision *d, char *why, size_t size)
                     nodes, coord_target_name(target));
 }
 
-static void restore_event(Coord *c,
-                          const char *id,
-                          SbTarget target,
-                          SbTransition transition,
-                          const char *why,
-                          const uint32_t *nodes,
-                          size_t n_nodes,
-                          uint32_t omitted)
+/* The decision's "power-restore" event, with the words of system/power-restore. */
+static void announce(Coord *c, const Decision *d)
 {
-    SbEvent *e = coord_event_add(c, SB_EVENT_POWER_RESTORE, NULL, why, nodes, n_nodes, omitted);
+    const SbPowerRestoreMsg *m = &d->msg;
+    SbEvent *e = coord_event_add(c, SB_EVENT_POWER_RESTORE, NULL, m->why, m->nodes, m->n_nodes,
+                                 m->nodes_omitted);
 
     if (!e) {
         return;
     }
-    (void) snprintf(e->id, sizeof(e->id), "%s", id);
-    e->target = target;
-    e->transition = target == SB_TARGET_NONE ? SB_TRANSITION_NONE : transition;
+    (void) snprintf(e->id, sizeof(e->id), "%s", m->id);
+    e->target = d->target;
+    e->transition = d->target == SB_TARGET_NONE ? SB_TRANSITION_NONE : d->transition;
 }
 
-static void submit(Coord *c,
-                   const char *id,
-                   SbTarget target,
-                   SbTransition transition,
-                   const char *reason,
-                   const uint32_t *nodes,
-                   size_t n_nodes)
+/* Gives the decision's action an id and its request: into the gate now, or delayed until
+ * power-restore-delay is over. */
+static void act(Coord *c, Decision *d, char *why, size_t size, RequestSpec *ret)
 {
-    requests_submit(c, target, transition, id, reason, nodes, n_nodes);
-}
-
-static void submit_pending(Coord *c)
-{
-    PowerRestore *pr = &c->restore;
-    char why[SB_WHY_MAX + 1];
-
-    pr->pending = false;
-    c->durable_dirty = true;
-    (void) snprintf(why, sizeof(why), "power-restore-delay over: %s %s submitted",
-                    coord_target_name(pr->target), coord_transition_name(pr->transition));
-    restore_event(c, pr->id, pr->target, pr->transition, why, pr->nodes,
-                  pr->n_nodes > SB_EVENT_NODES_MAX ? SB_EVENT_NODES_MAX : pr->n_nodes,
-                  pr->n_nodes > SB_EVENT_NODES_MAX ? (uint32_t) (pr->n_nodes - SB_EVENT_NODES_MAX)
-                                                   : 0);
-    submit(c, pr->id, pr->target, pr->transition, pr->reason, pr->nodes, pr->n_nodes);
-}
-
-void power_restore_cancel_pending(Coord *c, const char *off_id)
-{
-    PowerRestore *pr = &c->restore;
-    char why[SB_WHY_MAX + 1];
-
-    if (!pr->pending) {
-        return;
-    }
-    pr->pending = false;
-    c->durable_dirty = true;
-    (void) snprintf(why, sizeof(why), "cancelled by Off %s before power-restore-delay was over",
-                    off_id);
-    restore_event(c, pr->id, pr->target, pr->transition, why, NULL, 0, 0);
-}
-
-/* Gives the decision's action an id and either submits it now (returns true) or keeps it, with
- * its due time, until power-restore-delay is over (returns false). */
-static bool act(Coord *c, Decision *d, const char *reason, char *why, size_t size)
-{
-    PowerRestore *pr = &c->restore;
     SbPowerRestoreMsg *m = &d->msg;
     size_t len = strlen(why);
 
-    (void) snprintf(m->id, sizeof(m->id), "power-restore-%" PRIu64, ++pr->counter);
+    (void) snprintf(m->id, sizeof(m->id), "power-restore-%" PRIu64, ++c->restore.counter);
     m->action = d->transition;
-    if (pr->pending) {
-        char replaced[SB_WHY_MAX + 1];
-
-        (void) snprintf(replaced, sizeof(replaced), "replaced by %s, a newer decision", m->id);
-        restore_event(c, pr->id, pr->target, pr->transition, replaced, NULL, 0, 0);
-        pr->pending = false;
-    }
+    m->due_ms = c->now_ms;
+    ret->target = d->target;
+    ret->transition = d->transition;
+    (void) snprintf(ret->id, sizeof(ret->id), "%s", m->id);
+    /* PSM's RestartCause goes with the request, in its reason. */
+    (void) snprintf(ret->reason, sizeof(ret->reason), "%s: power restore after %s AC loss",
+                    d->cause, m->system_wide ? "a system-wide" : "a node-local");
+    memcpy(ret->nodes, d->nodes, d->n_nodes * sizeof(d->nodes[0]));
+    ret->n_nodes = d->n_nodes;
+    ret->not_before_ms = 0;
     if (c->settings.delay_s == 0) {
-        m->due_ms = c->now_ms;
-        return true;
+        return;
     }
     m->delay_s = c->settings.delay_s;
     m->due_ms = c->now_ms + (uint64_t) c->settings.delay_s * 1000u;
+    ret->not_before_ms = m->due_ms;
     if (len < size) {
         (void) snprintf(why + len, size - len, " in %" PRIu32 " s (power-restore-delay)",
                         m->delay_s);
     }
-    pr->pending = true;
-    pr->target = d->target;
-    pr->transition = d->transition;
-    (void) snprintf(pr->id, sizeof(pr->id), "%s", m->id);
-    (void) snprintf(pr->reason, sizeof(pr->reason), "%s", reason);
-    pr->due_ms = m->due_ms;
-    memcpy(pr->nodes, d->nodes, d->n_nodes * sizeof(d->nodes[0]));
-    pr->n_nodes = d->n_nodes;
-    return false;
 }
 
-static void decide(Coord *c)
+static bool decide(Coord *c, RequestSpec *ret)
 {
     PowerRestore *pr = &c->restore;
     Decision d = { .target = SB_TARGET_NONE };
     SbPowerRestoreMsg *m = &d.msg;
-    char why[SB_WHY_MAX + 1], reason[SB_REASON_MAX + 1];
+    char why[SB_WHY_MAX + 1];
     uint64_t newest = 0;
-    bool submit_now = false;
 
     for (uint32_t n = pr->losses.head; n; n = node_list_next(&pr->loss_links, n)) {
         if (c->nodes[n].bmc_boot_ms > newest) {
@@ -359,10 +300,7 @@ static void decide(Coord *c)
         decide_node_local(c, &d, why, sizeof(why));
     }
     if (d.target != SB_TARGET_NONE) {
-        /* PSM's RestartCause goes with the request, in its reason. */
-        (void) snprintf(reason, sizeof(reason), "%s: power restore after %s AC loss", d.cause,
-                        m->system_wide ? "a system-wide" : "a node-local");
-        submit_now = act(c, &d, reason, why, sizeof(why));
+        act(c, &d, why, sizeof(why), ret);
     }
     (void) snprintf(m->why, sizeof(m->why), "%s", why);
 
@@ -378,22 +316,16 @@ static void decide(Coord *c)
     pr->has_last = true;
     c->durable_dirty = true;
     (void) coord_action_add(c, COORD_ACT_PUBLISH_POWER_RESTORE);
-    restore_event(c, m->id, d.target, d.transition, m->why, m->nodes, m->n_nodes, m->nodes_omitted);
-    if (submit_now) {
-        submit(c, m->id, d.target, d.transition, reason, d.nodes, d.n_nodes);
-    }
+    announce(c, &d);
+    return d.target != SB_TARGET_NONE;
 }
 
-void power_restore_run(Coord *c)
+bool power_restore_run(Coord *c, RequestSpec *ret)
 {
-    PowerRestore *pr = &c->restore;
-
-    if (pr->pending && c->now_ms >= pr->due_ms) {
-        submit_pending(c);
+    if (c->restore.losses.count > 0 && coord_gate_is_open(c)) {
+        return decide(c, ret);
     }
-    if (pr->losses.count > 0 && coord_gate_is_open(c)) {
-        decide(c);
-    }
+    return false;
 }
 
 int coord_power_restore_build(const Coord *c, SbPowerRestoreMsg *ret)

@@ -3,7 +3,9 @@
  * system/set/cancel (topics/README.md "Cancel"): an operator ends a queued or active request by
  * its id. A queued one is never dispatched. An active one is only no longer followed: the nodes
  * already have the command and carry it out (nothing is sent to them; a power-off is what stops
- * a power-on). A joiner leaves the request it joined, which goes on for the others.
+ * a power-on). A joiner leaves the request it joined, which goes on for the others. A delayed
+ * power restore is withdrawn before its time, with a power-restore event (it never entered the
+ * gate).
  */
 #include <stdio.h>
 #include <string.h>
@@ -12,6 +14,9 @@
 
 static int find_open(const Coord *c, const char *id)
 {
+    if (c->delayed >= 0 && strcmp(c->requests[c->delayed].id, id) == 0) {
+        return c->delayed;
+    }
     for (int t = 0; t < SB_TARGET_COUNT; t++) {
         if (c->pending[t] >= 0 && strcmp(c->requests[c->pending[t]].id, id) == 0) {
             return c->pending[t];
@@ -59,6 +64,11 @@ void requests_on_cancel(Coord *c, const CoordEvent *ev)
         return;
     }
     slot = find_open(c, id);
+    if (slot >= 0 && slot == c->delayed) {
+        (void) snprintf(why, sizeof(why), "%s before power-restore-delay was over", by);
+        requests_withdraw_delayed(c, why);
+        return;
+    }
     if (slot >= 0) {
         if (c->requests[slot].phase == REQUEST_ACTIVE) {
             (void) snprintf(why, sizeof(why),

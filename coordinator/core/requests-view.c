@@ -33,6 +33,28 @@ static void info_pending(const Coord *c, const Request *r, SbRequestInfo *info)
     }
 }
 
+/* A delayed request waits for its time, not for nodes. */
+static void info_delayed(const Request *r, SbRequestInfo *info)
+{
+    uint64_t delay_s = r->not_before_ms > r->queued_ms && r->queued_ms != 0
+                               ? (r->not_before_ms - r->queued_ms) / 1000u
+                               : 0;
+
+    info->phase = SB_REQUEST_PENDING;
+    info_common(r, info);
+    info->since_ms = r->queued_ms;
+    info->not_before_ms = r->not_before_ms;
+    if (delay_s > 0) {
+        (void) snprintf(info->why, sizeof(info->why),
+                        "delayed by power-restore-delay (%" PRIu64
+                        " s): enters the gate at its not_before time",
+                        delay_s);
+    } else {
+        (void) snprintf(info->why, sizeof(info->why),
+                        "delayed by power-restore-delay: enters the gate at its not_before time");
+    }
+}
+
 static void info_active(const Coord *c, const Request *r, SbRequestInfo *info)
 {
     const Progress *p = &c->progress[r->target];
@@ -87,6 +109,10 @@ int coord_requests_build(const Coord *c, uint64_t now_ms, SbRequestsMsg *ret)
     }
     for (size_t i = 0; i < n_pending && ret->n_requests < SB_REQUESTS_MAX; i++) {
         info_pending(c, &c->requests[pending[i]], &ret->requests[ret->n_requests++]);
+    }
+    /* After the queued ones: it enters the gate after them. */
+    if (c->delayed >= 0 && ret->n_requests < SB_REQUESTS_MAX) {
+        info_delayed(&c->requests[c->delayed], &ret->requests[ret->n_requests++]);
     }
     for (int t = 0; t < SB_TARGET_COUNT && ret->n_requests < SB_REQUESTS_MAX; t++) {
         if (c->active[t] >= 0) {

@@ -3,7 +3,9 @@
  * The request queue and the gate (topics/README.md "The gate" and "Requests"): validation,
  * queueing behind the gate, replacement, Off cancelling, dispatch, expiry and failure. Each target
  * has at most one queued and one active request; the last finished one is kept for
- * system/requests. Every change marks the durable state dirty so the batch starts with PERSIST.
+ * system/requests. A request the coordinator delays (a power restore's power-restore-delay) is held
+ * aside, at most one, until its not-before time, then enters the gate like a new one. Every change
+ * marks the durable state dirty so the batch starts with PERSIST.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -24,6 +26,7 @@ void requests_init(Coord *c)
         c->last[t] = -1;
         c->requested[t] = SB_TRANSITION_NONE;
     }
+    c->delayed = -1;
     for (int i = 0; i < COORD_UNANNOUNCED_MAX; i++) {
         c->unannounced[i] = -1;
     }
@@ -66,6 +69,10 @@ static void mark_changed(Coord *c)
 
 static int find_by_id(const Coord *c, const char *id, RequestPhase *ret_phase)
 {
+    if (c->delayed >= 0 && strcmp(c->requests[c->delayed].id, id) == 0) {
+        *ret_phase = REQUEST_PENDING;
+        return c->delayed;
+    }
     for (int t = 0; t < SB_TARGET_COUNT; t++) {
         int slots[2] = { c->pending[t], c->active[t] };
 
@@ -133,6 +140,10 @@ void requests_finish(Coord *c,
 
     if (c->pending[t] == slot) {
         c->pending[t] = -1;
+    }
+    if (c->delayed == slot) {
+        c->delayed = -1;
+        r->not_before_ms = 0;
     }
     if (c->active[t] == slot) {
         c->active[t] = -1;
@@ -282,7 +293,13 @@ static void cancel_for_off(Coord *c, const Request *off)
         }
     }
     /* A power restore waiting for its delay is a power-on too. */
-    power_restore_cancel_pending(c, off->id);
+    if (c->delayed >= 0) {
+        char why[SB_WHY_MAX + 1];
+
+        (void) snprintf(why, sizeof(why), "cancelled by Off %s before power-restore-delay was over",
+                        off->id);
+        requests_withdraw_delayed(c, why);
+    }
 }
 
 /* Checks "nodes" (the shell only decoded them). Returns false with why filled. trusted: a
@@ -461,15 +478,15 @@ static void queue_or_reject(Coord *c, int slot, bool trusted)
     mark_changed(c);
 }
 
-static void submit(Coord *c, const CoordEvent *ev, bool trusted)
+/* The record of a new request, or NULL when it was refused (answered). */
+static Request *create_checked(Coord *c, const CoordEvent *ev, bool trusted, int *ret_slot)
 {
     char why[SB_WHY_MAX + 1];
     Request *r;
-    int slot;
 
     if (!target_is_valid(ev->target)) {
         answer_without_record(c, ev, SB_EVENT_REJECTED, "unknown target");
-        return;
+        return NULL;
     }
     if (!sb_transition_valid_for(ev->target, ev->request.transition)) {
         /* Not recorded in "last": a record must name a real transition of its target. */
@@ -477,20 +494,29 @@ static void submit(Coord *c, const CoordEvent *ev, bool trusted)
                         coord_transition_name(ev->request.transition),
                         coord_target_name(ev->target));
         answer_without_record(c, ev, SB_EVENT_REJECTED, why);
-        return;
+        return NULL;
     }
-    r = request_create(c, ev, &slot);
+    r = request_create(c, ev, ret_slot);
     if (!r) {
-        return;
+        return NULL;
     }
     if (!request_is_valid(c, r, trusted, why, sizeof(why))) {
         c->rejected_total++;
         /* Kept as the last request, it is persisted: a node outside 1..--nodes there would make
          * the snapshot unreadable at the next start (found by test/fuzz/fuzz-coordinator.c). */
         r->n_nodes = 0;
-        requests_finish(c, slot, SB_EVENT_REJECTED, why, NULL, 0, 0);
-        return;
+        requests_finish(c, *ret_slot, SB_EVENT_REJECTED, why, NULL, 0, 0);
+        return NULL;
     }
+    return r;
+}
+
+/* A valid new request (slot) goes through the gate: Off and the ungated ones at once, the gated
+ * ones released by requests_release(), queued or refused while the gate is closed. */
+static void enter_gate(Coord *c, int slot, bool trusted)
+{
+    Request *r = &c->requests[slot];
+
     if (r->transition == SB_TRANSITION_OFF) {
         /* An Off must always work: never gated, and it clears the way. */
         accept_request(c, r);
@@ -514,30 +540,88 @@ static void submit(Coord *c, const CoordEvent *ev, bool trusted)
 
 void requests_on_request(Coord *c, const CoordEvent *ev)
 {
-    submit(c, ev, false);
+    int slot;
+
+    if (create_checked(c, ev, false, &slot)) {
+        enter_gate(c, slot, false);
+    }
 }
 
-void requests_submit(Coord *c,
-                     SbTarget target,
-                     SbTransition transition,
-                     const char *id,
-                     const char *reason,
-                     const uint32_t *nodes,
-                     size_t n_nodes)
+/* Freed without an end of its own: it never entered the gate (README "Power restore"). */
+void requests_withdraw_delayed(Coord *c, const char *why)
 {
-    CoordEvent ev = { .kind = COORD_EV_REQUEST, .now_ms = c->now_ms, .target = target };
+    Request *r = c->delayed >= 0 ? &c->requests[c->delayed] : NULL;
 
-    ev.request.transition = transition;
-    (void) snprintf(ev.request.id, sizeof(ev.request.id), "%s", id);
-    (void) snprintf(ev.request.reason, sizeof(ev.request.reason), "%s", reason);
-    if (n_nodes > SB_COMMAND_NODES_MAX) {
-        n_nodes = SB_COMMAND_NODES_MAX;
+    if (!r) {
+        return;
     }
-    if (nodes && n_nodes > 0) {
-        memcpy(ev.request.nodes, nodes, n_nodes * sizeof(nodes[0]));
-        ev.request.n_nodes = n_nodes;
+    (void) coord_event_add(c, SB_EVENT_POWER_RESTORE, r, why, NULL, 0, 0);
+    r->phase = REQUEST_FREE;
+    c->delayed = -1;
+    mark_changed(c);
+}
+
+static void delay(Coord *c, int slot, uint64_t not_before_ms)
+{
+    Request *r = &c->requests[slot];
+
+    if (c->delayed >= 0) {
+        char why[SB_WHY_MAX + 1];
+
+        (void) snprintf(why, sizeof(why), "replaced by %s, a newer decision", r->id);
+        requests_withdraw_delayed(c, why);
     }
-    submit(c, &ev, true);
+    r->phase = REQUEST_PENDING;
+    r->not_before_ms = not_before_ms;
+    c->delayed = slot;
+    mark_changed(c);
+}
+
+void requests_submit_due(Coord *c)
+{
+    Request *r = c->delayed >= 0 ? &c->requests[c->delayed] : NULL;
+    char why[SB_WHY_MAX + 1];
+    size_t n;
+    int slot;
+
+    if (!r || c->now_ms < r->not_before_ms) {
+        return;
+    }
+    slot = c->delayed;
+    c->delayed = -1;
+    (void) snprintf(why, sizeof(why), "power-restore-delay over: %s %s submitted",
+                    coord_target_name(r->target), coord_transition_name(r->transition));
+    n = r->n_nodes > SB_EVENT_NODES_MAX ? SB_EVENT_NODES_MAX : r->n_nodes;
+    (void) coord_event_add(c, SB_EVENT_POWER_RESTORE, r, why, r->nodes, n,
+                           (uint32_t) (r->n_nodes - n));
+    /* From now on a request like any other: queued (and timed out) from now, in this order. */
+    r->phase = REQUEST_FREE;
+    r->not_before_ms = 0;
+    r->queued_ms = c->now_ms;
+    r->order = ++c->order_counter;
+    mark_changed(c);
+    enter_gate(c, slot, true);
+}
+
+void requests_submit(Coord *c, const RequestSpec *spec)
+{
+    CoordEvent ev = { .kind = COORD_EV_REQUEST, .now_ms = c->now_ms, .target = spec->target };
+    size_t n_nodes = spec->n_nodes > SB_COMMAND_NODES_MAX ? SB_COMMAND_NODES_MAX : spec->n_nodes;
+    int slot;
+
+    ev.request.transition = spec->transition;
+    (void) snprintf(ev.request.id, sizeof(ev.request.id), "%s", spec->id);
+    (void) snprintf(ev.request.reason, sizeof(ev.request.reason), "%s", spec->reason);
+    memcpy(ev.request.nodes, spec->nodes, n_nodes * sizeof(spec->nodes[0]));
+    ev.request.n_nodes = n_nodes;
+    if (!create_checked(c, &ev, true, &slot)) {
+        return;
+    }
+    if (spec->not_before_ms > c->now_ms) {
+        delay(c, slot, spec->not_before_ms);
+    } else {
+        enter_gate(c, slot, true);
+    }
 }
 
 /* r's final event, published as id, was acknowledged now: true when r is that record. */
@@ -714,6 +798,11 @@ uint64_t requests_next_deadline(const Coord *c)
     return next;
 }
 
+uint64_t requests_delayed_until(const Coord *c)
+{
+    return c->delayed >= 0 ? c->requests[c->delayed].not_before_ms : 0;
+}
+
 int requests_adopt(Coord *c, int slot)
 {
     Request *r = &c->requests[slot];
@@ -729,6 +818,14 @@ int requests_adopt(Coord *c, int slot)
     }
     switch (r->phase) {
     case REQUEST_PENDING:
+        if (r->not_before_ms != 0) {
+            /* Delayed: it enters the gate at its time, whatever the transition. */
+            if (c->delayed >= 0) {
+                return -EBADMSG;
+            }
+            c->delayed = slot;
+            return 0;
+        }
         if (!sb_transition_is_gated(t, r->transition) || c->pending[t] >= 0) {
             return -EBADMSG;
         }

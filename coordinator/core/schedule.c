@@ -3,8 +3,9 @@
  * Scheduled host transitions (topics/README.md "Scheduled transitions"): the setting
  * scheduled-transition {"time": unix s, "transition": On|Off|Reboot} fires once, on the
  * coordinator's clock. At its time the transition enters the gate like any request from
- * system/set/host (id "scheduled-<time>"), and the setting is cleared (persisted, published as
- * null), as PSM's ScheduledHostTransition sets ScheduledTime back to 0 after firing.
+ * system/set/host (id "scheduled-<time>", a verdict coord.c submits), and the setting is cleared
+ * (persisted, published as null), as PSM's ScheduledHostTransition sets ScheduledTime back to 0
+ * after firing.
  *
  * A schedule whose time passed while the coordinator was not running: PSM
  * (scheduled_host_transition.cpp, restoreScheduledValues -> handleTimeUpdates) runs it at start
@@ -35,7 +36,7 @@ static void scheduled_event(Coord *c, const char *id, SbTransition transition, c
     }
 }
 
-void schedule_run(Coord *c)
+bool schedule_run(Coord *c, RequestSpec *ret)
 {
     Settings *s = &c->settings;
     uint64_t due_ms, late_ms;
@@ -43,11 +44,11 @@ void schedule_run(Coord *c)
     char id[SB_ID_MAX + 1], why[SB_WHY_MAX + 1];
 
     if (!s->scheduled) {
-        return;
+        return false;
     }
     due_ms = s->scheduled_time_s * 1000u;
     if (c->now_ms < due_ms) {
-        return;
+        return false;
     }
     late_ms = c->now_ms - due_ms;
     transition = s->scheduled_transition;
@@ -64,7 +65,7 @@ void schedule_run(Coord *c)
                         " s grace): dropped, not run",
                         late_ms / 1000u, c->cfg.schedule_grace_ms / 1000u);
         scheduled_event(c, id, transition, why);
-        return;
+        return false;
     }
     if (late_ms >= 1000u) {
         (void) snprintf(why, sizeof(why), "due %" PRIu64 " s ago: host %s submitted",
@@ -74,8 +75,10 @@ void schedule_run(Coord *c)
                         coord_transition_name(transition));
     }
     scheduled_event(c, id, transition, why);
+    *ret = (RequestSpec){ .target = SB_TARGET_HOST, .transition = transition };
+    (void) snprintf(ret->id, sizeof(ret->id), "%s", id);
     /* PSM's RestartCause for a boot it scheduled; the reason carries it to the request. */
-    requests_submit(c, SB_TARGET_HOST, transition, id,
-                    transition == SB_TRANSITION_ON ? "ScheduledPowerOn" : "scheduled transition",
-                    NULL, 0);
+    (void) snprintf(ret->reason, sizeof(ret->reason), "%s",
+                    transition == SB_TRANSITION_ON ? "ScheduledPowerOn" : "scheduled transition");
+    return true;
 }

@@ -64,6 +64,12 @@ static void write_request(JsonWriter *w, const Request *r)
     json_uint(w, r->fails_ms);
     json_key(w, "finished");
     json_uint(w, r->finished_ms);
+    if (r->not_before_ms != 0) {
+        /* A delayed request (issue #14; before, power_restore.pending): files without one are
+         * as v1 wrote them. */
+        json_key(w, "not_before");
+        json_uint(w, r->not_before_ms);
+    }
     json_key(w, "nodes");
     json_array_begin(w);
     for (size_t i = 0; i < r->n_nodes; i++) {
@@ -122,6 +128,9 @@ int coord_snapshot_encode(const Coord *c, char *buf, size_t size)
     json_key(&w, "requests");
     json_array_begin(&w);
     write_slots(&w, c, c->pending);
+    if (c->delayed >= 0) {
+        write_request(&w, &c->requests[c->delayed]);
+    }
     write_slots(&w, c, c->active);
     write_slots(&w, c, c->last);
     for (int i = 0; i < COORD_UNANNOUNCED_MAX && c->unannounced[i] >= 0; i++) {

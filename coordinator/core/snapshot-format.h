@@ -11,7 +11,9 @@
  *                 "finished":ms,"nodes":[n...],"result":"completed","why":"..."}]}
  *
  * "result" and "why" are written for done requests only; every other field is always written.
- * Readers ignore unknown fields (later versions only add fields).
+ * Readers ignore unknown fields (later versions only add fields). Added with issue #14 (optional
+ * on read): "not_before":ms on a pending request delayed until then (a power restore's
+ * power-restore-delay); written only on that one.
  *
  * Added with issue #4 (optional on read: a snapshot without them restores the defaults):
  *
@@ -20,12 +22,14 @@
  *               "power-restore-one-time":"None",
  *               "scheduled-transition":null|{"time":s,"transition":"On"}},
  *   "power_restore":{"decided_boot":ms,"counter":n,
- *                    "pending":{"id","target","transition","reason","due":ms,"nodes":[n...]},
  *                    "last":{system/power-restore's fields: "time","loss_id","policy",
  *                            "one_time","system_wide","action","id","why","nodes",
  *                            "nodes_omitted","delay","due"}}
- * "pending" and "last" are written only when there is one; "action" and "id" of "last" only when
- * the decision made a request.
+ * "last" is written only when there is one; its "action" and "id" only when the decision made a
+ * request. Files written before issue #14 may hold
+ *                    "pending":{"id","target","transition","reason","due":ms,"nodes":[n...]}
+ * in "power_restore" (a decision waiting for its delay): read into the delayed request it is now
+ * (test/unit/coordinator/data/state-v1-power-restore.json), never written.
  */
 #ifndef STATEBUS_COORD_SNAPSHOT_FORMAT_H
 #define STATEBUS_COORD_SNAPSHOT_FORMAT_H

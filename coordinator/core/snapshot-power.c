@@ -2,8 +2,10 @@
 /*
  * The durable state added for power restore (format in snapshot-format.h): the last requested
  * target, the settings, and the power-restore bookkeeping (the newest decided loss, the id
- * counter, a decision waiting for its delay, the last decision). Read back as strictly as the
- * rest of the snapshot; every part is optional so a snapshot written before issue #4 still reads.
+ * counter, the last decision). Read back as strictly as the rest of the snapshot; every part is
+ * optional so a snapshot written before issue #4 still reads. A decision waiting for its delay is
+ * a delayed request, written with the others; the "pending" object older files hold instead is
+ * read into one.
  */
 #include <errno.h>
 #include <math.h>
@@ -56,24 +58,6 @@ static void write_nodes(JsonWriter *w, const char *key, const uint32_t *nodes, s
     json_array_end(w);
 }
 
-static void write_pending(JsonWriter *w, const PowerRestore *pr)
-{
-    json_key(w, "pending");
-    json_object_begin(w);
-    json_key(w, "id");
-    json_string(w, pr->id);
-    json_key(w, "target");
-    json_string(w, coord_target_name(pr->target));
-    json_key(w, "transition");
-    json_string(w, coord_transition_name(pr->transition));
-    json_key(w, "reason");
-    json_string(w, pr->reason);
-    json_key(w, "due");
-    json_uint(w, pr->due_ms);
-    write_nodes(w, "nodes", pr->nodes, pr->n_nodes);
-    json_object_end(w);
-}
-
 static void write_last(JsonWriter *w, const SbPowerRestoreMsg *m)
 {
     json_key(w, "last");
@@ -121,9 +105,6 @@ void snapshot_write_power(JsonWriter *w, const Coord *c)
     json_uint(w, pr->decided_boot_ms);
     json_key(w, "counter");
     json_uint(w, pr->counter);
-    if (pr->pending) {
-        write_pending(w, pr);
-    }
     if (pr->has_last) {
         write_last(w, &pr->last);
     }
@@ -230,38 +211,52 @@ static int read_settings(SnapshotReader *rd, Coord *c, const cJSON *root)
     return 0;
 }
 
+/* A decision waiting for its delay, as files written before issue #14 hold it: read into the
+ * delayed request it is now. */
 static int read_pending(SnapshotReader *rd, Coord *c, const cJSON *obj)
 {
-    PowerRestore *pr = &c->restore;
-    int target, transition;
+    const SbPowerRestoreMsg *last = &c->restore.last;
+    int slot, target, transition;
     bool gone = false;
+    Request *r;
 
     if (!cJSON_IsObject(obj)) {
         return snapshot_fail(rd, "'pending' is not an object");
     }
-    if (snapshot_read_string(rd, obj, "id", pr->id, sizeof(pr->id)) < 0 ||
+    r = request_alloc(c, &slot);
+    if (!r) {
+        return snapshot_fail(rd, "too many requests");
+    }
+    if (snapshot_read_string(rd, obj, "id", r->id, sizeof(r->id)) < 0 ||
         snapshot_read_enum(rd, obj, "target", SB_ENUM_TARGET, &target) < 0 ||
         snapshot_read_enum(rd, obj, "transition", SB_ENUM_TRANSITION, &transition) < 0 ||
-        snapshot_read_string(rd, obj, "reason", pr->reason, sizeof(pr->reason)) < 0 ||
-        snapshot_read_uint(rd, obj, "due", &pr->due_ms) < 0 ||
-        snapshot_read_nodes(rd, obj, rd->nodes, pr->nodes, SB_COMMAND_NODES_MAX, &pr->n_nodes,
+        snapshot_read_string(rd, obj, "reason", r->reason, sizeof(r->reason)) < 0 ||
+        snapshot_read_uint(rd, obj, "due", &r->not_before_ms) < 0 ||
+        snapshot_read_nodes(rd, obj, rd->nodes, r->nodes, SB_COMMAND_NODES_MAX, &r->n_nodes,
                             &gone) < 0) {
         return -EBADMSG;
     }
-    if (!sb_request_id_is_valid(pr->id, strlen(pr->id)) ||
+    if (!sb_request_id_is_valid(r->id, strlen(r->id)) ||
         (target != SB_TARGET_CHASSIS && target != SB_TARGET_HOST) ||
         !sb_transition_valid_for((SbTarget) target, (SbTransition) transition)) {
         return snapshot_fail(rd, "invalid pending power-restore request");
     }
     if (gone) {
         /* It was for nodes that have left the system. */
-        pr->id[0] = '\0';
         rd->requests_dropped++;
         return 0;
     }
-    pr->target = (SbTarget) target;
-    pr->transition = (SbTransition) transition;
-    pr->pending = true;
+    r->phase = REQUEST_PENDING;
+    r->target = (SbTarget) target;
+    r->transition = (SbTransition) transition;
+    /* 0 would be "not delayed": a due time of 0 was due long ago. */
+    r->not_before_ms = r->not_before_ms ? r->not_before_ms : 1;
+    /* Submitted when the decision that made it was taken (read first). */
+    r->queued_ms = c->restore.has_last && strcmp(last->id, r->id) == 0 ? last->time_ms : 0;
+    if (requests_adopt(c, slot) < 0) {
+        r->phase = REQUEST_FREE;
+        return snapshot_fail(rd, "invalid or conflicting request");
+    }
     return 0;
 }
 
@@ -341,12 +336,12 @@ int snapshot_read_power(SnapshotReader *rd, Coord *c, const cJSON *root)
         snapshot_read_uint(rd, obj, "counter", &pr->counter) < 0) {
         return -EBADMSG;
     }
-    item = snapshot_field(obj, "pending");
-    if (item && read_pending(rd, c, item) < 0) {
-        return -EBADMSG;
-    }
     item = snapshot_field(obj, "last");
     if (item && read_last(rd, c, item) < 0) {
+        return -EBADMSG;
+    }
+    item = snapshot_field(obj, "pending");
+    if (item && read_pending(rd, c, item) < 0) {
         return -EBADMSG;
     }
     return 0;

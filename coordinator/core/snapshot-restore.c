@@ -183,6 +183,15 @@ static int read_times(SnapshotReader *rd, const cJSON *obj, Request *r)
     if (r->phase == REQUEST_ACTIVE && r->dispatched_ms == 0) {
         return snapshot_fail(rd, "active request without dispatch time");
     }
+    if (snapshot_field(obj, "not_before")) {
+        /* Optional (issue #14): a delayed request. */
+        if (snapshot_read_uint(rd, obj, "not_before", &r->not_before_ms) < 0) {
+            return -EBADMSG;
+        }
+        if (r->phase != REQUEST_PENDING || r->not_before_ms == 0) {
+            return snapshot_fail(rd, "'not_before' on a request that is not delayed");
+        }
+    }
     return 0;
 }
 

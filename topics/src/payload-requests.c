@@ -47,6 +47,12 @@ static void encode_request(SbJsonBuilder *b, cJSON *array, const SbRequestInfo *
     if (q->deadline_ms != 0) {
         sb_jb_uint(b, entry, "deadline", q->deadline_ms);
     }
+    if (q->not_before_ms != 0) {
+        if (q->phase != SB_REQUEST_PENDING) {
+            sb_jb_fail(b, -EINVAL);
+        }
+        sb_jb_uint(b, entry, "not_before", q->not_before_ms);
+    }
     sb_jb_string(b, entry, "why", q->why, SB_WHY_MAX);
     sb_jb_nodes(b, entry, "nodes", q->nodes, q->n_nodes, SB_EVENT_NODES_MAX);
     if (q->nodes_omitted != 0) {
@@ -110,6 +116,8 @@ decode_request(const cJSON *entry, SbRequestPhase phase, SbRequestInfo *q, const
                               &q->since_ms, reterr_why)) < 0 ||
         (r = sb_json_get_uint(entry, SB_FIELD("deadline"), SB_JSON_OPTIONAL, 0, SB_JSON_UINT_MAX,
                               &q->deadline_ms, reterr_why)) < 0 ||
+        (r = sb_json_get_uint(entry, SB_FIELD("not_before"), SB_JSON_OPTIONAL, 0, SB_JSON_UINT_MAX,
+                              &q->not_before_ms, reterr_why)) < 0 ||
         (r = sb_json_get_string(entry, SB_FIELD("why"), SB_JSON_REQUIRED, q->why, sizeof(q->why),
                                 reterr_why)) < 0 ||
         (r = sb_json_get_nodes(entry, SB_FIELD("nodes"), SB_JSON_REQUIRED, q->nodes,
@@ -122,6 +130,9 @@ decode_request(const cJSON *entry, SbRequestPhase phase, SbRequestInfo *q, const
     }
     if (!sb_transition_valid_for((SbTarget) target, (SbTransition) transition)) {
         return fail(reterr_why, "'transition' is not defined for this target", -EBADMSG);
+    }
+    if (q->not_before_ms != 0 && phase != SB_REQUEST_PENDING) {
+        return fail(reterr_why, "'not_before' on a request that is not pending", -EBADMSG);
     }
     if (phase == SB_REQUEST_DONE && !result_is_valid((SbEventKind) result)) {
         return fail(reterr_why, "'result' is not how a request ends", -EBADMSG);

@@ -507,6 +507,84 @@ static void test_power_restore_published_after_every_connect(void **state)
     harness_free(h);
 }
 
+/* The delayed action is a request (issue #14): listed in system/requests with its not-before
+ * time, counted as pending, refused as a duplicate id, and cancelled by its id like any queued
+ * one, with a power-restore event (it never entered the gate). */
+static void test_power_restore_delayed_action_is_a_request(void **state)
+{
+    Harness *h = make(COORD_NODE_RESTORE_NONE, 30);
+    SbRequestsMsg m;
+    CoordStats st;
+    CoordEvent ev = { .kind = COORD_EV_CANCEL };
+    const CoordAction *e;
+    uint64_t due;
+
+    (void) state;
+    set_policies(h, SB_POLICY_ALWAYS_ON, SB_POLICY_NONE);
+    h = outage(h, 1, NODES, false);
+    harness_run(h, "state 3 bmc Ready");
+    due = h->now_ms + 30000;
+    assert_int_equal(coord_requests_build(h->c, h->now_ms, &m), 0);
+    assert_int_equal(m.n_requests, 1);
+    assert_int_equal(m.requests[0].phase, SB_REQUEST_PENDING);
+    assert_string_equal(m.requests[0].id, "power-restore-1");
+    assert_int_equal(m.requests[0].target, SB_TARGET_HOST);
+    assert_int_equal(m.requests[0].transition, SB_TRANSITION_ON);
+    assert_true(m.requests[0].not_before_ms == due);
+    assert_true(m.requests[0].since_ms == h->now_ms);
+    assert_string_equal(m.requests[0].why, "delayed by power-restore-delay (30 s): enters the "
+                                           "gate at its not_before time");
+    coord_stats(h->c, &st);
+    assert_int_equal(st.requests_pending, 1);
+
+    /* Its id is taken. */
+    assert_string_equal(harness_run(h, "request host On id=power-restore-1"),
+                        "duplicate:power-restore-1");
+
+    (void) snprintf(ev.cancel.id, sizeof(ev.cancel.id), "power-restore-1");
+    (void) harness_feed(h, &ev);
+    e = harness_find_event(h, SB_EVENT_POWER_RESTORE, "power-restore-1");
+    assert_non_null(e);
+    assert_string_equal(e->event.why,
+                        "cancelled by an operator before power-restore-delay was over");
+    assert_int_equal(e->event.target, SB_TARGET_HOST);
+    assert_int_equal(e->event.transition, SB_TRANSITION_ON);
+    assert_int_equal(coord_requests_build(h->c, h->now_ms, &m), 0);
+    assert_int_equal(m.n_requests, 0);
+    harness_run(h, "advance 60000");
+    assert_int_equal(harness_count(h, COORD_ACT_DISPATCH), 0);
+    harness_free(h);
+}
+
+/* A newer decision replaces the delayed request of an older one; the newer one goes out at its
+ * own time. */
+static void test_power_restore_newer_decision_replaces_the_delayed_one(void **state)
+{
+    Harness *h = make(COORD_NODE_RESTORE_NONE, 300);
+    const CoordAction *e;
+    SbRequestsMsg m;
+
+    (void) state;
+    set_policies(h, SB_POLICY_ALWAYS_ON, SB_POLICY_NONE);
+    h = outage(h, 1, NODES, false);
+    harness_run(h, "state 3 bmc Ready");
+    harness_run(h, "advance 10000");
+    h = outage(h, 1, NODES, false);
+    harness_run(h, "state 3 bmc Ready");
+    e = harness_find_event(h, SB_EVENT_POWER_RESTORE, "power-restore-1");
+    assert_non_null(e);
+    assert_string_equal(e->event.why, "replaced by power-restore-2, a newer decision");
+    assert_int_equal(coord_requests_build(h->c, h->now_ms, &m), 0);
+    assert_int_equal(m.n_requests, 1);
+    assert_string_equal(m.requests[0].id, "power-restore-2");
+    harness_run(h, "advance 299000");
+    assert_int_equal(harness_count(h, COORD_ACT_DISPATCH), 0);
+    harness_run(h, "advance 1000");
+    assert_non_null(harness_find_dispatch(h, SB_TARGET_HOST));
+    assert_string_equal(harness_find_dispatch(h, SB_TARGET_HOST)->command.id, "power-restore-2");
+    harness_free(h);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -521,6 +599,8 @@ int main(void)
         cmocka_unit_test(test_power_restore_delay_survives_a_restart),
         cmocka_unit_test(test_power_restore_off_cancels_the_delayed_power_on),
         cmocka_unit_test(test_power_restore_published_after_every_connect),
+        cmocka_unit_test(test_power_restore_delayed_action_is_a_request),
+        cmocka_unit_test(test_power_restore_newer_decision_replaces_the_delayed_one),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -571,6 +571,64 @@ static void test_snapshot_stored_v1_file_restores(void **state)
     harness_free(h);
 }
 
+/* A v1 state.json with a power restore waiting for its delay, as the coordinator wrote it before
+ * the delayed action became a request (issue #14; stored in data/): the waiting action is read
+ * into a delayed request, which keeps its id, nodes, reason and due time, is listed in
+ * system/requests, is written back as a request record, and goes out at its time. */
+static void test_snapshot_stored_v1_delayed_power_restore(void **state)
+{
+    CoordConfig cfg = harness_config(4);
+    FILE *f = fopen(STATE_V1_POWER_RESTORE_PATH, "rb");
+    char json[8192], *again;
+    const CoordAction *d;
+    uint32_t nodes[8];
+    SbRequestsMsg m;
+    size_t len;
+    int again_len;
+    Harness *h;
+
+    (void) state;
+    assert_non_null(f);
+    len = fread(json, 1, sizeof(json), f);
+    (void) fclose(f);
+    assert_true(len > 0 && len < sizeof(json));
+    assert_non_null(strstr(json, "\"pending\":{\"id\":\"power-restore-1\""));
+    cfg.node_restore = COORD_NODE_RESTORE_REJOIN;
+    h = restored(&cfg, json, (int) len, 1700000300000);
+    assert_int_equal(stats(h).requests_pending, 1);
+    assert_int_equal(coord_requests_build(h->c, h->now_ms, &m), 0);
+    assert_int_equal(m.n_requests, 2); /* the delayed one and the last (on-1) */
+    assert_int_equal(m.requests[0].phase, SB_REQUEST_PENDING);
+    assert_string_equal(m.requests[0].id, "power-restore-1");
+    assert_true(m.requests[0].not_before_ms == 1700000600000);
+    assert_true(m.requests[0].since_ms == 1700000000000);
+    assert_string_equal(m.requests[0].why, "delayed by power-restore-delay (600 s): enters the "
+                                           "gate at its not_before time");
+
+    /* Written back: a request record with its not-before time, no "pending" object. */
+    again = snapshot_of(h, &again_len);
+    assert_null(strstr(again, "\"pending\":{"));
+    assert_non_null(strstr(again, "{\"phase\":\"pending\",\"id\":\"power-restore-1\",\"target\":"
+                                  "\"host\",\"transition\":\"On\",\"reason\":\"PowerPolicy"
+                                  "PreviousState: power restore after a node-local AC loss\""));
+    assert_non_null(strstr(again, "\"not_before\":1700000600000,\"nodes\":[2,3,4]}"));
+    free(again);
+
+    harness_run(h, "connect");
+    harness_run(h, "birth 1-4 chassis=On host=Running");
+    harness_run(h, "advance 299000");
+    assert_int_equal(harness_count(h, COORD_ACT_DISPATCH), 0);
+    harness_run(h, "advance 1000");
+    assert_non_null(harness_find_event(h, SB_EVENT_POWER_RESTORE, "power-restore-1"));
+    d = harness_find_dispatch(h, SB_TARGET_HOST);
+    assert_non_null(d);
+    assert_string_equal(d->command.id, "power-restore-1");
+    assert_int_equal(harness_dispatch_nodes(h, d, nodes, 8), 3);
+    assert_int_equal(nodes[0], 2);
+    assert_int_equal(nodes[2], 4);
+    harness_free(h);
+}
+
 /* Flipped bytes: refused or accepted, never a crash, and what is accepted encodes again. */
 static void test_snapshot_mutations_never_crash(void **state)
 {
@@ -831,6 +889,7 @@ int main(void)
         cmocka_unit_test(test_snapshot_corrupt_refused),
         cmocka_unit_test(test_snapshot_repeated_key_or_trailing_bytes_refused),
         cmocka_unit_test(test_snapshot_stored_v1_file_restores),
+        cmocka_unit_test(test_snapshot_stored_v1_delayed_power_restore),
         cmocka_unit_test(test_snapshot_mutations_never_crash),
         cmocka_unit_test(test_snapshot_misuse),
         cmocka_unit_test(test_snapshot_size_bound),

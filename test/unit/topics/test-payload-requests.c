@@ -317,11 +317,39 @@ static void test_requests_encoder_overflow(void **state)
     test_encoder_bounds(encode_fixed, REQUESTS_VALID);
 }
 
+/* A delayed pending request (a power restore waiting for power-restore-delay) carries
+ * "not_before"; only a pending entry may. */
+static void test_requests_not_before(void **state)
+{
+    char first[SB_PAYLOAD_MAX + 1];
+    SbRequestsMsg m = sample();
+    char *text;
+
+    (void) state;
+    m.requests[m.n_requests] = request(SB_REQUEST_PENDING, "power-restore-1", SB_TARGET_HOST,
+                                       SB_TRANSITION_ON, 1700000000000, "delayed");
+    m.requests[m.n_requests++].not_before_ms = 1700000030000;
+    (void) encode_decode(&m, first);
+    assert_non_null(strstr(first, "\"id\":\"power-restore-1\""));
+    assert_non_null(strstr(first, "\"not_before\":1700000030000"));
+    assert_true(decoded.requests[1].not_before_ms == 1700000030000);
+    assert_true(decoded.requests[0].not_before_ms == 0);
+
+    m.requests[0].not_before_ms = 5; /* on a finished one */
+    assert_int_equal(sb_requests_encode(&m, first, sizeof(first)), -EINVAL);
+    text = test_json_edit(REQUESTS_VALID, "active",
+                          "[{\"id\":\"r1\",\"target\":\"chassis\",\"transition\":\"On\","
+                          "\"since\":1,\"why\":\"\",\"nodes\":[],\"not_before\":5}]");
+    test_expect(decode_requests, text, -EBADMSG, NULL);
+    free(text);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_requests_round_trip),
         cmocka_unit_test(test_requests_bounds),
+        cmocka_unit_test(test_requests_not_before),
         cmocka_unit_test(test_requests_malformed),
         cmocka_unit_test(test_requests_values),
         cmocka_unit_test(test_requests_encode_refuses_invalid),

@@ -15,6 +15,6 @@
 #define SB_COMMAND_NODES_MAX 256u   /* "nodes": [...] in an operator command */
 #define SB_EVENT_NODES_MAX   64u    /* nodes listed in one event; more are counted, not listed */
 #define SB_ROLLUP_NODES_MAX  64u    /* per-node detail listed in one rollup; see topics/README.md */
-#define SB_REQUESTS_MAX      8u     /* entries of system/requests (pending + active + last) */
+#define SB_REQUESTS_MAX      9u     /* system/requests entries: 2 queued + 1 delayed, 3, 3 */
 
 #endif

@@ -202,7 +202,9 @@ typedef struct SbRequestInfo {
     SbTransition transition;
     uint64_t since_ms;    /* queued, dispatched or finished at */
     uint64_t deadline_ms; /* 0 = none */
-    SbEventKind result;   /* DONE: completed, failed, expired, cancelled, rejected */
+    /* PENDING: a delayed request enters the gate at this time ("not_before"), 0 = not delayed */
+    uint64_t not_before_ms;
+    SbEventKind result; /* DONE: completed, failed, expired, cancelled, rejected */
     char why[SB_WHY_MAX + 1];
     uint32_t nodes[SB_EVENT_NODES_MAX]; /* PENDING: nodes not Ready; ACTIVE: nodes not there yet */
     size_t n_nodes;
