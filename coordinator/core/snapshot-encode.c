@@ -5,29 +5,6 @@
 
 #include "snapshot-format.h"
 
-static const char *const phase_names[] = {
-    [REQUEST_FREE] = NULL,
-    [REQUEST_PENDING] = "pending",
-    [REQUEST_ACTIVE] = "active",
-    [REQUEST_DONE] = "done",
-};
-
-const char *snapshot_phase_name(RequestPhase phase)
-{
-    return (unsigned) phase < sizeof(phase_names) / sizeof(phase_names[0]) ? phase_names[phase]
-                                                                           : NULL;
-}
-
-RequestPhase snapshot_phase_from_name(const char *name)
-{
-    for (size_t i = 1; i < sizeof(phase_names) / sizeof(phase_names[0]); i++) {
-        if (strcmp(phase_names[i], name) == 0) {
-            return (RequestPhase) i;
-        }
-    }
-    return REQUEST_FREE;
-}
-
 size_t coord_snapshot_size_max(const Coord *c)
 {
     (void) c; /* the bound does not depend on the number of nodes: requests hold at most 256 */

@@ -50,11 +50,12 @@
  * escaped why. */
 #define SNAPSHOT_POWER_MAX 12288u
 
+/* ---- snapshot-fields.c: phase names and the checked readers (calls nothing of the core) --- */
 const char *snapshot_phase_name(RequestPhase phase);
 /* REQUEST_FREE for an unknown name. */
 RequestPhase snapshot_phase_from_name(const char *name);
 
-/* ---- reading (snapshot-restore.c): every failure keeps the first reason ------------------ */
+/* Every failure keeps the first reason. */
 typedef struct SnapshotReader {
     const char *why;           /* first failure */
     uint32_t nodes;            /* the system's size now (--nodes) */
