@@ -61,7 +61,7 @@ static void add_sample(NodeClock *k, int64_t sample)
 
 static void drift_event(Coord *c, uint32_t node, const char *why)
 {
-    SbEvent *e = coord_event_add(c, SB_EVENT_CLOCK_DRIFT, NULL, why, NULL, 0, 0);
+    SbEvent *e = coord_event_add(c, SB_EVENT_CLOCK_DRIFT, NULL, why, NO_NODES);
 
     if (e) {
         e->node = node;

@@ -24,14 +24,11 @@ CoordAction *coord_action_add(Coord *c, CoordActionKind kind)
     return a;
 }
 
-SbEvent *coord_event_add(Coord *c,
-                         SbEventKind kind,
-                         const Request *r,
-                         const char *why,
-                         const uint32_t *nodes,
-                         size_t n_nodes,
-                         uint32_t omitted)
+SbEvent *
+coord_event_add(Coord *c, SbEventKind kind, const Request *r, const char *why, EventNodes nodes)
 {
+    size_t n_nodes = nodes.n;
+    uint32_t omitted = nodes.omitted;
     CoordAction *a = coord_action_add(c, COORD_ACT_PUBLISH_EVENT);
     SbEvent *e;
 
@@ -53,7 +50,7 @@ SbEvent *coord_event_add(Coord *c,
         n_nodes = SB_EVENT_NODES_MAX;
     }
     if (n_nodes > 0) {
-        memcpy(e->nodes, nodes, n_nodes * sizeof(*nodes));
+        memcpy(e->nodes, nodes.nodes, n_nodes * sizeof(*nodes.nodes));
     }
     e->n_nodes = n_nodes;
     e->nodes_omitted = omitted;

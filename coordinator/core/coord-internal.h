@@ -300,16 +300,20 @@ struct Coord {
 };
 
 /* ---- coord-actions.c: building the batch ------------------------------------------------ */
+/* The nodes an event names: nodes[0..n) (borrowed), and omitted more that are counted only. */
+typedef struct EventNodes {
+    const uint32_t *nodes;
+    size_t n;
+    uint32_t omitted;
+} EventNodes;
+#define NO_NODES ((EventNodes){ NULL, 0, 0 })
+
 CoordAction *coord_action_add(Coord *c, CoordActionKind kind);
 /* Appends PUBLISH_EVENT of kind about request r (id, target, transition, reply_to), why and
- * nodes (up to SB_EVENT_NODES_MAX are copied; omitted counts the rest). r may be NULL. */
-SbEvent *coord_event_add(Coord *c,
-                         SbEventKind kind,
-                         const Request *r,
-                         const char *why,
-                         const uint32_t *nodes,
-                         size_t n_nodes,
-                         uint32_t omitted);
+ * nodes (up to SB_EVENT_NODES_MAX are copied, the rest counted with nodes.omitted). r may be
+ * NULL. */
+SbEvent *
+coord_event_add(Coord *c, SbEventKind kind, const Request *r, const char *why, EventNodes nodes);
 /* Writes "<prefix> 1,2,3" (as many numbers as fit, then " and K more") into buf. */
 void coord_format_nodes(char *buf,
                         size_t size,
@@ -379,13 +383,8 @@ void requests_withdraw_delayed(Coord *c, const char *why);
 uint64_t requests_next_deadline(const Coord *c);
 /* The delayed request's not-before time, 0 = none (due whether connected or not). */
 uint64_t requests_delayed_until(const Coord *c);
-void requests_finish(Coord *c,
-                     int slot,
-                     SbEventKind result,
-                     const char *why,
-                     const uint32_t *nodes,
-                     size_t n_nodes,
-                     uint32_t omitted);
+/* Ends the request in slot with its final event (result, why, the nodes it names). */
+void requests_finish(Coord *c, int slot, SbEventKind result, const char *why, EventNodes nodes);
 Request *request_alloc(Coord *c, int *ret_slot);
 /* Puts a restored record in its phase (snapshot-restore.c). Returns 0 or -EBADMSG. */
 int requests_adopt(Coord *c, int slot);
@@ -435,13 +434,7 @@ void join_reset(Coord *c);
 bool join_try(Coord *c, int slot);
 /* The request in slot was dispatched (why as in its own event) or ended: its joiners follow. */
 void join_on_dispatch(Coord *c, int slot, const char *why);
-void join_on_finish(Coord *c,
-                    int slot,
-                    SbEventKind result,
-                    const char *why,
-                    const uint32_t *nodes,
-                    size_t n_nodes,
-                    uint32_t omitted);
+void join_on_finish(Coord *c, int slot, SbEventKind result, const char *why, EventNodes nodes);
 /* Cancels the joiner with id (answered cancelled). Returns false when no joiner has it. */
 bool join_cancel(Coord *c, const char *id, const char *why);
 /* The request id a joiner joined, or NULL when id is not a joiner. */

@@ -394,7 +394,7 @@ static void check_completions(Coord *c)
         int slot = progress_completed(c, (SbTarget) t, why, sizeof(why));
 
         if (slot >= 0) {
-            requests_finish(c, slot, SB_EVENT_COMPLETED, why, NULL, 0, 0);
+            requests_finish(c, slot, SB_EVENT_COMPLETED, why, NO_NODES);
         }
     }
 }

@@ -55,7 +55,7 @@ static void reject_second_claim(Coord *c, uint32_t winner, uint32_t loser)
                     "node %" PRIu32 " also claims the hypervisor; node %" PRIu32
                     " (the lower number) is the one shown on system/hypervisor",
                     loser, winner);
-    e = coord_event_add(c, SB_EVENT_REJECTED, NULL, why, NULL, 0, 0);
+    e = coord_event_add(c, SB_EVENT_REJECTED, NULL, why, NO_NODES);
     c->rejected_total++;
     if (e) {
         e->node = loser;

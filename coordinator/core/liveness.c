@@ -166,7 +166,7 @@ static void learn(NodeLiveness *lv, const SbHeartbeatMsg *hb)
 
 static void liveness_event(Coord *c, SbEventKind kind, uint32_t node, const char *why)
 {
-    SbEvent *e = coord_event_add(c, kind, NULL, why, NULL, 0, 0);
+    SbEvent *e = coord_event_add(c, kind, NULL, why, NO_NODES);
 
     if (e) {
         e->node = node;

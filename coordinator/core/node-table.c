@@ -124,7 +124,7 @@ void node_refresh(Coord *c, uint32_t node)
 
 void node_table_reject(Coord *c, uint32_t node, const char *why)
 {
-    SbEvent *e = coord_event_add(c, SB_EVENT_REJECTED, NULL, why, NULL, 0, 0);
+    SbEvent *e = coord_event_add(c, SB_EVENT_REJECTED, NULL, why, NO_NODES);
 
     c->rejected_total++;
     if (e) {
@@ -147,7 +147,7 @@ Node *node_table_accept(Coord *c, uint32_t node, uint32_t payload_node)
 
 void node_table_report(Coord *c, SbEventKind kind, uint32_t node, const char *why)
 {
-    SbEvent *e = coord_event_add(c, kind, NULL, why, NULL, 0, 0);
+    SbEvent *e = coord_event_add(c, kind, NULL, why, NO_NODES);
 
     if (e) {
         e->node = node;

@@ -234,8 +234,8 @@ static void decide_node_local(Coord *c, Decision *d, char *why, size_t size)
 static void announce(Coord *c, const Decision *d)
 {
     const SbPowerRestoreMsg *m = &d->msg;
-    SbEvent *e = coord_event_add(c, SB_EVENT_POWER_RESTORE, NULL, m->why, m->nodes, m->n_nodes,
-                                 m->nodes_omitted);
+    SbEvent *e = coord_event_add(c, SB_EVENT_POWER_RESTORE, NULL, m->why,
+                                 (EventNodes){ m->nodes, m->n_nodes, m->nodes_omitted });
 
     if (!e) {
         return;

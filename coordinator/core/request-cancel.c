@@ -46,7 +46,7 @@ static void refuse(Coord *c, const CoordEvent *ev, const char *why)
     (void) snprintf(r.id, sizeof(r.id), "%s", ev->cancel.id);
     r.reply_to = ev->reply_to;
     c->rejected_total++;
-    (void) coord_event_add(c, SB_EVENT_REJECTED, &r, why, NULL, 0, 0);
+    (void) coord_event_add(c, SB_EVENT_REJECTED, &r, why, NO_NODES);
 }
 
 void requests_on_cancel(Coord *c, const CoordEvent *ev)
@@ -78,7 +78,7 @@ void requests_on_cancel(Coord *c, const CoordEvent *ev)
         } else {
             (void) snprintf(why, sizeof(why), "%s; it was queued, nothing was dispatched", by);
         }
-        requests_finish(c, slot, SB_EVENT_CANCELLED, why, NULL, 0, 0);
+        requests_finish(c, slot, SB_EVENT_CANCELLED, why, NO_NODES);
         return;
     }
     slot = find_last(c, id);

@@ -27,13 +27,8 @@ static bool identical(const Request *a, const Request *b)
 }
 
 /* The event of a joiner: the first request's target and transition, its own id and answer. */
-static void join_event(Coord *c,
-                       const RequestJoin *j,
-                       SbEventKind kind,
-                       const char *why,
-                       const uint32_t *nodes,
-                       size_t n_nodes,
-                       uint32_t omitted)
+static void
+join_event(Coord *c, const RequestJoin *j, SbEventKind kind, const char *why, EventNodes nodes)
 {
     const Request *first = &c->requests[j->slot];
     Request r = { .target = first->target, .transition = first->transition };
@@ -42,7 +37,7 @@ static void join_event(Coord *c,
     (void) snprintf(r.id, sizeof(r.id), "%s", j->id);
     r.reply_to = j->reply_to;
     (void) snprintf(text, sizeof(text), "%s (joined %s)", why, first->id);
-    (void) coord_event_add(c, kind, &r, text, nodes, n_nodes, omitted);
+    (void) coord_event_add(c, kind, &r, text, nodes);
 }
 
 bool join_try(Coord *c, int slot)
@@ -75,8 +70,8 @@ bool join_try(Coord *c, int slot)
 
         (void) snprintf(answer.id, sizeof(answer.id), "%s", r->id);
         answer.reply_to = r->reply_to;
-        (void) coord_event_add(c, SB_EVENT_QUEUED, &answer, why, nodes, n,
-                               c->not_ready.count - (uint32_t) n);
+        (void) coord_event_add(c, SB_EVENT_QUEUED, &answer, why,
+                               (EventNodes){ nodes, n, c->not_ready.count - (uint32_t) n });
     }
     /* The joiner has no record of its own: the first one's carries both. */
     r->phase = REQUEST_FREE;
@@ -89,22 +84,17 @@ void join_on_dispatch(Coord *c, int slot, const char *why)
 
     for (size_t i = 0; i < COORD_JOINS_MAX; i++) {
         if (c->joins[i].slot == slot) {
-            join_event(c, &c->joins[i], SB_EVENT_DISPATCHED, why, first->nodes, first->n_nodes, 0);
+            join_event(c, &c->joins[i], SB_EVENT_DISPATCHED, why,
+                       (EventNodes){ first->nodes, first->n_nodes, 0 });
         }
     }
 }
 
-void join_on_finish(Coord *c,
-                    int slot,
-                    SbEventKind result,
-                    const char *why,
-                    const uint32_t *nodes,
-                    size_t n_nodes,
-                    uint32_t omitted)
+void join_on_finish(Coord *c, int slot, SbEventKind result, const char *why, EventNodes nodes)
 {
     for (size_t i = 0; i < COORD_JOINS_MAX; i++) {
         if (c->joins[i].slot == slot) {
-            join_event(c, &c->joins[i], result, why, nodes, n_nodes, omitted);
+            join_event(c, &c->joins[i], result, why, nodes);
             c->joins[i].slot = -1;
         }
     }
@@ -114,7 +104,7 @@ bool join_cancel(Coord *c, const char *id, const char *why)
 {
     for (size_t i = 0; i < COORD_JOINS_MAX; i++) {
         if (c->joins[i].slot >= 0 && strcmp(c->joins[i].id, id) == 0) {
-            join_event(c, &c->joins[i], SB_EVENT_CANCELLED, why, NULL, 0, 0);
+            join_event(c, &c->joins[i], SB_EVENT_CANCELLED, why, NO_NODES);
             c->joins[i].slot = -1;
             return true;
         }

@@ -127,13 +127,7 @@ static void unannounced_remove(Coord *c, int i)
     /* Not written at once either: a crash before the next write replays it, marked. */
 }
 
-void requests_finish(Coord *c,
-                     int slot,
-                     SbEventKind result,
-                     const char *why,
-                     const uint32_t *nodes,
-                     size_t n_nodes,
-                     uint32_t omitted)
+void requests_finish(Coord *c, int slot, SbEventKind result, const char *why, EventNodes nodes)
 {
     Request *r = &c->requests[slot];
     SbTarget t = r->target;
@@ -159,8 +153,8 @@ void requests_finish(Coord *c,
         keep_or_free(c, c->last[t]);
     }
     c->last[t] = slot;
-    (void) coord_event_add(c, result, r, why, nodes, n_nodes, omitted);
-    join_on_finish(c, slot, result, why, nodes, n_nodes, omitted);
+    (void) coord_event_add(c, result, r, why, nodes);
+    join_on_finish(c, slot, result, why, nodes);
     mark_changed(c);
 }
 
@@ -169,7 +163,7 @@ static void cancel(Coord *c, int slot, const char *what, const Request *by)
     char why[SB_WHY_MAX + 1];
 
     (void) snprintf(why, sizeof(why), "%s %s", what, by->id);
-    requests_finish(c, slot, SB_EVENT_CANCELLED, why, NULL, 0, 0);
+    requests_finish(c, slot, SB_EVENT_CANCELLED, why, NO_NODES);
 }
 
 /* An active request ended by a newer one (issue #13): its commands went out, so it is not
@@ -186,7 +180,8 @@ static void supersede(Coord *c, int slot, const Request *by)
                     "superseded by %s after its commands went out: %" PRIu32 " of %" PRIu32
                     " nodes reached %s",
                     by->id, p->total - p->remaining.count, p->total, progress_goal_name(r));
-    requests_finish(c, slot, SB_EVENT_SUPERSEDED, why, nodes, n, p->remaining.count - (uint32_t) n);
+    requests_finish(c, slot, SB_EVENT_SUPERSEDED, why,
+                    (EventNodes){ nodes, n, p->remaining.count - (uint32_t) n });
 }
 
 static void dispatch(Coord *c, int slot)
@@ -228,7 +223,7 @@ static void dispatch(Coord *c, int slot)
                                           : "dispatched to all %" PRIu32 " nodes",
                         c->cfg.nodes);
     }
-    (void) coord_event_add(c, SB_EVENT_DISPATCHED, r, why, r->nodes, r->n_nodes, 0);
+    (void) coord_event_add(c, SB_EVENT_DISPATCHED, r, why, (EventNodes){ r->nodes, r->n_nodes, 0 });
     join_on_dispatch(c, slot, why);
     mark_changed(c);
 }
@@ -250,7 +245,7 @@ static void accept_request(Coord *c, Request *r)
                            sb_transition_is_gated(r->target, r->transition)
                                    ? "the gate is open"
                                    : "not gated (Off and BMC reboots always go through)",
-                           NULL, 0, 0);
+                           NO_NODES);
     mark_changed(c);
 }
 
@@ -356,7 +351,7 @@ static void answer_without_record(Coord *c, const CoordEvent *ev, SbEventKind ki
     if (kind == SB_EVENT_REJECTED) {
         c->rejected_total++;
     }
-    (void) coord_event_add(c, kind, &r, why, NULL, 0, 0);
+    (void) coord_event_add(c, kind, &r, why, NO_NODES);
 }
 
 /* The decoder already refuses control characters and invalid UTF-8; checked again because the
@@ -465,7 +460,7 @@ static void queue_or_reject(Coord *c, int slot, bool trusted)
         /* PSM's BMCNotReady. */
         coord_format_nodes(why, sizeof(why), "BMC not Ready on nodes", nodes, n, omitted);
         c->rejected_total++;
-        requests_finish(c, slot, SB_EVENT_REJECTED, why, nodes, n, omitted);
+        requests_finish(c, slot, SB_EVENT_REJECTED, why, (EventNodes){ nodes, n, omitted });
         return;
     }
     if (join_try(c, slot)) {
@@ -474,7 +469,7 @@ static void queue_or_reject(Coord *c, int slot, bool trusted)
     make_pending(c, slot);
     remember_requested(c, r);
     coord_format_nodes(why, sizeof(why), "waiting for BMC Ready on nodes", nodes, n, omitted);
-    (void) coord_event_add(c, SB_EVENT_QUEUED, r, why, nodes, n, omitted);
+    (void) coord_event_add(c, SB_EVENT_QUEUED, r, why, (EventNodes){ nodes, n, omitted });
     mark_changed(c);
 }
 
@@ -505,7 +500,7 @@ static Request *create_checked(Coord *c, const CoordEvent *ev, bool trusted, int
         /* Kept as the last request, it is persisted: a node outside 1..--nodes there would make
          * the snapshot unreadable at the next start (found by test/fuzz/fuzz-coordinator.c). */
         r->n_nodes = 0;
-        requests_finish(c, *ret_slot, SB_EVENT_REJECTED, why, NULL, 0, 0);
+        requests_finish(c, *ret_slot, SB_EVENT_REJECTED, why, NO_NODES);
         return NULL;
     }
     return r;
@@ -555,7 +550,7 @@ void requests_withdraw_delayed(Coord *c, const char *why)
     if (!r) {
         return;
     }
-    (void) coord_event_add(c, SB_EVENT_POWER_RESTORE, r, why, NULL, 0, 0);
+    (void) coord_event_add(c, SB_EVENT_POWER_RESTORE, r, why, NO_NODES);
     r->phase = REQUEST_FREE;
     c->delayed = -1;
     mark_changed(c);
@@ -581,7 +576,6 @@ void requests_submit_due(Coord *c)
 {
     Request *r = c->delayed >= 0 ? &c->requests[c->delayed] : NULL;
     char why[SB_WHY_MAX + 1];
-    size_t n;
     int slot;
 
     if (!r || c->now_ms < r->not_before_ms) {
@@ -591,9 +585,8 @@ void requests_submit_due(Coord *c)
     c->delayed = -1;
     (void) snprintf(why, sizeof(why), "power-restore-delay over: %s %s submitted",
                     coord_target_name(r->target), coord_transition_name(r->transition));
-    n = r->n_nodes > SB_EVENT_NODES_MAX ? SB_EVENT_NODES_MAX : r->n_nodes;
-    (void) coord_event_add(c, SB_EVENT_POWER_RESTORE, r, why, r->nodes, n,
-                           (uint32_t) (r->n_nodes - n));
+    (void) coord_event_add(c, SB_EVENT_POWER_RESTORE, r, why,
+                           (EventNodes){ r->nodes, r->n_nodes, 0 });
     /* From now on a request like any other: queued (and timed out) from now, in this order. */
     r->phase = REQUEST_FREE;
     r->not_before_ms = 0;
@@ -680,7 +673,7 @@ static void replay_final(Coord *c, Request *r)
     SbEvent *e;
 
     r->announce = ANNOUNCE_SENDING;
-    e = coord_event_add(c, r->result, r, r->why, NULL, 0, 0);
+    e = coord_event_add(c, r->result, r, r->why, NO_NODES);
     if (e) {
         e->replay = true;
     }
@@ -735,7 +728,7 @@ static void expire(Coord *c, int slot)
     coord_format_nodes(why, sizeof(why),
                        "not dispatched within the request timeout; BMC not Ready on nodes", nodes,
                        n, omitted);
-    requests_finish(c, slot, SB_EVENT_EXPIRED, why, nodes, n, omitted);
+    requests_finish(c, slot, SB_EVENT_EXPIRED, why, (EventNodes){ nodes, n, omitted });
 }
 
 static void fail(Coord *c, int slot)
@@ -750,7 +743,8 @@ static void fail(Coord *c, int slot)
                     "%" PRIu32 " of %" PRIu32 " nodes did not reach %s within %" PRIu64 " s",
                     p->remaining.count, p->total, progress_goal_name(r),
                     c->cfg.transition_timeout_ms / 1000u);
-    requests_finish(c, slot, SB_EVENT_FAILED, why, nodes, n, p->remaining.count - (uint32_t) n);
+    requests_finish(c, slot, SB_EVENT_FAILED, why,
+                    (EventNodes){ nodes, n, p->remaining.count - (uint32_t) n });
 }
 
 void requests_run_deadlines(Coord *c)
@@ -803,6 +797,59 @@ uint64_t requests_delayed_until(const Coord *c)
     return c->delayed >= 0 ? c->requests[c->delayed].not_before_ms : 0;
 }
 
+/* A restored queued request: delayed (it enters the gate at its time, whatever the transition)
+ * or waiting for the gate. */
+static int adopt_pending(Coord *c, int slot)
+{
+    const Request *r = &c->requests[slot];
+
+    if (r->not_before_ms != 0) {
+        if (c->delayed >= 0) {
+            return -EBADMSG;
+        }
+        c->delayed = slot;
+        return 0;
+    }
+    if (!sb_transition_is_gated(r->target, r->transition) || c->pending[r->target] >= 0) {
+        return -EBADMSG;
+    }
+    c->pending[r->target] = slot;
+    return 0;
+}
+
+/* A restored finished request: the last of its target, or one whose final event was not
+ * acknowledged (written before the last; kept for its replay). Two acknowledged ones of a target
+ * are corrupt. */
+static int adopt_done(Coord *c, int slot)
+{
+    SbTarget t = c->requests[slot].target;
+    int older = c->last[t];
+
+    if (older < 0) {
+        c->last[t] = slot;
+        return 0;
+    }
+    if (c->requests[slot].announce == ANNOUNCE_DONE &&
+        c->requests[older].announce == ANNOUNCE_DONE) {
+        return -EBADMSG;
+    }
+    if (c->requests[slot].finished_ms <= c->requests[older].finished_ms) {
+        older = slot;
+    } else {
+        c->last[t] = slot;
+    }
+    if (c->requests[older].announce == ANNOUNCE_DONE) {
+        return -EBADMSG;
+    }
+    for (int i = 0; i < COORD_UNANNOUNCED_MAX; i++) {
+        if (c->unannounced[i] < 0) {
+            c->unannounced[i] = older;
+            return 0;
+        }
+    }
+    return -EBADMSG;
+}
+
 int requests_adopt(Coord *c, int slot)
 {
     Request *r = &c->requests[slot];
@@ -818,19 +865,7 @@ int requests_adopt(Coord *c, int slot)
     }
     switch (r->phase) {
     case REQUEST_PENDING:
-        if (r->not_before_ms != 0) {
-            /* Delayed: it enters the gate at its time, whatever the transition. */
-            if (c->delayed >= 0) {
-                return -EBADMSG;
-            }
-            c->delayed = slot;
-            return 0;
-        }
-        if (!sb_transition_is_gated(t, r->transition) || c->pending[t] >= 0) {
-            return -EBADMSG;
-        }
-        c->pending[t] = slot;
-        return 0;
+        return adopt_pending(c, slot);
     case REQUEST_ACTIVE:
         if (c->active[t] >= 0) {
             return -EBADMSG;
@@ -841,32 +876,7 @@ int requests_adopt(Coord *c, int slot)
         progress_start(c, slot);
         return 0;
     case REQUEST_DONE:
-        if (c->last[t] >= 0) {
-            /* Another finished record of the target: one whose final event was not
-             * acknowledged (written before the last; kept for its replay), or corrupt. */
-            int older = c->last[t];
-
-            if (r->announce == ANNOUNCE_DONE && c->requests[older].announce == ANNOUNCE_DONE) {
-                return -EBADMSG;
-            }
-            if (r->finished_ms <= c->requests[older].finished_ms) {
-                older = slot;
-            } else {
-                c->last[t] = slot;
-            }
-            if (c->requests[older].announce == ANNOUNCE_DONE) {
-                return -EBADMSG;
-            }
-            for (int i = 0; i < COORD_UNANNOUNCED_MAX; i++) {
-                if (c->unannounced[i] < 0) {
-                    c->unannounced[i] = older;
-                    return 0;
-                }
-            }
-            return -EBADMSG;
-        }
-        c->last[t] = slot;
-        return 0;
+        return adopt_done(c, slot);
     case REQUEST_FREE:
         break;
     }

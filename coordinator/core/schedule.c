@@ -27,7 +27,7 @@ uint64_t schedule_next_deadline(const Coord *c)
 
 static void scheduled_event(Coord *c, const char *id, SbTransition transition, const char *why)
 {
-    SbEvent *e = coord_event_add(c, SB_EVENT_SCHEDULED, NULL, why, NULL, 0, 0);
+    SbEvent *e = coord_event_add(c, SB_EVENT_SCHEDULED, NULL, why, NO_NODES);
 
     if (e) {
         (void) snprintf(e->id, sizeof(e->id), "%s", id);

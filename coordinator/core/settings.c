@@ -87,7 +87,7 @@ static const char *setting_name(SbSettingName name)
 void settings_event(Coord *c, SbEventKind kind, const char *why, const CoordReplyTo *reply_to)
 {
     CoordAction *a = NULL;
-    SbEvent *e = coord_event_add(c, kind, NULL, why, NULL, 0, 0);
+    SbEvent *e = coord_event_add(c, kind, NULL, why, NO_NODES);
 
     if (!e) {
         return;

@@ -109,12 +109,12 @@ int snapshot_read_enum(SnapshotReader *rd,
 int snapshot_read_nodes(SnapshotReader *rd,
                         const cJSON *obj,
                         uint32_t keep_max,
-                        uint32_t *nodes,
-                        size_t max,
-                        size_t *ret_n,
+                        SnapshotNodes out,
                         bool *ret_only_dropped)
 {
     const cJSON *arr = snapshot_field(obj, "nodes"), *item;
+    uint32_t *nodes = out.nodes;
+    size_t max = out.max;
     size_t n = 0, listed = 0;
 
     if (!cJSON_IsArray(arr)) {
@@ -143,7 +143,7 @@ int snapshot_read_nodes(SnapshotReader *rd,
             return snapshot_fail(rd, "node listed twice");
         }
     }
-    *ret_n = n;
+    *out.ret_n = n;
     *ret_only_dropped = listed > 0 && n == 0;
     return 0;
 }

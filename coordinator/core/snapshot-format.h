@@ -68,12 +68,15 @@ typedef struct SnapshotReader {
  * was made smaller since the file was written) is left out and counted, not an error;
  * *ret_only_dropped says the array named nodes and every one was left out (the record must not
  * become "every node"). */
+typedef struct SnapshotNodes {
+    uint32_t *nodes; /* room for max numbers (borrowed) */
+    size_t max;
+    size_t *ret_n; /* how many were read */
+} SnapshotNodes;
 int snapshot_read_nodes(SnapshotReader *rd,
                         const cJSON *obj,
                         uint32_t keep_max,
-                        uint32_t *nodes,
-                        size_t max,
-                        size_t *ret_n,
+                        SnapshotNodes out,
                         bool *ret_only_dropped);
 
 /* Records why (the first one wins) and returns -EBADMSG. */

@@ -232,7 +232,8 @@ static int read_pending(SnapshotReader *rd, Coord *c, const cJSON *obj)
         snapshot_read_enum(rd, obj, "transition", SB_ENUM_TRANSITION, &transition) < 0 ||
         snapshot_read_string(rd, obj, "reason", r->reason, sizeof(r->reason)) < 0 ||
         snapshot_read_uint(rd, obj, "due", &r->not_before_ms) < 0 ||
-        snapshot_read_nodes(rd, obj, rd->nodes, r->nodes, SB_COMMAND_NODES_MAX, &r->n_nodes,
+        snapshot_read_nodes(rd, obj, rd->nodes,
+                            (SnapshotNodes){ r->nodes, SB_COMMAND_NODES_MAX, &r->n_nodes },
                             &gone) < 0) {
         return -EBADMSG;
     }
@@ -304,7 +305,8 @@ static int read_last(SnapshotReader *rd, Coord *c, const cJSON *obj)
         read_bool(rd, obj, "system_wide", &m.system_wide) < 0 ||
         snapshot_read_string(rd, obj, "why", m.why, sizeof(m.why)) < 0 ||
         /* A record of what was decided: it keeps every node it names. */
-        snapshot_read_nodes(rd, obj, SB_NODES_MAX, m.nodes, SB_EVENT_NODES_MAX, &m.n_nodes,
+        snapshot_read_nodes(rd, obj, SB_NODES_MAX,
+                            (SnapshotNodes){ m.nodes, SB_EVENT_NODES_MAX, &m.n_nodes },
                             &listed_gone) < 0 ||
         read_last_optional(rd, obj, &m) < 0) {
         return -EBADMSG;

@@ -144,7 +144,8 @@ static int read_request(SnapshotReader *rd, Coord *c, const cJSON *obj)
         snapshot_read_enum(rd, obj, "transition", SB_ENUM_TRANSITION, &transition) < 0 ||
         snapshot_read_string(rd, obj, "reason", r->reason, sizeof(r->reason)) < 0 ||
         read_reply_to(rd, obj, &r->reply_to) < 0 || read_times(rd, obj, r) < 0 ||
-        snapshot_read_nodes(rd, obj, rd->nodes, r->nodes, SB_COMMAND_NODES_MAX, &r->n_nodes,
+        snapshot_read_nodes(rd, obj, rd->nodes,
+                            (SnapshotNodes){ r->nodes, SB_COMMAND_NODES_MAX, &r->n_nodes },
                             &gone) < 0 ||
         read_result(rd, obj, r) < 0) {
         return -EBADMSG;
