@@ -186,6 +186,12 @@ static void text_add_request(Text *t, const SbRequestInfo *r)
         /* "waiting for 2 of 4 nodes to reach host Running": what an operator asks first. A
          * queued request's why only repeats the gate's nodes, already on the line. */
         text_add(t, " (%s)", r->why);
+    } else if (r->not_before_ms != 0) {
+        /* A power restore waiting for power-restore-delay: when it enters the gate. */
+        char clock[32];
+
+        ctl_format_clock(clock, sizeof(clock), r->not_before_ms);
+        text_add(t, " until %s (power-restore-delay)", clock);
     }
 }
 
@@ -212,7 +218,7 @@ void ctl_format_requests(char *buf, size_t size, const SbRequestsMsg *m)
             if (phase == SB_REQUEST_DONE && open_or_active) {
                 continue;
             }
-            text_add(&t, "; %s", phase_names[phase]);
+            text_add(&t, "; %s", m->requests[i].not_before_ms ? "delayed" : phase_names[phase]);
             text_add_request(&t, &m->requests[i]);
             open_or_active = open_or_active || phase != SB_REQUEST_DONE;
         }

@@ -271,14 +271,16 @@ print_request_line(const Status *st, const SbRequestInfo *r, uint64_t now_ms, co
 {
     static const char *const phase_names[] = { "queued", "active", "last" };
     char when[32], ago[32], nodes[160] = "";
-    const char *phase = (unsigned) r->phase <= SB_REQUEST_DONE ? phase_names[r->phase] : "?";
+    const char *phase = r->not_before_ms != 0                    ? "delayed"
+                        : (unsigned) r->phase <= SB_REQUEST_DONE ? phase_names[r->phase]
+                                                                 : "?";
     size_t len = 0;
 
     ctl_format_clock(when, sizeof(when), r->since_ms);
     when[8] = '\0'; /* HH:MM:SS */
     format_ago(ago, sizeof(ago), r->since_ms, now_ms);
     printf("%-13s", label);
-    put_word(st, phase, 7);
+    put_word(st, phase, r->not_before_ms != 0 ? 8 : 7); /* "delayed" needs its space */
     printf("%s %s id=%s", sb_target_topic_name(r->target) ? sb_target_topic_name(r->target) : "?",
            sb_enum_to_string(SB_ENUM_TRANSITION, (int) r->transition)
                    ? sb_enum_to_string(SB_ENUM_TRANSITION, (int) r->transition)
@@ -292,6 +294,13 @@ print_request_line(const Status *st, const SbRequestInfo *r, uint64_t now_ms, co
         printf(" at %s (%s)", when, ago);
     } else {
         printf(" since %s (%s)", when, ago);
+    }
+    if (r->not_before_ms != 0) {
+        char until[32];
+
+        ctl_format_clock(until, sizeof(until), r->not_before_ms);
+        until[8] = '\0';
+        printf(" until %s", until);
     }
     for (size_t i = 0; i < r->n_nodes && i < 16; i++) {
         int w = snprintf(nodes + len, sizeof(nodes) - len, "%s%u", i ? "," : "", r->nodes[i]);

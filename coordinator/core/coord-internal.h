@@ -376,8 +376,8 @@ void requests_release(Coord *c);
 void requests_run_deadlines(Coord *c);
 /* The delayed request whose not-before time has come enters the gate (as a new request would). */
 void requests_submit_due(Coord *c);
-/* The delayed request is dropped before its time (an Off, a newer decision, system/set/cancel):
- * a power-restore event says why; it never entered the gate, so it has no end of its own. */
+/* The delayed request is dropped before its time by an Off or a newer decision: a power-restore
+ * event says why, as before issue #14 (system/set/cancel ends it cancelled, as a queued one). */
 void requests_withdraw_delayed(Coord *c, const char *why);
 /* Earliest request deadline, 0 = none. */
 uint64_t requests_next_deadline(const Coord *c);
@@ -422,8 +422,8 @@ const char *progress_goal_name(const Request *r);
  * system/set/<target>, except that it may name nodes without --allow-partial and always queues
  * behind the gate (nobody would retry a rejected one). With a not-before time in the future it is
  * delayed until then (replacing the delayed one): listed in system/requests, persisted, cancelled
- * by an Off or system/set/cancel; its events until it enters the gate are power-restore events
- * (the only rule that delays requests), as the decision's own. */
+ * by an Off or by system/set/cancel; its being replaced, cancelled by an Off or submitted are
+ * power-restore events (the only rule that delays requests), as the decision's own. */
 void requests_submit(Coord *c, const RequestSpec *spec);
 
 /* ---- request-join.c: an identical request joins the queued one (issue #15) --------------- */

@@ -4,8 +4,7 @@
  * its id. A queued one is never dispatched. An active one is only no longer followed: the nodes
  * already have the command and carry it out (nothing is sent to them; a power-off is what stops
  * a power-on). A joiner leaves the request it joined, which goes on for the others. A delayed
- * power restore is withdrawn before its time, with a power-restore event (it never entered the
- * gate).
+ * power restore ends cancelled like a queued one.
  */
 #include <stdio.h>
 #include <string.h>
@@ -64,13 +63,12 @@ void requests_on_cancel(Coord *c, const CoordEvent *ev)
         return;
     }
     slot = find_open(c, id);
-    if (slot >= 0 && slot == c->delayed) {
-        (void) snprintf(why, sizeof(why), "%s before power-restore-delay was over", by);
-        requests_withdraw_delayed(c, why);
-        return;
-    }
     if (slot >= 0) {
-        if (c->requests[slot].phase == REQUEST_ACTIVE) {
+        if (slot == c->delayed) {
+            (void) snprintf(why, sizeof(why),
+                            "%s; it was waiting for power-restore-delay, nothing was dispatched",
+                            by);
+        } else if (c->requests[slot].phase == REQUEST_ACTIVE) {
             (void) snprintf(why, sizeof(why),
                             "%s; it was already dispatched: the nodes carry it out, no longer "
                             "followed",

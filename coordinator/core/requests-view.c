@@ -46,12 +46,12 @@ static void info_delayed(const Request *r, SbRequestInfo *info)
     info->not_before_ms = r->not_before_ms;
     if (delay_s > 0) {
         (void) snprintf(info->why, sizeof(info->why),
-                        "delayed by power-restore-delay (%" PRIu64
-                        " s): enters the gate at its not_before time",
+                        "power-restore-delay: waits %" PRIu64
+                        " s from its decision, then enters the gate",
                         delay_s);
     } else {
         (void) snprintf(info->why, sizeof(info->why),
-                        "delayed by power-restore-delay: enters the gate at its not_before time");
+                        "power-restore-delay: waits until not_before, then enters the gate");
     }
 }
 

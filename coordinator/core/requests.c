@@ -542,7 +542,7 @@ void requests_on_request(Coord *c, const CoordEvent *ev)
     }
 }
 
-/* Freed without an end of its own: it never entered the gate (README "Power restore"). */
+/* Freed without an end of its own, as before issue #14 (topics/README.md "Power restore"). */
 void requests_withdraw_delayed(Coord *c, const char *why)
 {
     Request *r = c->delayed >= 0 ? &c->requests[c->delayed] : NULL;

@@ -253,6 +253,72 @@ class PowerRestoreTest(IntegrationTest):
         watcher.wait_json(self.t("event"), kind="completed", id=rid, since=mark, timeout=30)
         self.wait_final_rollups(watcher, since=mark)
 
+    # ---- the delay: a request with a not-before time (issue #14) ------------------------------
+    def test_delayed_power_restore_is_a_request(self):
+        watcher = self.watcher()
+        coord, _ = self.start_coordinator(watcher, NODES)
+        self.set_policy("AlwaysOn")
+        self.ctl_ok("--wait=20", "set-policy", "--delay", "600")
+        mark = watcher.mark()
+        agents = {n: self.start_agent(n, ac_loss=True) for n in range(1, NODES + 1)}
+        decision = watcher.wait_msg(self.t("event"), lambda m: kind_of(m) == "power-restore",
+                                    EVENT_TIMEOUT, mark, "the power-restore decision")
+        self.assertIn("in 600 s (power-restore-delay)", decision.json.get("why", ""))
+        # Listed in system/requests as a pending request with its not-before time.
+        retained = watcher.wait_msg(
+            self.t("system/requests"),
+            lambda m: any(r.get("id") == "power-restore-1" for r in m.json.get("pending", [])),
+            EVENT_TIMEOUT, mark, "the delayed request in system/requests")
+        entry = [r for r in retained.json["pending"] if r["id"] == "power-restore-1"][0]
+        self.assertEqual((entry["target"], entry["transition"]), ("host", "On"), entry)
+        self.assertEqual(entry["not_before"] - entry["since"], 600000, entry)
+        power = watcher.wait_json(self.t("system/power-restore"), since=mark,
+                                  id="power-restore-1")
+        self.assertEqual(entry["not_before"], power.json["due"], (entry, power))
+        out = self.ctl_ok("status")
+        self.assertRegex(out, r"delayed +host On id=power-restore-1 since .* until \d\d:\d\d:\d\d")
+
+        # Cancelled by its id like a queued request: nothing is sent to the nodes.
+        cancel_mark = watcher.mark()
+        out = self.ctl_ok("cancel", "power-restore-1")
+        self.assertIn("cancelled", out)
+        ended = watcher.wait_json(self.t("event"), since=cancel_mark, kind="cancelled",
+                                  id="power-restore-1")
+        self.assertIn("waiting for power-restore-delay, nothing was dispatched",
+                      ended.json.get("why", ""))
+        watcher.wait_msg(
+            self.t("system/requests"),
+            lambda m: not m.json.get("pending") and
+            any(r.get("id") == "power-restore-1" and r.get("result") == "cancelled"
+                for r in m.json.get("last", [])),
+            EVENT_TIMEOUT, cancel_mark, "system/requests without the delayed request")
+        watcher.barrier(self.t("test/barrier"))
+        self.assertEqual(self.commands_since(watcher, mark), [])
+
+        # With a short delay the next loss's request enters the gate when it is due, and not
+        # before.
+        self.ctl_ok("--wait=20", "set-policy", "--delay", "2")
+        mark = watcher.mark()
+        self.outage(agents, range(1, NODES + 1))
+        decision = watcher.wait_msg(self.t("event"), lambda m: kind_of(m) == "power-restore",
+                                    EVENT_TIMEOUT, mark, "the second decision")
+        rid = decision.json.get("id")
+        self.assertEqual(rid, "power-restore-2", decision)
+        over = watcher.wait_msg(
+            self.t("event"),
+            lambda m: kind_of(m) == "power-restore" and m.json.get("id") == rid and
+            "power-restore-delay over" in m.json.get("why", ""),
+            EVENT_TIMEOUT, mark, "the delay over")
+        self.assertGreaterEqual(over.json["time"] - decision.json["time"], 2000, (decision, over))
+        dispatched = watcher.wait_json(self.t("event"), since=mark, kind="dispatched", id=rid)
+        self.assertGreater(dispatched.index, over.index)
+        early = [m for m in self.commands_since(watcher, mark) if m.index < over.index]
+        self.assertEqual(early, [], "a command went out before the delay was over")
+        watcher.wait_json(self.t("event"), kind="completed", id=rid, since=mark, timeout=30)
+        self.wait_final_rollups(watcher, since=mark)
+        for p in [coord, *agents.values()]:
+            self.assert_logs_clean(p)
+
     # ---- settings and the hypervisor ---------------------------------------------------------
     def test_settings_are_published_and_validated(self):
         watcher = self.watcher()

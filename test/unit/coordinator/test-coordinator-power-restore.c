@@ -509,7 +509,7 @@ static void test_power_restore_published_after_every_connect(void **state)
 
 /* The delayed action is a request (issue #14): listed in system/requests with its not-before
  * time, counted as pending, refused as a duplicate id, and cancelled by its id like any queued
- * one, with a power-restore event (it never entered the gate). */
+ * one. */
 static void test_power_restore_delayed_action_is_a_request(void **state)
 {
     Harness *h = make(COORD_NODE_RESTORE_NONE, 30);
@@ -532,8 +532,8 @@ static void test_power_restore_delayed_action_is_a_request(void **state)
     assert_int_equal(m.requests[0].transition, SB_TRANSITION_ON);
     assert_true(m.requests[0].not_before_ms == due);
     assert_true(m.requests[0].since_ms == h->now_ms);
-    assert_string_equal(m.requests[0].why, "delayed by power-restore-delay (30 s): enters the "
-                                           "gate at its not_before time");
+    assert_string_equal(m.requests[0].why,
+                        "power-restore-delay: waits 30 s from its decision, then enters the gate");
     coord_stats(h->c, &st);
     assert_int_equal(st.requests_pending, 1);
 
@@ -543,14 +543,17 @@ static void test_power_restore_delayed_action_is_a_request(void **state)
 
     (void) snprintf(ev.cancel.id, sizeof(ev.cancel.id), "power-restore-1");
     (void) harness_feed(h, &ev);
-    e = harness_find_event(h, SB_EVENT_POWER_RESTORE, "power-restore-1");
+    e = harness_find_event(h, SB_EVENT_CANCELLED, "power-restore-1");
     assert_non_null(e);
-    assert_string_equal(e->event.why,
-                        "cancelled by an operator before power-restore-delay was over");
+    assert_string_equal(e->event.why, "cancelled by an operator; it was waiting for "
+                                      "power-restore-delay, nothing was dispatched");
     assert_int_equal(e->event.target, SB_TARGET_HOST);
     assert_int_equal(e->event.transition, SB_TRANSITION_ON);
     assert_int_equal(coord_requests_build(h->c, h->now_ms, &m), 0);
-    assert_int_equal(m.n_requests, 0);
+    assert_int_equal(m.n_requests, 1);
+    assert_int_equal(m.requests[0].phase, SB_REQUEST_DONE);
+    assert_int_equal(m.requests[0].result, SB_EVENT_CANCELLED);
+    assert_true(m.requests[0].not_before_ms == 0);
     harness_run(h, "advance 60000");
     assert_int_equal(harness_count(h, COORD_ACT_DISPATCH), 0);
     harness_free(h);

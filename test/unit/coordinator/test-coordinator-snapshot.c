@@ -602,8 +602,8 @@ static void test_snapshot_stored_v1_delayed_power_restore(void **state)
     assert_string_equal(m.requests[0].id, "power-restore-1");
     assert_true(m.requests[0].not_before_ms == 1700000600000);
     assert_true(m.requests[0].since_ms == 1700000000000);
-    assert_string_equal(m.requests[0].why, "delayed by power-restore-delay (600 s): enters the "
-                                           "gate at its not_before time");
+    assert_string_equal(m.requests[0].why,
+                        "power-restore-delay: waits 600 s from its decision, then enters the gate");
 
     /* Written back: a request record with its not-before time, no "pending" object. */
     again = snapshot_of(h, &again_len);
