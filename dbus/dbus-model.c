@@ -98,9 +98,9 @@ static SbRestartCause restart_cause_of(const DbusModel *m, const char *id)
     return SB_RESTART_CAUSE_REMOTE_COMMAND;
 }
 
-/* The last accepted request of target in q: a queued one is the newest, then the one being
- * carried out, then the last finished one unless it was refused (a rejected request was never
- * accepted; a cancelled or failed one was). */
+/* The last accepted request of target in q: a queued one is the newest (not a delayed one), then
+ * the one being carried out, then the last finished one unless it was refused (a rejected request
+ * was never accepted; a cancelled or failed one was). */
 static const SbRequestInfo *last_accepted(const SbRequestsMsg *q, SbTarget target)
 {
     static const SbRequestPhase order[] = { SB_REQUEST_PENDING, SB_REQUEST_ACTIVE,
@@ -110,6 +110,11 @@ static const SbRequestInfo *last_accepted(const SbRequestsMsg *q, SbTarget targe
         for (size_t i = 0; i < q->n_requests; i++) {
             const SbRequestInfo *r = &q->requests[i];
             if (r->target != target || r->phase != order[o]) {
+                continue;
+            }
+            if (r->not_before_ms != 0) {
+                /* A power restore waiting for power-restore-delay: PSM sets the requested
+                 * transition only when the delay is over (phosphor-discover-system-state). */
                 continue;
             }
             if (r->phase == SB_REQUEST_DONE &&

@@ -241,6 +241,25 @@ static void test_requested_is_last_accepted_of_any_origin(void **state)
     dbus_view_build(&m, &v);
     assert_string_equal(v.requested_power, ST "Chassis.Transition.Off");
 
+    /* A power restore waiting for power-restore-delay is listed pending with its not-before
+     * time: PSM sets RequestedHostTransition only when the delay is over, so it stays. */
+    q.requests[0] = req(SB_REQUEST_PENDING, "power-restore-4", SB_TARGET_HOST, SB_TRANSITION_ON, 0);
+    q.requests[0].not_before_ms = 1700000030000;
+    q.requests[1] =
+            req(SB_REQUEST_DONE, "ctl-2", SB_TARGET_HOST, SB_TRANSITION_OFF, SB_EVENT_COMPLETED);
+    q.n_requests = 2;
+    dbus_model_requests(&m, &q);
+    dbus_view_build(&m, &v);
+    assert_string_equal(v.requested_host, ST "Host.Transition.Off");
+    q.requests[0].not_before_ms = 0; /* the delay is over: queued behind the gate */
+    dbus_model_requests(&m, &q);
+    dbus_view_build(&m, &v);
+    assert_string_equal(v.requested_host, ST "Host.Transition.On");
+    q.requests[0] = req(SB_REQUEST_DONE, "scheduled-1700000000", SB_TARGET_HOST, SB_TRANSITION_ON,
+                        SB_EVENT_COMPLETED);
+    q.n_requests = 1;
+    dbus_model_requests(&m, &q);
+
     /* An Off keeps the restart cause (it names the last power-on). */
     dbus_model_local_request(&m, SB_TARGET_HOST, SB_TRANSITION_OFF, "dbus-1-1");
     dbus_view_build(&m, &v);
