@@ -7,7 +7,8 @@ Faults: coordinator SIGKILL (also right after a request is published) and SIGSTO
 SIGKILL (restarted with its --sim-state-file: the hardware carries on) and SIGSTOP/SIGCONT; broker
 SIGKILL (also the moment a request arrives) and restart with persistence; single-node BMC reboots;
 a system-wide AC loss (every agent killed and restarted with --sim-ac-loss, policy AlwaysOn);
-operators' requests of every transition. The action schedule is reproducible from the seed; the
+power-restore-delay set to 0, 1 or 3 s (issue #14: the restore's action then waits as a delayed
+request, through the same kills); operators' requests of every transition. The action schedule is reproducible from the seed; the
 processes' timing is not.
 
 By hand (a long run; the seed is printed first):
@@ -253,6 +254,10 @@ class Campaign:
             self.faults["broker SIGKILL at a request"] += 1
         elif roll < 0.615:
             self.ac_loss()
+        elif roll < 0.625:
+            self.publish("system/settings/power-restore-delay/set",
+                         {"value": self.rng.choice([0, 1, 3])})
+            self.faults["power-restore-delay set"] += 1
 
     # ---- the run --------------------------------------------------------------------------
     def wait_until(self, cond, timeout):
@@ -284,6 +289,8 @@ class Campaign:
                 and '"stale":[]' in m["payload"] for m in list(self.recorder.msgs)), 30):
             raise RuntimeError("the system did not come up")
         self.publish("system/settings/power-restore-policy/set", {"value": "AlwaysOn"})
+        self.publish("system/settings/power-restore-delay/set",
+                     {"value": self.rng.choice([0, 1, 3])})
         end = time.monotonic() + self.duration
         while time.monotonic() < end:
             self.resume_due()
