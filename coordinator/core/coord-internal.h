@@ -194,6 +194,7 @@ typedef struct RequestSpec {
     uint32_t nodes[SB_COMMAND_NODES_MAX]; /* none = every node */
     size_t n_nodes;
     uint64_t not_before_ms; /* delayed until then (power-restore-delay), 0 = now */
+    bool replaces_delayed;  /* a newer power-restore decision: the delayed request gives way */
 } RequestSpec;
 
 /* Heartbeat liveness (liveness.c). Nodes whose learned intervals agree share a class; inside a

@@ -264,6 +264,7 @@ static void act(Coord *c, Decision *d, char *why, size_t size, RequestSpec *ret)
     memcpy(ret->nodes, d->nodes, d->n_nodes * sizeof(d->nodes[0]));
     ret->n_nodes = d->n_nodes;
     ret->not_before_ms = 0;
+    ret->replaces_delayed = true; /* one decision's action at a time, the newest */
     if (c->settings.delay_s == 0) {
         return;
     }

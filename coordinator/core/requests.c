@@ -560,12 +560,6 @@ static void delay(Coord *c, int slot, uint64_t not_before_ms)
 {
     Request *r = &c->requests[slot];
 
-    if (c->delayed >= 0) {
-        char why[SB_WHY_MAX + 1];
-
-        (void) snprintf(why, sizeof(why), "replaced by %s, a newer decision", r->id);
-        requests_withdraw_delayed(c, why);
-    }
     r->phase = REQUEST_PENDING;
     r->not_before_ms = not_before_ms;
     c->delayed = slot;
@@ -609,6 +603,13 @@ void requests_submit(Coord *c, const RequestSpec *spec)
     ev.request.n_nodes = n_nodes;
     if (!create_checked(c, &ev, true, &slot)) {
         return;
+    }
+    if (c->delayed >= 0 && (spec->replaces_delayed || spec->not_before_ms > c->now_ms)) {
+        /* One delayed request at a time: the newest decision's. */
+        char why[SB_WHY_MAX + 1];
+
+        (void) snprintf(why, sizeof(why), "replaced by %s, a newer decision", spec->id);
+        requests_withdraw_delayed(c, why);
     }
     if (spec->not_before_ms > c->now_ms) {
         delay(c, slot, spec->not_before_ms);

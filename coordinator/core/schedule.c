@@ -76,6 +76,7 @@ bool schedule_run(Coord *c, RequestSpec *ret)
     }
     scheduled_event(c, id, transition, why);
     *ret = (RequestSpec){ .target = SB_TARGET_HOST, .transition = transition };
+    /* A power restore waiting for its delay stays: the two are independent (as in PSM). */
     (void) snprintf(ret->id, sizeof(ret->id), "%s", id);
     /* PSM's RestartCause for a boot it scheduled; the reason carries it to the request. */
     (void) snprintf(ret->reason, sizeof(ret->reason), "%s",

@@ -588,6 +588,31 @@ static void test_power_restore_newer_decision_replaces_the_delayed_one(void **st
     harness_free(h);
 }
 
+/* A newer decision without a delay replaces the delayed request too: it never goes out. */
+static void test_power_restore_undelayed_decision_replaces_the_delayed_one(void **state)
+{
+    Harness *h = make(COORD_NODE_RESTORE_NONE, 300);
+    const CoordAction *e;
+    SbRequestsMsg m;
+
+    (void) state;
+    set_policies(h, SB_POLICY_ALWAYS_ON, SB_POLICY_NONE);
+    h = outage(h, 1, NODES, false);
+    harness_run(h, "state 3 bmc Ready");
+    harness_run(h, "setting power-restore-delay 0");
+    h = outage(h, 1, NODES, false);
+    harness_run(h, "state 3 bmc Ready");
+    e = harness_find_event(h, SB_EVENT_POWER_RESTORE, "power-restore-1");
+    assert_non_null(e);
+    assert_string_equal(e->event.why, "replaced by power-restore-2, a newer decision");
+    harness_run(h, "advance 600000");
+    assert_int_equal(coord_requests_build(h->c, h->now_ms, &m), 0);
+    for (size_t i = 0; i < m.n_requests; i++) {
+        assert_string_not_equal(m.requests[i].id, "power-restore-1");
+    }
+    harness_free(h);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -604,6 +629,7 @@ int main(void)
         cmocka_unit_test(test_power_restore_published_after_every_connect),
         cmocka_unit_test(test_power_restore_delayed_action_is_a_request),
         cmocka_unit_test(test_power_restore_newer_decision_replaces_the_delayed_one),
+        cmocka_unit_test(test_power_restore_undelayed_decision_replaces_the_delayed_one),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
