@@ -559,24 +559,34 @@ static void test_power_restore_delayed_action_is_a_request(void **state)
     harness_free(h);
 }
 
-/* A newer decision replaces the delayed request of an older one; the newer one goes out at its
- * own time. */
-static void test_power_restore_newer_decision_replaces_the_delayed_one(void **state)
+/* Two system-wide losses, the first decided with a 300 s delay, the second with second_delay_s:
+ * the second decision replaces the delayed request of the first (one action at a time). */
+static Harness *replace_delayed(uint32_t second_delay_s)
 {
     Harness *h = make(COORD_NODE_RESTORE_NONE, 300);
+    char input[64];
     const CoordAction *e;
-    SbRequestsMsg m;
 
-    (void) state;
     set_policies(h, SB_POLICY_ALWAYS_ON, SB_POLICY_NONE);
     h = outage(h, 1, NODES, false);
     harness_run(h, "state 3 bmc Ready");
-    harness_run(h, "advance 10000");
+    (void) snprintf(input, sizeof(input), "setting power-restore-delay %" PRIu32, second_delay_s);
+    harness_run(h, input);
     h = outage(h, 1, NODES, false);
     harness_run(h, "state 3 bmc Ready");
     e = harness_find_event(h, SB_EVENT_POWER_RESTORE, "power-restore-1");
     assert_non_null(e);
     assert_string_equal(e->event.why, "replaced by power-restore-2, a newer decision");
+    return h;
+}
+
+/* Delayed too: only the newer one is listed, and it goes out at its own time. */
+static void test_power_restore_newer_decision_replaces_the_delayed_one(void **state)
+{
+    Harness *h = replace_delayed(300);
+    SbRequestsMsg m;
+
+    (void) state;
     assert_int_equal(coord_requests_build(h->c, h->now_ms, &m), 0);
     assert_int_equal(m.n_requests, 1);
     assert_string_equal(m.requests[0].id, "power-restore-2");
@@ -588,23 +598,13 @@ static void test_power_restore_newer_decision_replaces_the_delayed_one(void **st
     harness_free(h);
 }
 
-/* A newer decision without a delay replaces the delayed request too: it never goes out. */
+/* Not delayed: the replaced request never goes out. */
 static void test_power_restore_undelayed_decision_replaces_the_delayed_one(void **state)
 {
-    Harness *h = make(COORD_NODE_RESTORE_NONE, 300);
-    const CoordAction *e;
+    Harness *h = replace_delayed(0);
     SbRequestsMsg m;
 
     (void) state;
-    set_policies(h, SB_POLICY_ALWAYS_ON, SB_POLICY_NONE);
-    h = outage(h, 1, NODES, false);
-    harness_run(h, "state 3 bmc Ready");
-    harness_run(h, "setting power-restore-delay 0");
-    h = outage(h, 1, NODES, false);
-    harness_run(h, "state 3 bmc Ready");
-    e = harness_find_event(h, SB_EVENT_POWER_RESTORE, "power-restore-1");
-    assert_non_null(e);
-    assert_string_equal(e->event.why, "replaced by power-restore-2, a newer decision");
     harness_run(h, "advance 600000");
     assert_int_equal(coord_requests_build(h->c, h->now_ms, &m), 0);
     for (size_t i = 0; i < m.n_requests; i++) {
