@@ -300,7 +300,7 @@ int mqtt_io_new(sd_event *event,
     r = mqtt_io_client_create(io);
     if (r >= 0) {
         r = sd_event_add_time_relative(event, &io->misc_timer, CLOCK_MONOTONIC, MISC_INTERVAL_USEC,
-                                       100u * 1000u, on_misc_timer, io);
+                                       MISC_ACCURACY_USEC, on_misc_timer, io);
     }
     if (r >= 0) {
         r = sd_event_add_time_relative(event, &io->reconnect_timer, CLOCK_MONOTONIC, 0,
