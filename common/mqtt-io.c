@@ -443,19 +443,12 @@ int mqtt_io_set_will(MqttIo *io,
     return mqtt_io_will_apply(io);
 }
 
-int mqtt_io_publish(MqttIo *io,
-                    const char *topic,
-                    const void *payload,
-                    size_t len,
-                    int qos,
-                    bool retain,
-                    const mosquitto_property *props,
-                    int *ret_mid)
+int mqtt_io_publish(MqttIo *io, const MqttPublish *msg, int *ret_mid)
 {
     int mid = 0;
     int rc;
 
-    if (!io || !topic || (!payload && len > 0) || len > INT32_MAX) {
+    if (!io || !msg || !msg->topic || (!msg->payload && msg->len > 0) || msg->len > INT32_MAX) {
         return -EINVAL;
     }
     /* Nothing is queued while offline: a birth republishes the current state at reconnect, and a
@@ -465,8 +458,8 @@ int mqtt_io_publish(MqttIo *io,
     }
     /* MQTT 3.1.1 has no properties (libmosquitto refuses them): what they carried (response
      * topic, correlation data, expiry) is in the payloads too. */
-    rc = mosquitto_publish_v5(io->mosq, &mid, topic, (int) len, payload, qos, retain,
-                              mqtt_io_is_v5(io) ? props : NULL);
+    rc = mosquitto_publish_v5(io->mosq, &mid, msg->topic, (int) msg->len, msg->payload, msg->qos,
+                              msg->retain, mqtt_io_is_v5(io) ? msg->props : NULL);
     if (rc != MOSQ_ERR_SUCCESS) {
         return mqtt_error_to_errno(rc);
     }
