@@ -19,6 +19,53 @@ static int fail(const char **reterr_why, const char *why, int error)
     return error;
 }
 
+/* Where scan_payload() is: inside a string or not, and how deep in brackets outside strings. */
+typedef struct ScanState {
+    bool in_string;
+    unsigned depth;
+} ScanState;
+
+/* p[*i] inside a string: a quote ends it, a backslash escapes the next byte (*i moves past it). */
+static int scan_string_byte(const unsigned char *p,
+                            size_t len,
+                            size_t *i,
+                            ScanState *st,
+                            const char **reterr_why)
+{
+    unsigned char c = p[*i];
+
+    if (c == '"') {
+        st->in_string = false;
+    } else if (c == '\\') {
+        if (*i + 5 < len && p[*i + 1] == 'u' && memcmp(p + *i + 2, "0000", 4) == 0) {
+            return fail(reterr_why, "payload contains the escape \\u0000", -EBADMSG);
+        }
+        (*i)++; /* the escaped character, so "\\" and "\"" do not end anything */
+    } else if (c < 0x20) {
+        return fail(reterr_why, "control character in a string", -EBADMSG);
+    }
+    return 0;
+}
+
+/* c outside strings: a quote starts one, brackets are counted. */
+static int scan_structure_byte(unsigned char c, ScanState *st, const char **reterr_why)
+{
+    if (c == '"') {
+        st->in_string = true;
+    } else if (c == '{' || c == '[') {
+        if (++st->depth > SB_JSON_DEPTH_MAX) {
+            return fail(reterr_why, "payload nested too deeply", -EBADMSG);
+        }
+    } else if (c == '}' || c == ']') {
+        if (st->depth > 0) {
+            st->depth--;
+        }
+    } else if (c < 0x20 && c != '\t' && c != '\n' && c != '\r') {
+        return fail(reterr_why, "control character in payload", -EBADMSG);
+    }
+    return 0;
+}
+
 /*
  * Checks on the raw bytes that cJSON does not make, before it sees them: cJSON accepts raw
  * control characters inside strings, silently cuts a string at the escape \u0000, and recurses
@@ -26,38 +73,16 @@ static int fail(const char **reterr_why, const char *why, int error)
  */
 static int scan_payload(const unsigned char *p, size_t len, const char **reterr_why)
 {
-    unsigned depth = 0;
-    bool in_string = false;
+    ScanState st = { 0 };
 
     if (!sb_utf8_is_valid((const char *) p, len)) {
         return fail(reterr_why, "payload is not valid UTF-8", -EBADMSG);
     }
     for (size_t i = 0; i < len; i++) {
-        unsigned char c = p[i];
-
-        if (in_string) {
-            if (c == '"') {
-                in_string = false;
-            } else if (c == '\\') {
-                if (i + 5 < len && p[i + 1] == 'u' && memcmp(p + i + 2, "0000", 4) == 0) {
-                    return fail(reterr_why, "payload contains the escape \\u0000", -EBADMSG);
-                }
-                i++; /* the escaped character, so "\\" and "\"" do not end anything */
-            } else if (c < 0x20) {
-                return fail(reterr_why, "control character in a string", -EBADMSG);
-            }
-        } else if (c == '"') {
-            in_string = true;
-        } else if (c == '{' || c == '[') {
-            if (++depth > SB_JSON_DEPTH_MAX) {
-                return fail(reterr_why, "payload nested too deeply", -EBADMSG);
-            }
-        } else if (c == '}' || c == ']') {
-            if (depth > 0) {
-                depth--;
-            }
-        } else if (c < 0x20 && c != '\t' && c != '\n' && c != '\r') {
-            return fail(reterr_why, "control character in payload", -EBADMSG);
+        int r = st.in_string ? scan_string_byte(p, len, &i, &st, reterr_why)
+                             : scan_structure_byte(p[i], &st, reterr_why);
+        if (r < 0) {
+            return r;
         }
     }
     return 0;
