@@ -232,10 +232,14 @@ static bool client_id_is_valid(const char *s)
 
 int agent_options_parse(AgentOptions *o, int argc, char **argv, char *err, size_t err_size)
 {
+    const OptionsSpec spec = {
+        .specs = agent_specs,
+        .n_specs = ELEMENTSOF(agent_specs),
+        .usage = agent_usage,
+    };
     int r;
 
-    r = options_parse(agent_specs, ELEMENTSOF(agent_specs), o, argc, argv, agent_usage, NULL, 0,
-                      NULL, err, err_size);
+    r = options_parse(&spec, o, argc, argv, err, err_size);
     if (r != OPT_RESULT_OK) {
         return r;
     }

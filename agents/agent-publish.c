@@ -60,7 +60,13 @@ int agent_publish_state(Agent *a, SbStateKind kind, bool log_it)
         return log_error_errno(len, "agent: node=%u failed to encode %s state: %m",
                                (unsigned) a->opts.node, sb_state_kind_topic_name(kind));
     }
-    r = mqtt_io_publish(a->io, a->topic_state[kind], buf, (size_t) len, 1, true, NULL, NULL);
+    r = mqtt_io_publish(a->io,
+                        &(MqttPublish){ .topic = a->topic_state[kind],
+                                        .payload = buf,
+                                        .len = (size_t) len,
+                                        .qos = 1,
+                                        .retain = true },
+                        NULL);
     if (r < 0) {
         return log_warning_errno(r, "agent: node=%u failed to publish %s=%s: %m",
                                  (unsigned) a->opts.node, sb_state_kind_topic_name(kind),
@@ -88,7 +94,13 @@ int agent_publish_status(Agent *a, SbStatus status, int *ret_mid)
     if (len < 0) {
         return len;
     }
-    return mqtt_io_publish(a->io, a->topic_status, buf, (size_t) len, 1, true, NULL, ret_mid);
+    return mqtt_io_publish(a->io,
+                           &(MqttPublish){ .topic = a->topic_status,
+                                           .payload = buf,
+                                           .len = (size_t) len,
+                                           .qos = 1,
+                                           .retain = true },
+                           ret_mid);
 }
 
 /* The four states, then status "online" last: a reader that sees "online" has seen them all. */
@@ -130,7 +142,12 @@ static void publish_event_now(Agent *a, const SbEvent *e)
                                (unsigned) a->opts.node);
         return;
     }
-    r = mqtt_io_publish(a->io, a->topic_event, buf, (size_t) len, 1, false, NULL, NULL);
+    r = mqtt_io_publish(a->io,
+                        &(MqttPublish){ .topic = a->topic_event,
+                                        .payload = buf,
+                                        .len = (size_t) len,
+                                        .qos = 1 },
+                        NULL);
     if (r < 0) {
         (void) log_warning_errno(r, "agent: node=%u failed to publish an event: %m",
                                  (unsigned) a->opts.node);

@@ -366,8 +366,12 @@ static int on_heartbeat_timer(sd_event_source *s, uint64_t usec, void *userdata)
     };
     int len = sb_heartbeat_encode(&m, buf, sizeof(buf));
 
-    if (len >= 0 &&
-        mqtt_io_publish(a->io, a->topic_heartbeat, buf, (size_t) len, 0, false, NULL, NULL) >= 0) {
+    if (len >= 0 && mqtt_io_publish(a->io,
+                                    &(MqttPublish){ .topic = a->topic_heartbeat,
+                                                    .payload = buf,
+                                                    .len = (size_t) len,
+                                                    .qos = 0 },
+                                    NULL) >= 0) {
         a->heartbeat_seq = m.seq;
     }
     /* Fixed rate from the scheduled time (no drift); after a stall, skip to the next slot. */

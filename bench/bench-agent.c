@@ -90,12 +90,12 @@ static void clear_retained(BenchLoop *loop, BenchClient *c, const char *system)
     (void) bench_loop_wait(loop, watcher_settled, loop, AGENT_TIMEOUT_MS);
 }
 
+/* Starts agent_bin (node 1 of sys, sim backend, its log in log_path), reads its memory once it is
+ * steady, stops it. */
 static int run_agent(BenchLoop *loop,
                      AgentWatch *w,
-                     const char *host,
-                     uint16_t port,
+                     const BenchSystem *sys,
                      const char *agent_bin,
-                     const char *system,
                      const char *log_path,
                      AgentMemory *ret)
 {
@@ -105,7 +105,7 @@ static int run_agent(BenchLoop *loop,
         (char *) "--broker",
         broker,
         (char *) "--system",
-        (char *) system,
+        (char *) sys->system,
         (char *) "--node",
         (char *) "1",
         (char *) "--backend",
@@ -116,7 +116,7 @@ static int run_agent(BenchLoop *loop,
     };
     int r, status;
 
-    (void) snprintf(broker, sizeof(broker), "%s:%u", host, (unsigned) port);
+    (void) snprintf(broker, sizeof(broker), "%s:%u", sys->host, (unsigned) sys->port);
     r = proc_spawn(w->agent, argv, log_path);
     if (r < 0) {
         (void) snprintf(ret->error_why, sizeof(ret->error_why), "cannot start %s: %s", agent_bin,
@@ -234,7 +234,9 @@ int bench_agent_memory(const char *host,
         r = bench_loop_wait(loop, watcher_settled, loop, AGENT_TIMEOUT_MS);
     }
     if (r >= 0) {
-        r = run_agent(loop, &w, host, port, agent_bin, system, log_path, ret);
+        const BenchSystem sys = { .host = host, .port = port, .system = system, .nodes = 1 };
+
+        r = run_agent(loop, &w, &sys, agent_bin, log_path, ret);
         clear_retained(loop, c, system);
     } else {
         (void) snprintf(ret->error_why, sizeof(ret->error_why),

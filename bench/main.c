@@ -174,6 +174,14 @@ static int bench_options_parse(int argc, char **argv, BenchOptions *o, char *err
 {
     const char *positional[1];
     size_t n_positional = 0;
+    const OptionsSpec spec = {
+        .specs = bench_option_specs,
+        .n_specs = ELEMENTSOF(bench_option_specs),
+        .usage = USAGE,
+        .positional = positional,
+        .max_positional = ELEMENTSOF(positional),
+        .ret_n_positional = &n_positional,
+    };
     int r;
 
     *o = (BenchOptions){
@@ -185,8 +193,7 @@ static int bench_options_parse(int argc, char **argv, BenchOptions *o, char *err
         .ingest_updates = 40000,
         .ingest_bursts = 3,
     };
-    r = options_parse(bench_option_specs, ELEMENTSOF(bench_option_specs), o, argc, argv, USAGE,
-                      positional, ELEMENTSOF(positional), &n_positional, err, size);
+    r = options_parse(&spec, o, argc, argv, err, size);
     if (r == OPT_RESULT_OK && n_positional > 0) {
         (void) snprintf(err, size, "unexpected argument '%s'", positional[0]);
         return -EINVAL;

@@ -72,22 +72,26 @@ static uint64_t unix_ms(void)
 
 /* ---- payloads ---------------------------------------------------------------------------- */
 
-static int encode_state(const NodeSim *s,
-                        uint32_t n,
-                        SbStateKind kind,
-                        uint64_t seq,
-                        int value,
-                        char *buf,
-                        size_t size)
+/* One state publish of a simulated node: what changes from one to the next. */
+typedef struct StateUpdate {
+    uint32_t node;
+    SbStateKind kind;
+    uint64_t seq;
+    int value;
+} StateUpdate;
+
+/* u as the agent would send it (its since, epoch and the fields of the kind) into buf. */
+static int encode_state(const NodeSim *s, const StateUpdate *u, char *buf, size_t size)
 {
-    const SimNode *nd = &s->node[n];
+    const SimNode *nd = &s->node[u->node];
+    SbStateKind kind = u->kind;
     SbStateMsg m = {
         .kind = kind,
-        .node = n,
-        .state = value,
+        .node = u->node,
+        .state = u->value,
         .since_ms = nd->since_ms[kind],
         .epoch = nd->epoch,
-        .seq = seq,
+        .seq = u->seq,
     };
 
     switch (kind) {
@@ -118,7 +122,8 @@ static int publish_state(NodeSim *s, uint32_t n, SbStateKind kind)
 {
     SimNode *nd = &s->node[n];
     char buf[SB_PAYLOAD_MAX + 1];
-    int len = encode_state(s, n, kind, nd->seq + 1, nd->value[kind], buf, sizeof(buf));
+    const StateUpdate u = { .node = n, .kind = kind, .seq = nd->seq + 1, .value = nd->value[kind] };
+    int len = encode_state(s, &u, buf, sizeof(buf));
 
     if (len < 0) {
         return len;
@@ -487,8 +492,13 @@ int node_sim_burst_prepare(NodeSim *s, uint32_t per_node)
     for (uint32_t j = 0; j < per_node; j++) {
         for (uint32_t n = 1; n <= s->nodes; n++) {
             SimNode *nd = &s->node[n];
-            int len = encode_state(s, n, SB_KIND_BOOT_PROGRESS, nd->seq + j + 1,
-                                   burst_value(j, per_node), buf, sizeof(buf));
+            const StateUpdate u = {
+                .node = n,
+                .kind = SB_KIND_BOOT_PROGRESS,
+                .seq = nd->seq + j + 1,
+                .value = burst_value(j, per_node),
+            };
+            int len = encode_state(s, &u, buf, sizeof(buf));
 
             if (len < 0 || (size_t) len > 256 || used + (size_t) len > total * 256) {
                 return len < 0 ? len : -EMSGSIZE;

@@ -13,7 +13,7 @@
 
 #include "macro.h"
 
-static void closep(int *fd)
+static void closep(const int *fd)
 {
     if (*fd >= 0) {
         (void) close(*fd);
@@ -67,11 +67,26 @@ static int fsync_dir(const char *dir)
     return fsync(fd) < 0 ? -errno : 0;
 }
 
+/* data into fd, then synced and closed (also on failure). A failing close() counts: some file
+ * systems report write errors only there. */
+static int write_sync_close(int fd, const void *data, size_t len)
+{
+    int r = write_all(fd, data, len);
+
+    if (r == 0 && fsync(fd) < 0) {
+        r = -errno;
+    }
+    if (close(fd) < 0 && r == 0) {
+        r = -errno;
+    }
+    return r;
+}
+
 int write_file_atomic(const char *path, const void *data, size_t len)
 {
     char dir[PATH_MAX];
     char tmp[PATH_MAX];
-    int r;
+    int fd, r;
 
     if (!path || !*path || (!data && len > 0)) {
         return -EINVAL;
@@ -83,25 +98,12 @@ int write_file_atomic(const char *path, const void *data, size_t len)
     if (snprintf(tmp, sizeof(tmp), "%s.tmp.XXXXXX", path) >= (int) sizeof(tmp)) {
         return -ENAMETOOLONG;
     }
-
-    {
-        /* mkostemp: a unique name (two writers never share a temporary) with mode 0600. */
-        CLEANUP_CLOSE int fd = mkostemp(tmp, O_CLOEXEC);
-        if (fd < 0) {
-            return -errno;
-        }
-        r = write_all(fd, data, len);
-        if (r == 0 && fsync(fd) < 0) {
-            r = -errno;
-        }
-        if (r == 0) {
-            int fd_to_close = fd;
-            fd = -1;
-            if (close(fd_to_close) < 0) {
-                r = -errno;
-            }
-        }
+    /* mkostemp: a unique name (two writers never share a temporary) with mode 0600. */
+    fd = mkostemp(tmp, O_CLOEXEC);
+    if (fd < 0) {
+        return -errno;
     }
+    r = write_sync_close(fd, data, len);
     if (r == 0 && rename(tmp, path) < 0) {
         r = -errno;
     }
@@ -113,12 +115,76 @@ int write_file_atomic(const char *path, const void *data, size_t len)
     return fsync_dir(dir);
 }
 
+/* The first buffer for a file of st, at most max + 1 bytes: its size and one byte more (to see
+ * it grow), or 4096 for what has no size (a pipe). */
+static size_t first_capacity(const struct stat *st, size_t max)
+{
+    size_t cap = S_ISREG(st->st_mode) ? (size_t) st->st_size + 1 : 4096;
+
+    return cap > max + 1 ? max + 1 : cap;
+}
+
+/* Doubles *buf (cap bytes and a NUL), up to max + 1 bytes: -EFBIG once it holds that many. */
+static int grow(char **buf, size_t *cap, size_t max)
+{
+    char *bigger;
+    size_t next;
+
+    if (*cap >= max + 1) {
+        return -EFBIG;
+    }
+    next = *cap * 2 > max + 1 ? max + 1 : *cap * 2;
+    bigger = realloc(*buf, next + 1);
+    if (!bigger) {
+        return -ENOMEM;
+    }
+    *buf = bigger;
+    *cap = next;
+    return 0;
+}
+
+/* Reads fd to its end into *buf (*cap bytes and a NUL, grown as needed); -EFBIG beyond max bytes.
+ * Up to max + 1 bytes are read whatever fstat() said: the file may grow, or be a pipe. */
+static int read_to_end(int fd, size_t max, char **buf, size_t *cap, size_t *ret_len)
+{
+    size_t len = 0;
+    int r;
+
+    for (;;) {
+        ssize_t n;
+
+        if (len == *cap) {
+            r = grow(buf, cap, max);
+            if (r < 0) {
+                return r;
+            }
+        }
+        n = read(fd, *buf + len, *cap - len);
+        if (n < 0) {
+            if (errno == EINTR) {
+                continue;
+            }
+            return -errno;
+        }
+        if (n == 0) {
+            break;
+        }
+        len += (size_t) n;
+        if (len > max) {
+            return -EFBIG;
+        }
+    }
+    *ret_len = len;
+    return 0;
+}
+
 int read_file_bounded(const char *path, size_t max, char **ret, size_t *ret_len)
 {
     CLEANUP_CLOSE int fd = -1;
     CLEANUP_FREE char *buf = NULL;
     struct stat st;
     size_t cap, len = 0;
+    int r;
 
     if (!path || !ret || !ret_len || max == SIZE_MAX) {
         return -EINVAL;
@@ -136,45 +202,14 @@ int read_file_bounded(const char *path, size_t max, char **ret, size_t *ret_len)
     if (S_ISREG(st.st_mode) && (uint64_t) st.st_size > max) {
         return -EFBIG;
     }
-
-    /* Read up to max + 1 bytes whatever fstat() said: the file may grow, or be a pipe. */
-    cap = S_ISREG(st.st_mode) ? (size_t) st.st_size + 1 : 4096;
-    if (cap > max + 1) {
-        cap = max + 1;
-    }
+    cap = first_capacity(&st, max);
     buf = malloc(cap + 1);
     if (!buf) {
         return -ENOMEM;
     }
-    for (;;) {
-        ssize_t n;
-
-        if (len == cap) {
-            char *bigger;
-            if (cap >= max + 1) {
-                return -EFBIG;
-            }
-            cap = cap * 2 > max + 1 ? max + 1 : cap * 2;
-            bigger = realloc(buf, cap + 1);
-            if (!bigger) {
-                return -ENOMEM;
-            }
-            buf = bigger;
-        }
-        n = read(fd, buf + len, cap - len);
-        if (n < 0) {
-            if (errno == EINTR) {
-                continue;
-            }
-            return -errno;
-        }
-        if (n == 0) {
-            break;
-        }
-        len += (size_t) n;
-        if (len > max) {
-            return -EFBIG;
-        }
+    r = read_to_end(fd, max, &buf, &cap, &len);
+    if (r < 0) {
+        return r;
     }
     buf[len] = '\0';
     *ret_len = len;

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #include "log.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <stdarg.h>
@@ -12,6 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "log-internal.h"
 #include "text-util.h"
 
 /* One line of at most this many bytes; longer messages are cut (a log line is not a data channel).
@@ -27,6 +29,45 @@ static int log_max_level = LOG_INFO;
  * parse), or a local time stamp and the level's name for a person at a terminal. */
 static bool log_to_terminal;
 
+/* One number of JOURNAL_STREAM at s; *ret_end is the first byte after it. */
+static bool read_ull(const char *s, const char **ret_end, unsigned long long *ret)
+{
+    const char *p = s;
+    unsigned long long v;
+    char *end = NULL;
+
+    while (isspace((unsigned char) *p)) {
+        p++;
+    }
+    /* strtoull() negates "-1" into ULLONG_MAX instead of refusing it. */
+    if (*p == '-') {
+        return false;
+    }
+    errno = 0;
+    v = strtoull(s, &end, 10);
+    if (errno != 0 || end == s) {
+        return false;
+    }
+    *ret_end = end;
+    *ret = v;
+    return true;
+}
+
+bool log_journal_stream_parse(const char *s,
+                              unsigned long long *ret_dev,
+                              unsigned long long *ret_ino)
+{
+    unsigned long long dev, ino;
+    const char *end = NULL;
+
+    if (!read_ull(s, &end, &dev) || *end != ':' || !read_ull(end + 1, &end, &ino) || *end != '\0') {
+        return false;
+    }
+    *ret_dev = dev;
+    *ret_ino = ino;
+    return true;
+}
+
 /* systemd sets JOURNAL_STREAM to "<dev>:<inode>" of the stream it connected to stderr; a child
  * whose stderr was redirected elsewhere inherits the variable, so it is compared. */
 static bool stderr_is_journal(void)
@@ -35,7 +76,7 @@ static bool stderr_is_journal(void)
     unsigned long long dev, ino;
     struct stat st;
 
-    return e && sscanf(e, "%llu:%llu", &dev, &ino) == 2 && fstat(STDERR_FILENO, &st) == 0 &&
+    return e && log_journal_stream_parse(e, &dev, &ino) && fstat(STDERR_FILENO, &st) == 0 &&
            (unsigned long long) st.st_dev == dev && (unsigned long long) st.st_ino == ino;
 }
 

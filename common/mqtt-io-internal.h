@@ -9,7 +9,10 @@
 
 #include "mqtt-io.h"
 
-#define MISC_INTERVAL_USEC        (1000u * 1000u) /* mosquitto_loop_misc(): "around once per second" */
+/* mosquitto_loop_misc(): "around once per second", up to 100 ms late. sd-event times are uint64_t
+ * microseconds, so the products are made in that type. */
+#define MISC_INTERVAL_USEC        (UINT64_C(1000) * 1000u)
+#define MISC_ACCURACY_USEC        (UINT64_C(100) * 1000u)
 #define TIMER_ACCURACY_USEC       (1000u)
 #define RECONNECT_MIN_DEFAULT     100u
 #define RECONNECT_MAX_DEFAULT     5000u

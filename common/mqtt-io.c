@@ -217,19 +217,9 @@ static int on_misc_timer(sd_event_source *s, uint64_t usec, void *userdata)
 
 /* ---- public API ---------------------------------------------------------------------------- */
 
-int mqtt_io_new(sd_event *event,
-                const MqttIoConfig *cfg,
-                const MqttIoCallbacks *cb,
-                void *userdata,
-                MqttIo **ret)
+/* What no connect attempt could use: -EINVAL before anything is made. */
+static int config_check(const MqttIoConfig *cfg)
 {
-    MqttIo *io = NULL;
-    struct timespec ts;
-    int r;
-
-    if (!event || !cfg || !cfg->client_id || !ret) {
-        return -EINVAL;
-    }
     if (cfg->n_addrs == 0 ? !cfg->host || cfg->port == 0
                           : !cfg->addrs || cfg->n_addrs > BROKER_ADDRS_MAX) {
         return -EINVAL;
@@ -242,14 +232,12 @@ int mqtt_io_new(sd_event *event,
     if (cfg->keepalive_s < 5 || cfg->keepalive_s > 65535) {
         return -EINVAL;
     }
-    io = calloc(1, sizeof(*io));
-    if (!io) {
-        return -ENOMEM;
-    }
-    (void) mosquitto_lib_init(); /* reference counted by libmosquitto 2.0 */
-    io->lib_initialized = true;
-    io->event = sd_event_ref(event);
-    io->cfg = *cfg;
+    return 0;
+}
+
+/* The reconnect delays of io->cfg with their defaults; the cap is never below the first delay. */
+static void backoff_setup(MqttIo *io)
+{
     if (io->cfg.reconnect_min_ms == 0) {
         io->cfg.reconnect_min_ms = RECONNECT_MIN_DEFAULT;
     }
@@ -260,10 +248,15 @@ int mqtt_io_new(sd_event *event,
         io->cfg.reconnect_max_ms = io->cfg.reconnect_min_ms;
     }
     io->backoff_ms = io->cfg.reconnect_min_ms;
+}
+
+/* The addresses tried in turn, copied: cfg's list, or its host and port alone. -EINVAL for an
+ * address without host or port, or a host longer than an address holds. */
+static int addrs_setup(MqttIo *io, const MqttIoConfig *cfg)
+{
     if (cfg->n_addrs > 0) {
         for (size_t i = 0; i < cfg->n_addrs; i++) {
             if (cfg->addrs[i].port == 0 || !cfg->addrs[i].host[0]) {
-                mqtt_io_free(io);
                 return -EINVAL;
             }
         }
@@ -271,17 +264,90 @@ int mqtt_io_new(sd_event *event,
         io->n_addrs = cfg->n_addrs;
     } else {
         if (strlen(cfg->host) >= sizeof(io->addrs[0].host)) {
-            mqtt_io_free(io);
             return -EINVAL;
         }
         memcpy(io->addrs[0].host, cfg->host, strlen(cfg->host) + 1);
         io->addrs[0].port = cfg->port;
         io->n_addrs = 1;
     }
+    /* io->cfg keeps no pointer into the caller's list. */
     io->cfg.host = io->addrs[0].host;
     io->cfg.port = io->addrs[0].port;
     io->cfg.addrs = NULL;
     mqtt_io_broker_name_update(io);
+    return 0;
+}
+
+/* The reconnect jitter's seed: differs between processes and between starts of one. */
+static void rand_seed(MqttIo *io)
+{
+    struct timespec ts;
+
+    (void) clock_gettime(CLOCK_MONOTONIC, &ts);
+    io->rand_state = (unsigned) getpid() * 2654435761u ^ (unsigned) ts.tv_nsec;
+    if (io->rand_state == 0) {
+        io->rand_state = 1;
+    }
+}
+
+/* The keepalive timer (running), the reconnect and subscription retry timers (off until armed)
+ * and the post source. */
+static int sources_add(MqttIo *io)
+{
+    int r;
+
+    r = sd_event_add_time_relative(io->event, &io->misc_timer, CLOCK_MONOTONIC, MISC_INTERVAL_USEC,
+                                   MISC_ACCURACY_USEC, on_misc_timer, io);
+    if (r >= 0) {
+        r = sd_event_add_time_relative(io->event, &io->reconnect_timer, CLOCK_MONOTONIC, 0,
+                                       TIMER_ACCURACY_USEC, mqtt_io_on_reconnect_timer, io);
+    }
+    if (r >= 0) {
+        r = sd_event_source_set_enabled(io->reconnect_timer, SD_EVENT_OFF);
+    }
+    if (r >= 0) {
+        r = sd_event_add_post(io->event, &io->post_source, on_post, io);
+    }
+    if (r >= 0) {
+        r = sd_event_add_time_relative(io->event, &io->sub_retry_timer, CLOCK_MONOTONIC, 0,
+                                       TIMER_ACCURACY_USEC, mqtt_io_on_sub_retry_timer, io);
+    }
+    if (r >= 0) {
+        r = sd_event_source_set_enabled(io->sub_retry_timer, SD_EVENT_OFF);
+    }
+    return r;
+}
+
+int mqtt_io_new(sd_event *event,
+                const MqttIoConfig *cfg,
+                const MqttIoCallbacks *cb,
+                void *userdata,
+                MqttIo **ret)
+{
+    MqttIo *io = NULL;
+    int r;
+
+    if (!event || !cfg || !cfg->client_id || !ret) {
+        return -EINVAL;
+    }
+    r = config_check(cfg);
+    if (r < 0) {
+        return r;
+    }
+    io = calloc(1, sizeof(*io));
+    if (!io) {
+        return -ENOMEM;
+    }
+    (void) mosquitto_lib_init(); /* reference counted by libmosquitto 2.0 */
+    io->lib_initialized = true;
+    io->event = sd_event_ref(event);
+    io->cfg = *cfg;
+    backoff_setup(io);
+    r = addrs_setup(io, cfg);
+    if (r < 0) {
+        mqtt_io_free(io);
+        return r;
+    }
     io->attempt_protocol =
             cfg->version == MQTT_IO_VERSION_311 ? MQTT_PROTOCOL_V311 : MQTT_PROTOCOL_V5;
     if (cb) {
@@ -289,35 +355,13 @@ int mqtt_io_new(sd_event *event,
     }
     io->userdata = userdata;
     io->io_fd = -1;
-    (void) clock_gettime(CLOCK_MONOTONIC, &ts);
-    io->rand_state = (unsigned) getpid() * 2654435761u ^ (unsigned) ts.tv_nsec;
-    if (io->rand_state == 0) {
-        io->rand_state = 1;
-    }
+    rand_seed(io);
 
     /* The first client is made here so a bad TLS file or client id fails at start, not in a
      * retry loop. */
     r = mqtt_io_client_create(io);
     if (r >= 0) {
-        r = sd_event_add_time_relative(event, &io->misc_timer, CLOCK_MONOTONIC, MISC_INTERVAL_USEC,
-                                       100u * 1000u, on_misc_timer, io);
-    }
-    if (r >= 0) {
-        r = sd_event_add_time_relative(event, &io->reconnect_timer, CLOCK_MONOTONIC, 0,
-                                       TIMER_ACCURACY_USEC, mqtt_io_on_reconnect_timer, io);
-    }
-    if (r >= 0) {
-        r = sd_event_source_set_enabled(io->reconnect_timer, SD_EVENT_OFF);
-    }
-    if (r >= 0) {
-        r = sd_event_add_post(event, &io->post_source, on_post, io);
-    }
-    if (r >= 0) {
-        r = sd_event_add_time_relative(event, &io->sub_retry_timer, CLOCK_MONOTONIC, 0,
-                                       TIMER_ACCURACY_USEC, mqtt_io_on_sub_retry_timer, io);
-    }
-    if (r >= 0) {
-        r = sd_event_source_set_enabled(io->sub_retry_timer, SD_EVENT_OFF);
+        r = sources_add(io);
     }
     if (r < 0) {
         mqtt_io_free(io);
@@ -399,19 +443,12 @@ int mqtt_io_set_will(MqttIo *io,
     return mqtt_io_will_apply(io);
 }
 
-int mqtt_io_publish(MqttIo *io,
-                    const char *topic,
-                    const void *payload,
-                    size_t len,
-                    int qos,
-                    bool retain,
-                    const mosquitto_property *props,
-                    int *ret_mid)
+int mqtt_io_publish(MqttIo *io, const MqttPublish *msg, int *ret_mid)
 {
     int mid = 0;
     int rc;
 
-    if (!io || !topic || (!payload && len > 0) || len > INT32_MAX) {
+    if (!io || !msg || !msg->topic || (!msg->payload && msg->len > 0) || msg->len > INT32_MAX) {
         return -EINVAL;
     }
     /* Nothing is queued while offline: a birth republishes the current state at reconnect, and a
@@ -421,8 +458,8 @@ int mqtt_io_publish(MqttIo *io,
     }
     /* MQTT 3.1.1 has no properties (libmosquitto refuses them): what they carried (response
      * topic, correlation data, expiry) is in the payloads too. */
-    rc = mosquitto_publish_v5(io->mosq, &mid, topic, (int) len, payload, qos, retain,
-                              mqtt_io_is_v5(io) ? props : NULL);
+    rc = mosquitto_publish_v5(io->mosq, &mid, msg->topic, (int) msg->len, msg->payload, msg->qos,
+                              msg->retain, mqtt_io_is_v5(io) ? msg->props : NULL);
     if (rc != MOSQ_ERR_SUCCESS) {
         return mqtt_error_to_errno(rc);
     }

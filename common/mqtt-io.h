@@ -115,16 +115,20 @@ int mqtt_io_set_will(MqttIo *io,
                      int qos,
                      bool retain);
 
-/* Publish; props (may be NULL) are copied by libmosquitto. ret_mid may be NULL.
+/* One message for mqtt_io_publish(). Fields left out are 0: QoS 0, not retained, no
+ * properties. */
+typedef struct MqttPublish {
+    const char *topic;
+    const void *payload; /* may be NULL when len is 0 */
+    size_t len;
+    int qos;
+    bool retain;
+    const mosquitto_property *props; /* may be NULL; copied by libmosquitto, dropped on 3.1.1 */
+} MqttPublish;
+
+/* Publishes msg (nothing of it is kept after the call). ret_mid may be NULL.
  * -ENOTCONN while disconnected, other negative errno on failure. */
-int mqtt_io_publish(MqttIo *io,
-                    const char *topic,
-                    const void *payload,
-                    size_t len,
-                    int qos,
-                    bool retain,
-                    const mosquitto_property *props,
-                    int *ret_mid);
+int mqtt_io_publish(MqttIo *io, const MqttPublish *msg, int *ret_mid);
 
 /* At most 8 subscriptions awaiting their SUBACK at once (-ENOSPC beyond).
  * options: MQTT v5 subscription options (MQTT_SUB_OPT_*, mqtt_protocol.h), 0 for none. With

@@ -81,6 +81,25 @@ static void print_row(int width, const char *left, const char *help, const char 
     printf("  %-*s  %s%s\n", width, left, help ? help : "", def);
 }
 
+/* "--name METAVAR" ("--name" alone for a bool) into buf: snprintf()'s length. */
+static int flag_text(const OptSpec *s, char *buf, size_t size)
+{
+    bool takes_value = s->type != OPT_BOOL;
+
+    return snprintf(buf, size, "--%s%s%s", s->name, takes_value ? " " : "",
+                    takes_value ? (s->metavar ? s->metavar : "VALUE") : "");
+}
+
+/* The left column of a row: flag_text(), or "--name[=METAVAR]" when the value is optional. */
+static void flag_usage(const OptSpec *s, char *buf, size_t size)
+{
+    if (s->implicit && s->type != OPT_BOOL) {
+        (void) snprintf(buf, size, "--%s[=%s]", s->name, s->metavar ? s->metavar : "VALUE");
+        return;
+    }
+    (void) flag_text(s, buf, size);
+}
+
 void options_print_help(const OptSpec *specs,
                         size_t n_specs,
                         const void *defaults,
@@ -90,10 +109,10 @@ void options_print_help(const OptSpec *specs,
     char left[96], def[320];
     int width = (int) strlen("--config FILE");
 
+    /* The column fits the widest plain flag up to 30 characters; longer ones push their help
+     * out. */
     for (size_t i = 0; i < n_specs; i++) {
-        int n = snprintf(
-                left, sizeof(left), "--%s%s%s", specs[i].name, specs[i].type == OPT_BOOL ? "" : " ",
-                specs[i].type == OPT_BOOL ? "" : (specs[i].metavar ? specs[i].metavar : "VALUE"));
+        int n = flag_text(&specs[i], left, sizeof(left));
         if (n > width && n <= 30) {
             width = n;
         }
@@ -101,15 +120,9 @@ void options_print_help(const OptSpec *specs,
 
     printf("%s\n\noptions:\n", usage ? usage : "");
     for (size_t i = 0; i < n_specs; i++) {
-        const OptSpec *s = &specs[i];
-        (void) snprintf(left, sizeof(left), "--%s%s%s", s->name, s->type == OPT_BOOL ? "" : " ",
-                        s->type == OPT_BOOL ? "" : (s->metavar ? s->metavar : "VALUE"));
-        if (s->implicit && s->type != OPT_BOOL) {
-            (void) snprintf(left, sizeof(left), "--%s[=%s]", s->name,
-                            s->metavar ? s->metavar : "VALUE");
-        }
-        default_text(s, defaults, def, sizeof(def));
-        print_row(width, left, s->help, def);
+        flag_usage(&specs[i], left, sizeof(left));
+        default_text(&specs[i], defaults, def, sizeof(def));
+        print_row(width, left, specs[i].help, def);
     }
     if (!have_config) {
         print_row(width, "--config FILE", "read options from a JSON object (flags override it)",

@@ -532,15 +532,10 @@ static int parse_scanned(ArgScan *scan, void *obj, bool *seen, const char *usage
     return apply_flags(scan, obj, seen);
 }
 
-int options_parse(const OptSpec *specs,
-                  size_t n_specs,
+int options_parse(const OptionsSpec *spec,
                   void *obj,
                   int argc,
                   char **argv,
-                  const char *usage,
-                  const char **ret_positional,
-                  size_t max_positional,
-                  size_t *ret_n_positional,
                   char *err,
                   size_t err_size)
 {
@@ -551,32 +546,32 @@ int options_parse(const OptSpec *specs,
     if (err && err_size > 0) {
         err[0] = '\0';
     }
-    if (!specs || !obj || argc < 0 || (argc > 0 && !argv) ||
-        (max_positional > 0 && !ret_positional)) {
+    if (!spec || !spec->specs || !obj || argc < 0 || (argc > 0 && !argv) ||
+        (spec->max_positional > 0 && !spec->positional)) {
         return set_err(err, err_size, -EINVAL, "invalid arguments to options_parse()");
     }
     scan = (ArgScan){
-        .specs = specs,
-        .n_specs = n_specs,
+        .specs = spec->specs,
+        .n_specs = spec->n_specs,
         .argc = argc,
         .argv = argv,
-        .positional = ret_positional,
-        .max_positional = max_positional,
+        .positional = spec->positional,
+        .max_positional = spec->max_positional,
         .err = err,
         .err_size = err_size,
     };
     /* Freed at the one exit below. */
-    seen = calloc(n_specs + 1, sizeof(bool));
+    seen = calloc(spec->n_specs + 1, sizeof(bool));
     scan.flags = calloc((size_t) argc + 1, sizeof(FlagValue));
     if (seen && scan.flags) {
-        r = parse_scanned(&scan, obj, seen, usage);
+        r = parse_scanned(&scan, obj, seen, spec->usage);
     } else {
         (void) set_err(err, err_size, r, "out of memory");
     }
     free(seen);
     free(scan.flags);
-    if (r == OPT_RESULT_OK && ret_n_positional) {
-        *ret_n_positional = scan.n_positional;
+    if (r == OPT_RESULT_OK && spec->ret_n_positional) {
+        *spec->ret_n_positional = scan.n_positional;
     }
     return r;
 }

@@ -108,19 +108,26 @@ typedef enum OptResult {
  */
 #define OPTIONS_CONFIG_MAX (64u * 1024u)
 
-/* Parses argv (and --config FILE, read first, whatever its position) into obj. Positional
- * arguments (not starting with "--") are returned in ret_positional (pointers into argv), at most
- * max_positional. On error returns negative errno and writes a one-line reason into err
- * (e.g. "--node: expected 1..16384, got '0'"). Prints usage on --help (returns OPT_RESULT_HELP). */
-int options_parse(const OptSpec *specs,
-                  size_t n_specs,
+/* What options_parse() reads argv against, and where its positional arguments go. */
+typedef struct OptionsSpec {
+    const OptSpec *specs;
+    size_t n_specs;
+    const char *usage; /* the first lines of --help */
+    /* Positional arguments (not starting with "--"): at most max_positional pointers into argv
+     * go to positional (NULL when max_positional is 0), their count to *ret_n_positional (may be
+     * NULL). One more is an error. */
+    const char **positional;
+    size_t max_positional;
+    size_t *ret_n_positional;
+} OptionsSpec;
+
+/* Parses argv (and --config FILE, read first, whatever its position) into obj by spec. On error
+ * returns negative errno and writes a one-line reason into err (e.g. "--node: expected
+ * 1..16384, got '0'"). Prints usage on --help (returns OPT_RESULT_HELP). */
+int options_parse(const OptionsSpec *spec,
                   void *obj,
                   int argc,
                   char **argv,
-                  const char *usage,
-                  const char **ret_positional,
-                  size_t max_positional,
-                  size_t *ret_n_positional,
                   char *err,
                   size_t err_size);
 

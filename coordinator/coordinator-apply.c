@@ -83,7 +83,13 @@ static int publish_with_correlation(Coordinator *co,
             return mqtt_error_to_errno(r);
         }
     }
-    r = mqtt_io_publish(co->io, topic, payload, len, 1, false, props, NULL);
+    r = mqtt_io_publish(co->io,
+                        &(MqttPublish){ .topic = topic,
+                                        .payload = payload,
+                                        .len = len,
+                                        .qos = 1,
+                                        .props = props },
+                        NULL);
     mosquitto_property_free_all(&props);
     return r;
 }
@@ -125,7 +131,12 @@ publish_event_mid(Coordinator *co, const SbEvent *ev, const CoordReplyTo *reply_
         return log_error_errno(n, "coordinator: failed to encode event kind=%d id='%s': %m",
                                (int) ev->kind, ev->id);
     }
-    r = mqtt_io_publish(co->io, co->topics.event, payload, (size_t) n, 1, false, NULL, ret_mid);
+    r = mqtt_io_publish(co->io,
+                        &(MqttPublish){ .topic = co->topics.event,
+                                        .payload = payload,
+                                        .len = (size_t) n,
+                                        .qos = 1 },
+                        ret_mid);
     if (r < 0) {
         log_full_errno(r == -ENOTCONN ? LOG_DEBUG : LOG_WARNING, r,
                        "coordinator: failed to publish event kind=%d id='%s': %m", (int) ev->kind,
@@ -257,7 +268,12 @@ static void apply_dispatch(Coordinator *co, const CoordAction *a)
         t.node = node;
         r = sb_topic_format(topic, sizeof(topic), &t);
         if (r >= 0) {
-            r = mqtt_io_publish(co->io, topic, payload, (size_t) n, 1, false, NULL, NULL);
+            r = mqtt_io_publish(co->io,
+                                &(MqttPublish){ .topic = topic,
+                                                .payload = payload,
+                                                .len = (size_t) n,
+                                                .qos = 1 },
+                                NULL);
         }
         if (r < 0) {
             failed++;
@@ -280,8 +296,12 @@ static void apply_dispatch(Coordinator *co, const CoordAction *a)
 static void apply_rebirth(Coordinator *co)
 {
     static const char payload[] = "{}";
-    int r = mqtt_io_publish(co->io, co->topics.rebirth, payload, sizeof(payload) - 1, 1, false,
-                            NULL, NULL);
+    int r = mqtt_io_publish(co->io,
+                            &(MqttPublish){ .topic = co->topics.rebirth,
+                                            .payload = payload,
+                                            .len = sizeof(payload) - 1,
+                                            .qos = 1 },
+                            NULL);
 
     if (r < 0) {
         log_warning_errno(r, "coordinator: failed to publish rebirth: %m");
@@ -307,7 +327,11 @@ static void apply_probe(Coordinator *co, uint64_t token)
     }
     co->probe_len = (size_t) n;
     co->probe_token = token;
-    r = mqtt_io_publish(co->io, co->topics.probe, co->probe_payload, co->probe_len, 0, false, NULL,
+    r = mqtt_io_publish(co->io,
+                        &(MqttPublish){ .topic = co->topics.probe,
+                                        .payload = co->probe_payload,
+                                        .len = co->probe_len,
+                                        .qos = 0 },
                         NULL);
     if (r < 0) {
         /* The core sends it again when it is not back in time. */

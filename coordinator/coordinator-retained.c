@@ -274,7 +274,13 @@ int retained_publish(Coordinator *co, size_t slot)
         memcmp(rt->last, p.canonical, p.canonical_len) == 0) {
         return 0;
     }
-    r = mqtt_io_publish(co->io, rt->topic, p.bytes, p.len, 1, true, NULL, &mid);
+    r = mqtt_io_publish(co->io,
+                        &(MqttPublish){ .topic = rt->topic,
+                                        .payload = p.bytes,
+                                        .len = p.len,
+                                        .qos = 1,
+                                        .retain = true },
+                        &mid);
     if (r < 0) {
         /* Not resent later: the core asks again when it has something new, and after a
          * reconnect it republishes everything once the rebirth window is over. */
@@ -349,7 +355,13 @@ unsigned retained_sync(Coordinator *co)
         if (!rt->last_valid) {
             continue;
         }
-        r = mqtt_io_publish(co->io, rt->topic, rt->last, rt->last_len, 1, true, NULL, NULL);
+        r = mqtt_io_publish(co->io,
+                            &(MqttPublish){ .topic = rt->topic,
+                                            .payload = rt->last,
+                                            .len = rt->last_len,
+                                            .qos = 1,
+                                            .retain = true },
+                            NULL);
         if (r < 0) {
             log_debug("coordinator: sync failed to republish topic='%s': %s", rt->topic,
                       strerror(-r));

@@ -433,7 +433,12 @@ static int on_summary_timer(sd_event_source *s, uint64_t usec, void *userdata)
         log_error_errno(r, "coordinator: failed to build summary: %m");
         return 0;
     }
-    r = mqtt_io_publish(co->io, co->topics.summary, payload, (size_t) r, 0, false, NULL, NULL);
+    r = mqtt_io_publish(co->io,
+                        &(MqttPublish){ .topic = co->topics.summary,
+                                        .payload = payload,
+                                        .len = (size_t) r,
+                                        .qos = 0 },
+                        NULL);
     if (r < 0) {
         log_debug("coordinator: failed to publish summary: %s", strerror(-r));
     }

@@ -239,6 +239,14 @@ int main(int argc, char **argv)
     size_t n_positional = 0;
     char err[512];
     CtlExit ret;
+    const OptionsSpec spec = {
+        .specs = ctl_option_specs,
+        .n_specs = ELEMENTSOF(ctl_option_specs),
+        .usage = USAGE,
+        .positional = positional,
+        .max_positional = ELEMENTSOF(positional),
+        .ret_n_positional = &n_positional,
+    };
     int r;
 
     /* Bounded: a command line of statebusctl has a few dozen words at most. */
@@ -251,8 +259,7 @@ int main(int argc, char **argv)
     }
     argc = normalize_wait(argc, argv, new_argv, storage);
     argv = new_argv;
-    r = options_parse(ctl_option_specs, ELEMENTSOF(ctl_option_specs), &o, argc, argv, USAGE,
-                      positional, ELEMENTSOF(positional), &n_positional, err, sizeof(err));
+    r = options_parse(&spec, &o, argc, argv, err, sizeof(err));
     if (r == OPT_RESULT_HELP || r == OPT_RESULT_VERSION) {
         return CTL_EXIT_OK;
     }

@@ -92,11 +92,18 @@ int dbus_options_parse(int argc, char **argv, DbusOptions *ret, char *err, size_
 {
     const char *positional[1];
     size_t n_positional = 0;
+    const OptionsSpec spec = {
+        .specs = dbus_option_specs,
+        .n_specs = ELEMENTSOF(dbus_option_specs),
+        .usage = USAGE,
+        .positional = positional,
+        .max_positional = ELEMENTSOF(positional),
+        .ret_n_positional = &n_positional,
+    };
     int r;
 
     dbus_options_defaults(ret);
-    r = options_parse(dbus_option_specs, ELEMENTSOF(dbus_option_specs), ret, argc, argv, USAGE,
-                      positional, ELEMENTSOF(positional), &n_positional, err, err_size);
+    r = options_parse(&spec, ret, argc, argv, err, err_size);
     if (r != OPT_RESULT_OK) {
         return r;
     }

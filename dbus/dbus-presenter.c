@@ -141,7 +141,12 @@ static int publish_request(DbusPresenter *p, SbTarget target, const SbCommand *c
     if (n < 0) {
         return n;
     }
-    return mqtt_io_publish(p->io, p->set_topic[target], payload, (size_t) n, 1, false, NULL, NULL);
+    return mqtt_io_publish(p->io,
+                           &(MqttPublish){ .topic = p->set_topic[target],
+                                           .payload = payload,
+                                           .len = (size_t) n,
+                                           .qos = 1 },
+                           NULL);
 }
 
 static long sender_uid(sd_bus_message *m)
@@ -543,7 +548,9 @@ static void on_mqtt_connect(MqttIo *io, void *userdata)
     }
     /* Not the broker's retained store (another cluster node's, RabbitMQ's wildcards): the
      * coordinator republishes its topics (topics/README.md "Sync"), after our SUBSCRIBEs. */
-    (void) mqtt_io_publish(io, p->sync_topic, "{}", 2, 1, false, NULL, NULL);
+    (void) mqtt_io_publish(
+            io, &(MqttPublish){ .topic = p->sync_topic, .payload = "{}", .len = 2, .qos = 1 },
+            NULL);
     (void) daemon_notify_ready();
 }
 

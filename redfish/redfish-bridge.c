@@ -195,7 +195,13 @@ publish_reset(RedfishBridge *b, const RedfishResetAction *a, uint32_t node, cons
         mosquitto_property_free_all(&props);
         return mqtt_error_to_errno(r);
     }
-    r = mqtt_io_publish(b->io, topic, payload, (size_t) n, 1, false, props, NULL);
+    r = mqtt_io_publish(b->io,
+                        &(MqttPublish){ .topic = topic,
+                                        .payload = payload,
+                                        .len = (size_t) n,
+                                        .qos = 1,
+                                        .props = props },
+                        NULL);
     mosquitto_property_free_all(&props);
     return r;
 }
@@ -450,7 +456,9 @@ static void on_mqtt_connect(MqttIo *io, void *userdata)
      * coordinator republishes its topics (topics/README.md "Sync"). After the SUBSCRIBEs on
      * this connection, so the answer finds them. An ACL without system/sync refuses it:
      * harmless, the retained copies are then all there is. */
-    (void) mqtt_io_publish(io, b->sync_topic, "{}", 2, 1, false, NULL, NULL);
+    (void) mqtt_io_publish(
+            io, &(MqttPublish){ .topic = b->sync_topic, .payload = "{}", .len = 2, .qos = 1 },
+            NULL);
     (void) daemon_notify_ready();
 }
 

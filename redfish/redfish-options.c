@@ -137,11 +137,18 @@ int redfish_options_parse(int argc, char **argv, RedfishOptions *ret, char *err,
 {
     const char *positional[1];
     size_t n_positional = 0;
+    const OptionsSpec spec = {
+        .specs = redfish_option_specs,
+        .n_specs = ELEMENTSOF(redfish_option_specs),
+        .usage = USAGE,
+        .positional = positional,
+        .max_positional = ELEMENTSOF(positional),
+        .ret_n_positional = &n_positional,
+    };
     int r;
 
     redfish_options_defaults(ret);
-    r = options_parse(redfish_option_specs, ELEMENTSOF(redfish_option_specs), ret, argc, argv,
-                      USAGE, positional, ELEMENTSOF(positional), &n_positional, err, err_size);
+    r = options_parse(&spec, ret, argc, argv, err, err_size);
     if (r != OPT_RESULT_OK) {
         return r;
     }

@@ -19,6 +19,53 @@ static int fail(const char **reterr_why, const char *why, int error)
     return error;
 }
 
+/* Where scan_payload() is: inside a string or not, and how deep in brackets outside strings. */
+typedef struct ScanState {
+    bool in_string;
+    unsigned depth;
+} ScanState;
+
+/* p[*i] inside a string: a quote ends it, a backslash escapes the next byte (*i moves past it). */
+static int scan_string_byte(const unsigned char *p,
+                            size_t len,
+                            size_t *i,
+                            ScanState *st,
+                            const char **reterr_why)
+{
+    unsigned char c = p[*i];
+
+    if (c == '"') {
+        st->in_string = false;
+    } else if (c == '\\') {
+        if (*i + 5 < len && p[*i + 1] == 'u' && memcmp(p + *i + 2, "0000", 4) == 0) {
+            return fail(reterr_why, "payload contains the escape \\u0000", -EBADMSG);
+        }
+        (*i)++; /* the escaped character, so "\\" and "\"" do not end anything */
+    } else if (c < 0x20) {
+        return fail(reterr_why, "control character in a string", -EBADMSG);
+    }
+    return 0;
+}
+
+/* c outside strings: a quote starts one, brackets are counted. */
+static int scan_structure_byte(unsigned char c, ScanState *st, const char **reterr_why)
+{
+    if (c == '"') {
+        st->in_string = true;
+    } else if (c == '{' || c == '[') {
+        if (++st->depth > SB_JSON_DEPTH_MAX) {
+            return fail(reterr_why, "payload nested too deeply", -EBADMSG);
+        }
+    } else if (c == '}' || c == ']') {
+        if (st->depth > 0) {
+            st->depth--;
+        }
+    } else if (c < 0x20 && c != '\t' && c != '\n' && c != '\r') {
+        return fail(reterr_why, "control character in payload", -EBADMSG);
+    }
+    return 0;
+}
+
 /*
  * Checks on the raw bytes that cJSON does not make, before it sees them: cJSON accepts raw
  * control characters inside strings, silently cuts a string at the escape \u0000, and recurses
@@ -26,38 +73,16 @@ static int fail(const char **reterr_why, const char *why, int error)
  */
 static int scan_payload(const unsigned char *p, size_t len, const char **reterr_why)
 {
-    unsigned depth = 0;
-    bool in_string = false;
+    ScanState st = { 0 };
 
     if (!sb_utf8_is_valid((const char *) p, len)) {
         return fail(reterr_why, "payload is not valid UTF-8", -EBADMSG);
     }
     for (size_t i = 0; i < len; i++) {
-        unsigned char c = p[i];
-
-        if (in_string) {
-            if (c == '"') {
-                in_string = false;
-            } else if (c == '\\') {
-                if (i + 5 < len && p[i + 1] == 'u' && memcmp(p + i + 2, "0000", 4) == 0) {
-                    return fail(reterr_why, "payload contains the escape \\u0000", -EBADMSG);
-                }
-                i++; /* the escaped character, so "\\" and "\"" do not end anything */
-            } else if (c < 0x20) {
-                return fail(reterr_why, "control character in a string", -EBADMSG);
-            }
-        } else if (c == '"') {
-            in_string = true;
-        } else if (c == '{' || c == '[') {
-            if (++depth > SB_JSON_DEPTH_MAX) {
-                return fail(reterr_why, "payload nested too deeply", -EBADMSG);
-            }
-        } else if (c == '}' || c == ']') {
-            if (depth > 0) {
-                depth--;
-            }
-        } else if (c < 0x20 && c != '\t' && c != '\n' && c != '\r') {
-            return fail(reterr_why, "control character in payload", -EBADMSG);
+        int r = st.in_string ? scan_string_byte(p, len, &i, &st, reterr_why)
+                             : scan_structure_byte(p[i], &st, reterr_why);
+        if (r < 0) {
+            return r;
         }
     }
     return 0;
@@ -219,8 +244,7 @@ int sb_json_member(const cJSON *obj,
 
 int sb_json_item_uint(const cJSON *item,
                       const SbJsonField *f,
-                      uint64_t min,
-                      uint64_t max,
+                      SbJsonRange range,
                       uint64_t *ret,
                       const char **reterr_why)
 {
@@ -230,7 +254,7 @@ int sb_json_item_uint(const cJSON *item,
         return fail(reterr_why, f->wrong_type, -EBADMSG);
     }
     /* Numbers are doubles: an integer up to 2^53 first, then the field's range. */
-    if (!sb_json_double_to_uint(item->valuedouble, &v) || v < min || v > max) {
+    if (!sb_json_double_to_uint(item->valuedouble, &v) || v < range.min || v > range.max) {
         return fail(reterr_why, f->out_of_range, -EBADMSG);
     }
     *ret = v;
@@ -239,12 +263,11 @@ int sb_json_item_uint(const cJSON *item,
 
 int sb_json_item_enum(const cJSON *item,
                       const SbJsonField *f,
-                      SbEnumType type,
-                      bool allow_unknown,
+                      SbJsonEnum e,
                       int *ret,
                       const char **reterr_why)
 {
-    const char *unknown = allow_unknown ? sb_enum_to_string(type, 0) : NULL;
+    const char *unknown = e.allow_unknown ? sb_enum_to_string(e.type, 0) : NULL;
     size_t len;
     int v;
 
@@ -252,7 +275,7 @@ int sb_json_item_enum(const cJSON *item,
         return fail(reterr_why, f->wrong_type, -EBADMSG);
     }
     len = strlen(item->valuestring);
-    v = sb_enum_from_string(type, item->valuestring, len);
+    v = sb_enum_from_string(e.type, item->valuestring, len);
     if (v < 0 && unknown && strcmp(unknown, item->valuestring) == 0) {
         v = 0;
     }
@@ -281,9 +304,7 @@ bool sb_nodes_are_valid(const uint32_t *nodes, size_t n)
 
 int sb_json_item_nodes(const cJSON *item,
                        const SbJsonField *f,
-                       uint32_t *nodes,
-                       size_t max,
-                       size_t *ret_n,
+                       const SbJsonNodesOut *out,
                        const char **reterr_why)
 {
     size_t n = 0;
@@ -294,18 +315,18 @@ int sb_json_item_nodes(const cJSON *item,
     for (const cJSON *c = item->child; c; c = c->next) {
         uint64_t v = 0;
 
-        if (n == max) {
+        if (n == out->max) {
             return fail(reterr_why, f->too_long, -EMSGSIZE);
         }
-        if (sb_json_item_uint(c, f, 1, SB_NODES_MAX, &v, NULL) < 0) {
+        if (sb_json_item_uint(c, f, SB_JSON_RANGE(1, SB_NODES_MAX), &v, NULL) < 0) {
             return fail(reterr_why, f->bad_entry, -EBADMSG);
         }
-        nodes[n++] = (uint32_t) v;
+        out->nodes[n++] = (uint32_t) v;
     }
-    if (!sb_nodes_are_valid(nodes, n)) {
+    if (!sb_nodes_are_valid(out->nodes, n)) {
         return fail(reterr_why, f->bad_entry, -EBADMSG);
     }
-    *ret_n = n;
+    *out->ret_n = n;
     return 0;
 }
 
@@ -333,8 +354,7 @@ int sb_json_node_key(const char *s, uint32_t *ret)
 int sb_json_get_uint(const cJSON *obj,
                      const SbJsonField *f,
                      bool required,
-                     uint64_t min,
-                     uint64_t max,
+                     SbJsonRange range,
                      uint64_t *ret,
                      const char **reterr_why)
 {
@@ -344,20 +364,25 @@ int sb_json_get_uint(const cJSON *obj,
     if (r <= 0) {
         return r;
     }
-    r = sb_json_item_uint(item, f, min, max, ret, reterr_why);
+    r = sb_json_item_uint(item, f, range, ret, reterr_why);
     return r < 0 ? r : 1;
 }
 
 int sb_json_get_u32(const cJSON *obj,
                     const SbJsonField *f,
                     bool required,
-                    uint32_t min,
-                    uint32_t max,
+                    SbJsonRange range,
                     uint32_t *ret,
                     const char **reterr_why)
 {
     uint64_t v = 0;
-    int r = sb_json_get_uint(obj, f, required, min, max, &v, reterr_why);
+    int r;
+
+    /* The cast below is exact only up to UINT32_MAX. */
+    if (range.max > UINT32_MAX) {
+        range.max = UINT32_MAX;
+    }
+    r = sb_json_get_uint(obj, f, required, range, &v, reterr_why);
 
     if (r > 0) {
         *ret = (uint32_t) v;
@@ -432,8 +457,7 @@ int sb_json_get_id(const cJSON *obj,
 int sb_json_get_enum(const cJSON *obj,
                      const SbJsonField *f,
                      bool required,
-                     SbEnumType type,
-                     bool allow_unknown,
+                     SbJsonEnum e,
                      int *ret,
                      const char **reterr_why)
 {
@@ -443,16 +467,14 @@ int sb_json_get_enum(const cJSON *obj,
     if (r <= 0) {
         return r;
     }
-    r = sb_json_item_enum(item, f, type, allow_unknown, ret, reterr_why);
+    r = sb_json_item_enum(item, f, e, ret, reterr_why);
     return r < 0 ? r : 1;
 }
 
 int sb_json_get_nodes(const cJSON *obj,
                       const SbJsonField *f,
                       bool required,
-                      uint32_t *nodes,
-                      size_t max,
-                      size_t *ret_n,
+                      const SbJsonNodesOut *out,
                       const char **reterr_why)
 {
     const cJSON *item = NULL;
@@ -461,7 +483,7 @@ int sb_json_get_nodes(const cJSON *obj,
     if (r <= 0) {
         return r;
     }
-    r = sb_json_item_nodes(item, f, nodes, max, ret_n, reterr_why);
+    r = sb_json_item_nodes(item, f, out, reterr_why);
     return r < 0 ? r : 1;
 }
 
@@ -469,7 +491,8 @@ int sb_json_get_version(const cJSON *obj, bool required, const char **reterr_why
 {
     uint64_t v = 0;
 
-    return sb_json_get_uint(obj, SB_FIELD("v"), required, 1, SB_JSON_UINT_MAX, &v, reterr_why);
+    return sb_json_get_uint(obj, SB_FIELD("v"), required, SB_JSON_RANGE(1, SB_JSON_UINT_MAX), &v,
+                            reterr_why);
 }
 
 /* ---- writing ---------------------------------------------------------------------------- */

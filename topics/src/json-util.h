@@ -57,6 +57,33 @@ typedef struct SbJsonField {
 #define SB_JSON_REQUIRED true
 #define SB_JSON_OPTIONAL false
 
+/* An integer's bounds, both included: SB_JSON_RANGE(1, SB_NODES_MAX). */
+typedef struct SbJsonRange {
+    uint64_t min, max;
+} SbJsonRange;
+#define SB_JSON_RANGE(lo, hi) ((SbJsonRange){ .min = (lo), .max = (hi) })
+/* Any integer a JSON number carries exactly: 0..SB_JSON_UINT_MAX. */
+#define SB_JSON_UINT_ANY SB_JSON_RANGE(0, SB_JSON_UINT_MAX)
+
+/* The enum a string names; allow_unknown also accepts "Unknown" as 0 (rollups of the state
+ * enums): SB_JSON_ENUM(SB_ENUM_TARGET), SB_JSON_ENUM_OR_UNKNOWN(SB_ENUM_HOST_STATE). */
+typedef struct SbJsonEnum {
+    SbEnumType type;
+    bool allow_unknown;
+} SbJsonEnum;
+#define SB_JSON_ENUM(t)            ((SbJsonEnum){ .type = (t) })
+#define SB_JSON_ENUM_OR_UNKNOWN(t) ((SbJsonEnum){ .type = (t), .allow_unknown = true })
+
+/* Where a node list goes: at most max numbers into nodes[], their count into *ret_n.
+ * SB_JSON_NODES_OUT(c->nodes, SB_COMMAND_NODES_MAX, &c->n_nodes) points at one. */
+typedef struct SbJsonNodesOut {
+    uint32_t *nodes;
+    size_t max;
+    size_t *ret_n;
+} SbJsonNodesOut;
+#define SB_JSON_NODES_OUT(array, max_n, n_ptr) \
+    (&(const SbJsonNodesOut){ .nodes = (array), .max = (max_n), .ret_n = (n_ptr) })
+
 static inline void sb_json_deletep(cJSON **p)
 {
     cJSON_Delete(*p);
@@ -93,23 +120,18 @@ int sb_json_member(const cJSON *obj,
 /* Item-level checks, for members already found and for array entries. */
 int sb_json_item_uint(const cJSON *item,
                       const SbJsonField *f,
-                      uint64_t min,
-                      uint64_t max,
+                      SbJsonRange range,
                       uint64_t *ret,
                       const char **reterr_why);
-/* allow_unknown: also accept "Unknown" as 0 (rollups of the state enums). */
 int sb_json_item_enum(const cJSON *item,
                       const SbJsonField *f,
-                      SbEnumType type,
-                      bool allow_unknown,
+                      SbJsonEnum e,
                       int *ret,
                       const char **reterr_why);
-/* An array of distinct node numbers 1..SB_NODES_MAX, at most max of them. */
+/* An array of distinct node numbers 1..SB_NODES_MAX, at most out->max of them. */
 int sb_json_item_nodes(const cJSON *item,
                        const SbJsonField *f,
-                       uint32_t *nodes,
-                       size_t max,
-                       size_t *ret_n,
+                       const SbJsonNodesOut *out,
                        const char **reterr_why);
 /* A decimal node number 1..SB_NODES_MAX without leading zeros (an object key); 0 or -EINVAL. */
 int sb_json_node_key(const char *s, uint32_t *ret);
@@ -118,15 +140,15 @@ int sb_json_node_key(const char *s, uint32_t *ret);
 int sb_json_get_uint(const cJSON *obj,
                      const SbJsonField *f,
                      bool required,
-                     uint64_t min,
-                     uint64_t max,
+                     SbJsonRange range,
                      uint64_t *ret,
                      const char **reterr_why);
+/* As sb_json_get_uint(), into a uint32_t: range.max is at most UINT32_MAX (a larger one counts
+ * as UINT32_MAX). */
 int sb_json_get_u32(const cJSON *obj,
                     const SbJsonField *f,
                     bool required,
-                    uint32_t min,
-                    uint32_t max,
+                    SbJsonRange range,
                     uint32_t *ret,
                     const char **reterr_why);
 int sb_json_get_bool(const cJSON *obj,
@@ -151,16 +173,13 @@ int sb_json_get_id(const cJSON *obj,
 int sb_json_get_enum(const cJSON *obj,
                      const SbJsonField *f,
                      bool required,
-                     SbEnumType type,
-                     bool allow_unknown,
+                     SbJsonEnum e,
                      int *ret,
                      const char **reterr_why);
 int sb_json_get_nodes(const cJSON *obj,
                       const SbJsonField *f,
                       bool required,
-                      uint32_t *nodes,
-                      size_t max,
-                      size_t *ret_n,
+                      const SbJsonNodesOut *out,
                       const char **reterr_why);
 /* "v": an integer >= 1. Later versions only add fields, so a reader of v1 reads them too. */
 int sb_json_get_version(const cJSON *obj, bool required, const char **reterr_why);

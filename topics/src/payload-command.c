@@ -77,8 +77,8 @@ static int decode_object(const cJSON *root, SbTarget target, SbCommand *c, const
     int r;
 
     if ((r = sb_json_get_id(root, SB_FIELD("id"), SB_JSON_OPTIONAL, c->id, reterr_why)) < 0 ||
-        (r = sb_json_get_enum(root, SB_FIELD("transition"), SB_JSON_REQUIRED, SB_ENUM_TRANSITION,
-                              false, &transition, reterr_why)) < 0) {
+        (r = sb_json_get_enum(root, SB_FIELD("transition"), SB_JSON_REQUIRED,
+                              SB_JSON_ENUM(SB_ENUM_TRANSITION), &transition, reterr_why)) < 0) {
         return r;
     }
     c->transition = (SbTransition) transition;
@@ -86,10 +86,11 @@ static int decode_object(const cJSON *root, SbTarget target, SbCommand *c, const
         (r = sb_json_get_version(root, SB_JSON_OPTIONAL, reterr_why)) < 0 ||
         (r = sb_json_get_string(root, SB_FIELD("reason"), SB_JSON_OPTIONAL, c->reason,
                                 sizeof(c->reason), reterr_why)) < 0 ||
-        (r = sb_json_get_uint(root, SB_FIELD("deadline"), SB_JSON_OPTIONAL, 0, SB_JSON_UINT_MAX,
+        (r = sb_json_get_uint(root, SB_FIELD("deadline"), SB_JSON_OPTIONAL, SB_JSON_UINT_ANY,
                               &c->deadline_ms, reterr_why)) < 0 ||
-        (r = sb_json_get_nodes(root, SB_FIELD("nodes"), SB_JSON_OPTIONAL, c->nodes,
-                               SB_COMMAND_NODES_MAX, &c->n_nodes, reterr_why)) < 0) {
+        (r = sb_json_get_nodes(root, SB_FIELD("nodes"), SB_JSON_OPTIONAL,
+                               SB_JSON_NODES_OUT(c->nodes, SB_COMMAND_NODES_MAX, &c->n_nodes),
+                               reterr_why)) < 0) {
         return r;
     }
     /* "nodes": [] would mean "no node"; acting on the whole system instead would surprise an

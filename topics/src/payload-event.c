@@ -62,23 +62,24 @@ int sb_event_decode(const void *payload, size_t len, SbEvent *ret, const char **
     }
     *ret = (SbEvent){ 0 };
     if ((r = sb_json_get_version(root, SB_JSON_REQUIRED, reterr_why)) < 0 ||
-        (r = sb_json_get_enum(root, SB_FIELD("kind"), SB_JSON_REQUIRED, SB_ENUM_EVENT_KIND, false,
-                              &kind, reterr_why)) < 0 ||
+        (r = sb_json_get_enum(root, SB_FIELD("kind"), SB_JSON_REQUIRED,
+                              SB_JSON_ENUM(SB_ENUM_EVENT_KIND), &kind, reterr_why)) < 0 ||
         (r = sb_json_get_id(root, SB_FIELD("id"), SB_JSON_OPTIONAL, ret->id, reterr_why)) < 0 ||
-        (r = sb_json_get_enum(root, SB_FIELD("target"), SB_JSON_OPTIONAL, SB_ENUM_TARGET, false,
-                              &target, reterr_why)) < 0 ||
-        (r = sb_json_get_enum(root, SB_FIELD("transition"), SB_JSON_OPTIONAL, SB_ENUM_TRANSITION,
-                              false, &transition, reterr_why)) < 0 ||
+        (r = sb_json_get_enum(root, SB_FIELD("target"), SB_JSON_OPTIONAL,
+                              SB_JSON_ENUM(SB_ENUM_TARGET), &target, reterr_why)) < 0 ||
+        (r = sb_json_get_enum(root, SB_FIELD("transition"), SB_JSON_OPTIONAL,
+                              SB_JSON_ENUM(SB_ENUM_TRANSITION), &transition, reterr_why)) < 0 ||
         (r = sb_json_get_string(root, SB_FIELD("why"), SB_JSON_REQUIRED, ret->why, sizeof(ret->why),
                                 reterr_why)) < 0 ||
-        (r = sb_json_get_uint(root, SB_FIELD("time"), SB_JSON_REQUIRED, 0, SB_JSON_UINT_MAX,
+        (r = sb_json_get_uint(root, SB_FIELD("time"), SB_JSON_REQUIRED, SB_JSON_UINT_ANY,
                               &ret->time_ms, reterr_why)) < 0 ||
-        (r = sb_json_get_u32(root, SB_FIELD("node"), SB_JSON_OPTIONAL, 1, SB_NODES_MAX, &ret->node,
-                             reterr_why)) < 0 ||
-        (r = sb_json_get_nodes(root, SB_FIELD("nodes"), SB_JSON_OPTIONAL, ret->nodes,
-                               SB_EVENT_NODES_MAX, &ret->n_nodes, reterr_why)) < 0 ||
-        (r = sb_json_get_u32(root, SB_FIELD("nodes_omitted"), SB_JSON_OPTIONAL, 0, UINT32_MAX,
-                             &ret->nodes_omitted, reterr_why)) < 0 ||
+        (r = sb_json_get_u32(root, SB_FIELD("node"), SB_JSON_OPTIONAL,
+                             SB_JSON_RANGE(1, SB_NODES_MAX), &ret->node, reterr_why)) < 0 ||
+        (r = sb_json_get_nodes(root, SB_FIELD("nodes"), SB_JSON_OPTIONAL,
+                               SB_JSON_NODES_OUT(ret->nodes, SB_EVENT_NODES_MAX, &ret->n_nodes),
+                               reterr_why)) < 0 ||
+        (r = sb_json_get_u32(root, SB_FIELD("nodes_omitted"), SB_JSON_OPTIONAL,
+                             SB_JSON_RANGE(0, UINT32_MAX), &ret->nodes_omitted, reterr_why)) < 0 ||
         (r = sb_json_get_bool(root, SB_FIELD("replay"), SB_JSON_OPTIONAL, &ret->replay,
                               reterr_why)) < 0) {
         return r;

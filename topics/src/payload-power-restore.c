@@ -65,28 +65,31 @@ int sb_power_restore_decode(const void *payload,
     }
     *ret = (SbPowerRestoreMsg){ 0 };
     if ((r = sb_json_get_version(root, SB_JSON_REQUIRED, reterr_why)) < 0 ||
-        (r = sb_json_get_uint(root, SB_FIELD("time"), SB_JSON_REQUIRED, 0, SB_JSON_UINT_MAX,
+        (r = sb_json_get_uint(root, SB_FIELD("time"), SB_JSON_REQUIRED, SB_JSON_UINT_ANY,
                               &ret->time_ms, reterr_why)) < 0 ||
-        (r = sb_json_get_uint(root, SB_FIELD("loss_id"), SB_JSON_REQUIRED, 0, SB_JSON_UINT_MAX,
+        (r = sb_json_get_uint(root, SB_FIELD("loss_id"), SB_JSON_REQUIRED, SB_JSON_UINT_ANY,
                               &ret->loss_id, reterr_why)) < 0 ||
-        (r = sb_json_get_enum(root, SB_FIELD("policy"), SB_JSON_REQUIRED, SB_ENUM_RESTORE_POLICY,
-                              false, &policy, reterr_why)) < 0 ||
+        (r = sb_json_get_enum(root, SB_FIELD("policy"), SB_JSON_REQUIRED,
+                              SB_JSON_ENUM(SB_ENUM_RESTORE_POLICY), &policy, reterr_why)) < 0 ||
         (r = sb_json_get_bool(root, SB_FIELD("one_time"), SB_JSON_REQUIRED, &ret->one_time,
                               reterr_why)) < 0 ||
         (r = sb_json_get_bool(root, SB_FIELD("system_wide"), SB_JSON_REQUIRED, &ret->system_wide,
                               reterr_why)) < 0 ||
-        (r = sb_json_get_enum(root, SB_FIELD("action"), SB_JSON_OPTIONAL, SB_ENUM_TRANSITION, false,
-                              &action, reterr_why)) < 0 ||
+        (r = sb_json_get_enum(root, SB_FIELD("action"), SB_JSON_OPTIONAL,
+                              SB_JSON_ENUM(SB_ENUM_TRANSITION), &action, reterr_why)) < 0 ||
         (r = sb_json_get_id(root, SB_FIELD("id"), SB_JSON_OPTIONAL, ret->id, reterr_why)) < 0 ||
         (r = sb_json_get_string(root, SB_FIELD("why"), SB_JSON_REQUIRED, ret->why, sizeof(ret->why),
                                 reterr_why)) < 0 ||
-        (r = sb_json_get_nodes(root, SB_FIELD("nodes"), SB_JSON_REQUIRED, ret->nodes,
-                               SB_EVENT_NODES_MAX, &ret->n_nodes, reterr_why)) < 0 ||
-        (r = sb_json_get_u32(root, SB_FIELD("nodes_omitted"), SB_JSON_OPTIONAL, 0, SB_NODES_MAX,
-                             &ret->nodes_omitted, reterr_why)) < 0 ||
-        (r = sb_json_get_u32(root, SB_FIELD("delay"), SB_JSON_OPTIONAL, 0, RESTORE_DELAY_MAX_S,
-                             &ret->delay_s, reterr_why)) < 0 ||
-        (r = sb_json_get_uint(root, SB_FIELD("due"), SB_JSON_OPTIONAL, 0, SB_JSON_UINT_MAX,
+        (r = sb_json_get_nodes(root, SB_FIELD("nodes"), SB_JSON_REQUIRED,
+                               SB_JSON_NODES_OUT(ret->nodes, SB_EVENT_NODES_MAX, &ret->n_nodes),
+                               reterr_why)) < 0 ||
+        (r = sb_json_get_u32(root, SB_FIELD("nodes_omitted"), SB_JSON_OPTIONAL,
+                             SB_JSON_RANGE(0, SB_NODES_MAX), &ret->nodes_omitted, reterr_why)) <
+                0 ||
+        (r = sb_json_get_u32(root, SB_FIELD("delay"), SB_JSON_OPTIONAL,
+                             SB_JSON_RANGE(0, RESTORE_DELAY_MAX_S), &ret->delay_s, reterr_why)) <
+                0 ||
+        (r = sb_json_get_uint(root, SB_FIELD("due"), SB_JSON_OPTIONAL, SB_JSON_UINT_ANY,
                               &ret->due_ms, reterr_why)) < 0) {
         return r;
     }

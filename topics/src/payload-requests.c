@@ -108,24 +108,25 @@ decode_request(const cJSON *entry, SbRequestPhase phase, SbRequestInfo *q, const
     }
     *q = (SbRequestInfo){ .phase = phase };
     if ((r = sb_json_get_id(entry, SB_FIELD("id"), SB_JSON_REQUIRED, q->id, reterr_why)) < 0 ||
-        (r = sb_json_get_enum(entry, SB_FIELD("target"), SB_JSON_REQUIRED, SB_ENUM_TARGET, false,
-                              &target, reterr_why)) < 0 ||
-        (r = sb_json_get_enum(entry, SB_FIELD("transition"), SB_JSON_REQUIRED, SB_ENUM_TRANSITION,
-                              false, &transition, reterr_why)) < 0 ||
-        (r = sb_json_get_uint(entry, SB_FIELD("since"), SB_JSON_REQUIRED, 0, SB_JSON_UINT_MAX,
+        (r = sb_json_get_enum(entry, SB_FIELD("target"), SB_JSON_REQUIRED,
+                              SB_JSON_ENUM(SB_ENUM_TARGET), &target, reterr_why)) < 0 ||
+        (r = sb_json_get_enum(entry, SB_FIELD("transition"), SB_JSON_REQUIRED,
+                              SB_JSON_ENUM(SB_ENUM_TRANSITION), &transition, reterr_why)) < 0 ||
+        (r = sb_json_get_uint(entry, SB_FIELD("since"), SB_JSON_REQUIRED, SB_JSON_UINT_ANY,
                               &q->since_ms, reterr_why)) < 0 ||
-        (r = sb_json_get_uint(entry, SB_FIELD("deadline"), SB_JSON_OPTIONAL, 0, SB_JSON_UINT_MAX,
+        (r = sb_json_get_uint(entry, SB_FIELD("deadline"), SB_JSON_OPTIONAL, SB_JSON_UINT_ANY,
                               &q->deadline_ms, reterr_why)) < 0 ||
-        (r = sb_json_get_uint(entry, SB_FIELD("not_before"), SB_JSON_OPTIONAL, 0, SB_JSON_UINT_MAX,
+        (r = sb_json_get_uint(entry, SB_FIELD("not_before"), SB_JSON_OPTIONAL, SB_JSON_UINT_ANY,
                               &q->not_before_ms, reterr_why)) < 0 ||
         (r = sb_json_get_string(entry, SB_FIELD("why"), SB_JSON_REQUIRED, q->why, sizeof(q->why),
                                 reterr_why)) < 0 ||
-        (r = sb_json_get_nodes(entry, SB_FIELD("nodes"), SB_JSON_REQUIRED, q->nodes,
-                               SB_EVENT_NODES_MAX, &q->n_nodes, reterr_why)) < 0 ||
-        (r = sb_json_get_u32(entry, SB_FIELD("nodes_omitted"), SB_JSON_OPTIONAL, 0, UINT32_MAX,
-                             &q->nodes_omitted, reterr_why)) < 0 ||
+        (r = sb_json_get_nodes(entry, SB_FIELD("nodes"), SB_JSON_REQUIRED,
+                               SB_JSON_NODES_OUT(q->nodes, SB_EVENT_NODES_MAX, &q->n_nodes),
+                               reterr_why)) < 0 ||
+        (r = sb_json_get_u32(entry, SB_FIELD("nodes_omitted"), SB_JSON_OPTIONAL,
+                             SB_JSON_RANGE(0, UINT32_MAX), &q->nodes_omitted, reterr_why)) < 0 ||
         (r = sb_json_get_enum(entry, SB_FIELD("result"), phase == SB_REQUEST_DONE,
-                              SB_ENUM_EVENT_KIND, false, &result, reterr_why)) < 0) {
+                              SB_JSON_ENUM(SB_ENUM_EVENT_KIND), &result, reterr_why)) < 0) {
         return r;
     }
     if (!sb_transition_valid_for((SbTarget) target, (SbTransition) transition)) {
@@ -191,14 +192,16 @@ int sb_requests_decode(const void *payload, size_t len, SbRequestsMsg *ret, cons
         return fail(reterr_why, gate_field->unknown, -EBADMSG);
     }
     if (r < 0 || (r = sb_json_get_version(root, SB_JSON_REQUIRED, reterr_why)) < 0 ||
-        (r = sb_json_get_u32(root, SB_FIELD("not_ready"), SB_JSON_REQUIRED, 0, SB_NODES_MAX,
-                             &ret->not_ready, reterr_why)) < 0 ||
-        (r = sb_json_get_nodes(root, SB_FIELD("waiting_for"), SB_JSON_REQUIRED, ret->waiting_for,
-                               SB_EVENT_NODES_MAX, &ret->n_waiting_for, reterr_why)) < 0 ||
+        (r = sb_json_get_u32(root, SB_FIELD("not_ready"), SB_JSON_REQUIRED,
+                             SB_JSON_RANGE(0, SB_NODES_MAX), &ret->not_ready, reterr_why)) < 0 ||
+        (r = sb_json_get_nodes(
+                 root, SB_FIELD("waiting_for"), SB_JSON_REQUIRED,
+                 SB_JSON_NODES_OUT(ret->waiting_for, SB_EVENT_NODES_MAX, &ret->n_waiting_for),
+                 reterr_why)) < 0 ||
         (r = decode_phase(root, SB_REQUEST_PENDING, ret, reterr_why)) < 0 ||
         (r = decode_phase(root, SB_REQUEST_ACTIVE, ret, reterr_why)) < 0 ||
         (r = decode_phase(root, SB_REQUEST_DONE, ret, reterr_why)) < 0 ||
-        (r = sb_json_get_uint(root, SB_FIELD("time"), SB_JSON_REQUIRED, 0, SB_JSON_UINT_MAX,
+        (r = sb_json_get_uint(root, SB_FIELD("time"), SB_JSON_REQUIRED, SB_JSON_UINT_ANY,
                               &ret->time_ms, reterr_why)) < 0) {
         return r;
     }

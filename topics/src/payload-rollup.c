@@ -131,7 +131,7 @@ decode_nodes_map(const cJSON *root, SbEnumType type, SbRollupMsg *m, const char 
         }
         n = &m->nodes[m->n_nodes];
         if (sb_json_node_key(c->string, &n->node) < 0 ||
-            sb_json_item_enum(c, f, type, true, &n->state, NULL) < 0) {
+            sb_json_item_enum(c, f, SB_JSON_ENUM_OR_UNKNOWN(type), &n->state, NULL) < 0) {
             return fail(reterr_why, f->bad_entry, -EBADMSG);
         }
         for (size_t j = 0; j < m->n_nodes; j++) {
@@ -168,7 +168,8 @@ decode_counts(const cJSON *root, SbEnumType type, SbRollupMsg *m, const char **r
         if (v < 0 && key && unknown && strcmp(key, unknown) == 0) {
             v = 0;
         }
-        if (v < 0 || seen[v] || sb_json_item_uint(c, f, 0, SB_NODES_MAX, &k, NULL) < 0) {
+        if (v < 0 || seen[v] ||
+            sb_json_item_uint(c, f, SB_JSON_RANGE(0, SB_NODES_MAX), &k, NULL) < 0) {
             return fail(reterr_why, f->bad_entry, -EBADMSG);
         }
         seen[v] = true;
@@ -183,11 +184,11 @@ static int decode_state(const cJSON *root, SbEnumType type, SbRollupMsg *m, cons
     uint32_t node = 0;
     int r;
 
-    if ((r = sb_json_get_u32(root, SB_FIELD("node"), SB_JSON_OPTIONAL, 0, 0, &node, reterr_why)) <
-                0 ||
-        (r = sb_json_get_enum(root, SB_FIELD("state"), SB_JSON_REQUIRED, type, true, &m->state,
-                              reterr_why)) < 0 ||
-        (r = sb_json_get_uint(root, SB_FIELD("code"), SB_JSON_OPTIONAL, 0, SB_JSON_UINT_MAX, &code,
+    if ((r = sb_json_get_u32(root, SB_FIELD("node"), SB_JSON_OPTIONAL, SB_JSON_RANGE(0, 0), &node,
+                             reterr_why)) < 0 ||
+        (r = sb_json_get_enum(root, SB_FIELD("state"), SB_JSON_REQUIRED,
+                              SB_JSON_ENUM_OR_UNKNOWN(type), &m->state, reterr_why)) < 0 ||
+        (r = sb_json_get_uint(root, SB_FIELD("code"), SB_JSON_OPTIONAL, SB_JSON_UINT_ANY, &code,
                               reterr_why)) < 0) {
         return r;
     }
@@ -218,22 +219,23 @@ int sb_rollup_decode(const void *payload,
     *ret = (SbRollupMsg){ .kind = kind };
     if ((r = sb_json_get_version(root, SB_JSON_REQUIRED, reterr_why)) < 0 ||
         (r = decode_state(root, type, ret, reterr_why)) < 0 ||
-        (r = sb_json_get_uint(root, SB_FIELD("since"), SB_JSON_REQUIRED, 0, SB_JSON_UINT_MAX,
+        (r = sb_json_get_uint(root, SB_FIELD("since"), SB_JSON_REQUIRED, SB_JSON_UINT_ANY,
                               &ret->since_ms, reterr_why)) < 0 ||
-        (r = sb_json_get_uint(root, SB_FIELD("epoch"), SB_JSON_REQUIRED, 0, SB_JSON_UINT_MAX,
+        (r = sb_json_get_uint(root, SB_FIELD("epoch"), SB_JSON_REQUIRED, SB_JSON_UINT_ANY,
                               &ret->epoch, reterr_why)) < 0 ||
-        (r = sb_json_get_uint(root, SB_FIELD("seq"), SB_JSON_REQUIRED, 0, SB_JSON_UINT_MAX,
-                              &ret->seq, reterr_why)) < 0 ||
-        (r = sb_json_get_u32(root, SB_FIELD("expected"), SB_JSON_REQUIRED, 0, SB_NODES_MAX,
-                             &ret->expected, reterr_why)) < 0 ||
+        (r = sb_json_get_uint(root, SB_FIELD("seq"), SB_JSON_REQUIRED, SB_JSON_UINT_ANY, &ret->seq,
+                              reterr_why)) < 0 ||
+        (r = sb_json_get_u32(root, SB_FIELD("expected"), SB_JSON_REQUIRED,
+                             SB_JSON_RANGE(0, SB_NODES_MAX), &ret->expected, reterr_why)) < 0 ||
         (r = decode_nodes_map(root, type, ret, reterr_why)) < 0 ||
-        (r = sb_json_get_u32(root, SB_FIELD("nodes_omitted"), SB_JSON_OPTIONAL, 0, UINT32_MAX,
-                             &ret->nodes_omitted, reterr_why)) < 0 ||
+        (r = sb_json_get_u32(root, SB_FIELD("nodes_omitted"), SB_JSON_OPTIONAL,
+                             SB_JSON_RANGE(0, UINT32_MAX), &ret->nodes_omitted, reterr_why)) < 0 ||
         (r = decode_counts(root, type, ret, reterr_why)) < 0 ||
-        (r = sb_json_get_nodes(root, SB_FIELD("stale"), SB_JSON_REQUIRED, ret->stale,
-                               SB_ROLLUP_NODES_MAX, &ret->n_stale, reterr_why)) < 0 ||
-        (r = sb_json_get_u32(root, SB_FIELD("stale_omitted"), SB_JSON_OPTIONAL, 0, UINT32_MAX,
-                             &ret->stale_omitted, reterr_why)) < 0 ||
+        (r = sb_json_get_nodes(root, SB_FIELD("stale"), SB_JSON_REQUIRED,
+                               SB_JSON_NODES_OUT(ret->stale, SB_ROLLUP_NODES_MAX, &ret->n_stale),
+                               reterr_why)) < 0 ||
+        (r = sb_json_get_u32(root, SB_FIELD("stale_omitted"), SB_JSON_OPTIONAL,
+                             SB_JSON_RANGE(0, UINT32_MAX), &ret->stale_omitted, reterr_why)) < 0 ||
         (r = sb_json_get_bool(root, SB_FIELD("mixed"), SB_JSON_REQUIRED, &ret->mixed, reterr_why)) <
                 0) {
         return r;

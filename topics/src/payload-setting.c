@@ -88,10 +88,10 @@ static int decode_scheduled(const cJSON *value, SbSettingValue *s, const char **
     if (!cJSON_IsObject(value)) {
         return fail(reterr_why, "'value' has the wrong type", -EBADMSG);
     }
-    if ((r = sb_json_get_uint(value, SB_FIELD("time"), SB_JSON_REQUIRED, 0, SB_JSON_UINT_MAX,
+    if ((r = sb_json_get_uint(value, SB_FIELD("time"), SB_JSON_REQUIRED, SB_JSON_UINT_ANY,
                               &s->scheduled_time_s, reterr_why)) < 0 ||
-        (r = sb_json_get_enum(value, SB_FIELD("transition"), SB_JSON_REQUIRED, SB_ENUM_TRANSITION,
-                              false, &transition, reterr_why)) < 0) {
+        (r = sb_json_get_enum(value, SB_FIELD("transition"), SB_JSON_REQUIRED,
+                              SB_JSON_ENUM(SB_ENUM_TRANSITION), &transition, reterr_why)) < 0) {
         return r;
     }
     if (!scheduled_transition_is_valid((SbTransition) transition)) {
@@ -113,11 +113,11 @@ static int decode_value(const cJSON *value, SbSettingValue *s, const char **rete
     switch (s->name) {
     case SB_SETTING_POWER_RESTORE_POLICY:
     case SB_SETTING_POWER_RESTORE_ONE_TIME:
-        r = sb_json_item_enum(value, f, SB_ENUM_RESTORE_POLICY, false, &policy, reterr_why);
+        r = sb_json_item_enum(value, f, SB_JSON_ENUM(SB_ENUM_RESTORE_POLICY), &policy, reterr_why);
         s->policy = (SbRestorePolicy) policy;
         break;
     case SB_SETTING_POWER_RESTORE_DELAY:
-        r = sb_json_item_uint(value, f, 0, SETTING_DELAY_MAX_S, &delay, reterr_why);
+        r = sb_json_item_uint(value, f, SB_JSON_RANGE(0, SETTING_DELAY_MAX_S), &delay, reterr_why);
         s->delay_s = (uint32_t) delay;
         break;
     case SB_SETTING_SCHEDULED_TRANSITION:

@@ -80,31 +80,32 @@ static int decode_per_kind(const cJSON *root, SbStateMsg *m, const char **reterr
     switch (m->kind) {
     case SB_KIND_BMC:
         r = sb_json_get_enum(root, SB_FIELD("last_reboot_cause"), SB_JSON_OPTIONAL,
-                             SB_ENUM_BMC_REBOOT_CAUSE, false, &m->last_reboot_cause, reterr_why);
+                             SB_JSON_ENUM(SB_ENUM_BMC_REBOOT_CAUSE), &m->last_reboot_cause,
+                             reterr_why);
         break;
     case SB_KIND_CHASSIS:
-        r = sb_json_get_enum(root, SB_FIELD("power_status"), SB_JSON_OPTIONAL, SB_ENUM_POWER_STATUS,
-                             false, &m->power_status, reterr_why);
+        r = sb_json_get_enum(root, SB_FIELD("power_status"), SB_JSON_OPTIONAL,
+                             SB_JSON_ENUM(SB_ENUM_POWER_STATUS), &m->power_status, reterr_why);
         if (r >= 0) {
             r = sb_json_get_bool(root, SB_FIELD("ac_loss"), SB_JSON_OPTIONAL, &m->ac_loss,
                                  reterr_why);
             m->has_ac_loss = r > 0;
         }
         if (r >= 0) {
-            r = sb_json_get_uint(root, SB_FIELD("bmc_boot"), SB_JSON_OPTIONAL, 0, SB_JSON_UINT_MAX,
+            r = sb_json_get_uint(root, SB_FIELD("bmc_boot"), SB_JSON_OPTIONAL, SB_JSON_UINT_ANY,
                                  &m->bmc_boot_ms, reterr_why);
         }
         break;
     case SB_KIND_HOST:
         r = sb_json_get_enum(root, SB_FIELD("restart_cause"), SB_JSON_OPTIONAL,
-                             SB_ENUM_RESTART_CAUSE, false, &m->restart_cause, reterr_why);
+                             SB_JSON_ENUM(SB_ENUM_RESTART_CAUSE), &m->restart_cause, reterr_why);
         if (r >= 0) {
             r = sb_json_get_bool(root, SB_FIELD("hypervisor"), SB_JSON_OPTIONAL, &m->hypervisor,
                                  reterr_why);
         }
         break;
     case SB_KIND_BOOT_PROGRESS:
-        r = sb_json_get_uint(root, SB_FIELD("last_update"), SB_JSON_OPTIONAL, 0, SB_JSON_UINT_MAX,
+        r = sb_json_get_uint(root, SB_FIELD("last_update"), SB_JSON_OPTIONAL, SB_JSON_UINT_ANY,
                              &m->last_update_ms, reterr_why);
         break;
     case SB_KIND_HYPERVISOR:
@@ -137,11 +138,11 @@ int sb_state_decode(const void *payload,
         return r;
     }
     if ((r = sb_json_get_version(root, SB_JSON_REQUIRED, reterr_why)) < 0 ||
-        (r = sb_json_get_u32(root, SB_FIELD("node"), SB_JSON_REQUIRED, 1, SB_NODES_MAX, &m.node,
-                             reterr_why)) < 0 ||
-        (r = sb_json_get_enum(root, SB_FIELD("state"), SB_JSON_REQUIRED, sb_state_kind_enum(kind),
-                              false, &m.state, reterr_why)) < 0 ||
-        (r = sb_json_get_uint(root, SB_FIELD("code"), SB_JSON_OPTIONAL, 0, SB_JSON_UINT_MAX, &code,
+        (r = sb_json_get_u32(root, SB_FIELD("node"), SB_JSON_REQUIRED,
+                             SB_JSON_RANGE(1, SB_NODES_MAX), &m.node, reterr_why)) < 0 ||
+        (r = sb_json_get_enum(root, SB_FIELD("state"), SB_JSON_REQUIRED,
+                              SB_JSON_ENUM(sb_state_kind_enum(kind)), &m.state, reterr_why)) < 0 ||
+        (r = sb_json_get_uint(root, SB_FIELD("code"), SB_JSON_OPTIONAL, SB_JSON_UINT_ANY, &code,
                               reterr_why)) < 0) {
         return r;
     }
@@ -151,11 +152,11 @@ int sb_state_decode(const void *payload,
         }
         return -EBADMSG;
     }
-    if ((r = sb_json_get_uint(root, SB_FIELD("since"), SB_JSON_REQUIRED, 0, SB_JSON_UINT_MAX,
+    if ((r = sb_json_get_uint(root, SB_FIELD("since"), SB_JSON_REQUIRED, SB_JSON_UINT_ANY,
                               &m.since_ms, reterr_why)) < 0 ||
-        (r = sb_json_get_uint(root, SB_FIELD("epoch"), SB_JSON_REQUIRED, 0, SB_JSON_UINT_MAX,
-                              &m.epoch, reterr_why)) < 0 ||
-        (r = sb_json_get_uint(root, SB_FIELD("seq"), SB_JSON_REQUIRED, 0, SB_JSON_UINT_MAX, &m.seq,
+        (r = sb_json_get_uint(root, SB_FIELD("epoch"), SB_JSON_REQUIRED, SB_JSON_UINT_ANY, &m.epoch,
+                              reterr_why)) < 0 ||
+        (r = sb_json_get_uint(root, SB_FIELD("seq"), SB_JSON_REQUIRED, SB_JSON_UINT_ANY, &m.seq,
                               reterr_why)) < 0 ||
         (r = sb_json_get_id(root, SB_FIELD("request"), SB_JSON_OPTIONAL, m.request, reterr_why)) <
                 0 ||

@@ -47,13 +47,13 @@ int sb_status_decode(const void *payload, size_t len, SbStatusMsg *ret, const ch
         return r;
     }
     if ((r = sb_json_get_version(root, SB_JSON_REQUIRED, reterr_why)) < 0 ||
-        (r = sb_json_get_enum(root, SB_FIELD("status"), SB_JSON_REQUIRED, SB_ENUM_STATUS, false,
-                              &status, reterr_why)) < 0 ||
-        (r = sb_json_get_uint(root, SB_FIELD("epoch"), SB_JSON_REQUIRED, 0, SB_JSON_UINT_MAX,
-                              &m.epoch, reterr_why)) < 0 ||
-        (r = sb_json_get_u32(root, SB_FIELD("node"), SB_JSON_OPTIONAL, 1, SB_NODES_MAX, &m.node,
-                             reterr_why)) < 0 ||
-        (r = sb_json_get_uint(root, SB_FIELD("time"), SB_JSON_OPTIONAL, 0, SB_JSON_UINT_MAX,
+        (r = sb_json_get_enum(root, SB_FIELD("status"), SB_JSON_REQUIRED,
+                              SB_JSON_ENUM(SB_ENUM_STATUS), &status, reterr_why)) < 0 ||
+        (r = sb_json_get_uint(root, SB_FIELD("epoch"), SB_JSON_REQUIRED, SB_JSON_UINT_ANY, &m.epoch,
+                              reterr_why)) < 0 ||
+        (r = sb_json_get_u32(root, SB_FIELD("node"), SB_JSON_OPTIONAL,
+                             SB_JSON_RANGE(1, SB_NODES_MAX), &m.node, reterr_why)) < 0 ||
+        (r = sb_json_get_uint(root, SB_FIELD("time"), SB_JSON_OPTIONAL, SB_JSON_UINT_ANY,
                               &m.time_ms, reterr_why)) < 0) {
         return r;
     }
@@ -97,13 +97,13 @@ int sb_heartbeat_decode(const void *payload,
         return r;
     }
     if ((r = sb_json_get_version(root, SB_JSON_REQUIRED, reterr_why)) < 0 ||
-        (r = sb_json_get_u32(root, SB_FIELD("node"), SB_JSON_REQUIRED, 1, SB_NODES_MAX, &m.node,
-                             reterr_why)) < 0 ||
-        (r = sb_json_get_uint(root, SB_FIELD("epoch"), SB_JSON_REQUIRED, 0, SB_JSON_UINT_MAX,
-                              &m.epoch, reterr_why)) < 0 ||
-        (r = sb_json_get_uint(root, SB_FIELD("seq"), SB_JSON_REQUIRED, 0, SB_JSON_UINT_MAX, &m.seq,
+        (r = sb_json_get_u32(root, SB_FIELD("node"), SB_JSON_REQUIRED,
+                             SB_JSON_RANGE(1, SB_NODES_MAX), &m.node, reterr_why)) < 0 ||
+        (r = sb_json_get_uint(root, SB_FIELD("epoch"), SB_JSON_REQUIRED, SB_JSON_UINT_ANY, &m.epoch,
                               reterr_why)) < 0 ||
-        (r = sb_json_get_uint(root, SB_FIELD("time"), SB_JSON_REQUIRED, 0, SB_JSON_UINT_MAX,
+        (r = sb_json_get_uint(root, SB_FIELD("seq"), SB_JSON_REQUIRED, SB_JSON_UINT_ANY, &m.seq,
+                              reterr_why)) < 0 ||
+        (r = sb_json_get_uint(root, SB_FIELD("time"), SB_JSON_REQUIRED, SB_JSON_UINT_ANY,
                               &m.time_ms, reterr_why)) < 0) {
         return r;
     }

@@ -260,22 +260,15 @@ static int parse_system(const Level *lv, size_t n, SbTopic *t)
     return -EINVAL;
 }
 
-int sb_topic_parse(const char *topic, size_t len, SbTopic *ret)
+/* The first three levels of topic[0..len) ("statebus", "<system>", "<section>") into head, and
+ * the rest (which a reply keeps whole) into *ret_tail; -EINVAL for an empty level, fewer than
+ * three levels or a trailing '/'. */
+static int split_head(const char *topic, size_t len, Level head[3], Level *ret_tail)
 {
-    Level head[3], rest[3];
-    size_t n_rest = 0;
-    const char *tail;
-    size_t tail_len;
-    SbTopic t = { 0 };
-    int r;
+    const char *tail = topic;
+    size_t tail_len = len;
 
-    if (!topic || !ret || len == 0 || len > SB_TOPIC_MAX) {
-        return -EINVAL;
-    }
-    /* "statebus", "<system>", "<section>", then the rest, which a reply keeps whole. */
-    tail = topic;
-    tail_len = len;
-    for (size_t i = 0; i < ELEMENTSOF(head); i++) {
+    for (size_t i = 0; i < 3; i++) {
         const char *slash = memchr(tail, '/', tail_len);
         size_t l = slash ? (size_t) (slash - tail) : tail_len;
 
@@ -289,38 +282,65 @@ int sb_topic_parse(const char *topic, size_t len, SbTopic *ret)
             return -EINVAL; /* trailing '/': an empty last level */
         }
     }
+    *ret_tail = (Level){ tail, tail_len };
+    return 0;
+}
+
+/* The levels after "<root>/<section>/" for the sections other than "reply". */
+static int parse_section(const Level *section, const Level *tail, SbTopic *t)
+{
+    Level rest[3];
+    size_t n_rest = 0;
+    int r;
+
+    if (tail->len > 0) {
+        r = split_levels(tail->s, tail->len, rest, ELEMENTSOF(rest), &n_rest);
+        if (r < 0) {
+            return r;
+        }
+    }
+    if (level_is(section, "event") && n_rest == 0) {
+        t->kind = SB_TOPIC_EVENT;
+        return 0;
+    }
+    if (level_is(section, "node") && n_rest >= 2) {
+        return parse_node(rest, n_rest, t);
+    }
+    if (level_is(section, "system") && n_rest >= 1) {
+        return parse_system(rest, n_rest, t);
+    }
+    return -EINVAL;
+}
+
+int sb_topic_parse(const char *topic, size_t len, SbTopic *ret)
+{
+    Level head[3], tail;
+    SbTopic t = { 0 };
+    int r;
+
+    if (!topic || !ret || len == 0 || len > SB_TOPIC_MAX) {
+        return -EINVAL;
+    }
+    r = split_head(topic, len, head, &tail);
+    if (r < 0) {
+        return r;
+    }
     if (!level_is(&head[0], TOPIC_PREFIX) || !system_id_is_valid(head[1].s, head[1].len)) {
         return -EINVAL;
     }
     memcpy(t.system, head[1].s, head[1].len);
 
     if (level_is(&head[2], "reply")) {
-        if (!reply_suffix_is_valid(tail, tail_len)) {
+        if (!reply_suffix_is_valid(tail.s, tail.len)) {
             return -EINVAL;
         }
         t.kind = SB_TOPIC_REPLY;
-        memcpy(t.reply_suffix, tail, tail_len);
-        *ret = t;
-        return 0;
-    }
-    if (tail_len > 0) {
-        r = split_levels(tail, tail_len, rest, ELEMENTSOF(rest), &n_rest);
+        memcpy(t.reply_suffix, tail.s, tail.len);
+    } else {
+        r = parse_section(&head[2], &tail, &t);
         if (r < 0) {
             return r;
         }
-    }
-    if (level_is(&head[2], "event") && n_rest == 0) {
-        t.kind = SB_TOPIC_EVENT;
-        r = 0;
-    } else if (level_is(&head[2], "node") && n_rest >= 2) {
-        r = parse_node(rest, n_rest, &t);
-    } else if (level_is(&head[2], "system") && n_rest >= 1) {
-        r = parse_system(rest, n_rest, &t);
-    } else {
-        r = -EINVAL;
-    }
-    if (r < 0) {
-        return r;
     }
     *ret = t;
     return 0;

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "capture.h"
+#include "log-internal.h"
 #include "log.h"
 
 static int reset_level(void **state)
@@ -112,6 +113,43 @@ static void test_log_cuts_very_long_lines(void **state)
     free(out);
 }
 
+/* JOURNAL_STREAM: what systemd writes (and strtoull's white space and '+') is read; stray
+ * characters, a missing part, an overflow and a negative number are refused. */
+static void test_log_journal_stream_read_strictly(void **state)
+{
+    static const char *const refused[] = {
+        "",
+        "12",
+        ":34",
+        "12:",
+        "12:34x",
+        "12x:34",
+        "12;34",
+        "12:34:56",
+        "-1:34",
+        "12:-1",
+        "18446744073709551616:1",
+        "1:18446744073709551616",
+    };
+    unsigned long long dev = 7, ino = 8;
+
+    (void) state;
+    assert_true(log_journal_stream_parse("0:0", &dev, &ino));
+    assert_true(dev == 0 && ino == 0);
+    assert_true(log_journal_stream_parse("64769:1234567", &dev, &ino));
+    assert_true(dev == 64769 && ino == 1234567);
+    assert_true(log_journal_stream_parse("18446744073709551615:18446744073709551615", &dev, &ino));
+    assert_true(dev == 18446744073709551615ull && ino == 18446744073709551615ull);
+    assert_true(log_journal_stream_parse(" 12:+34", &dev, &ino));
+    assert_true(dev == 12 && ino == 34);
+    for (size_t i = 0; i < sizeof(refused) / sizeof(refused[0]); i++) {
+        dev = 7;
+        ino = 8;
+        assert_false(log_journal_stream_parse(refused[i], &dev, &ino));
+        assert_true(dev == 7 && ino == 8);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -121,6 +159,7 @@ int main(void)
         T(test_log_filters_by_level_and_keeps_errno),
         T(test_log_keeps_one_event_on_one_line),
         T(test_log_cuts_very_long_lines),
+        T(test_log_journal_stream_read_strictly),
 #undef T
     };
 

@@ -111,8 +111,13 @@ static int parse(Fixture *f, ...)
         argv[argc++] = (char *) a;
     }
     va_end(ap);
-    r = options_parse(specs, N_SPECS, &f->o, argc, argv, "usage: prog [options] [ARG...]", f->pos,
-                      2, &f->n_pos, f->err, sizeof(f->err));
+    r = options_parse(&(OptionsSpec){ .specs = specs,
+                                      .n_specs = N_SPECS,
+                                      .usage = "usage: prog [options] [ARG...]",
+                                      .positional = f->pos,
+                                      .max_positional = 2,
+                                      .ret_n_positional = &f->n_pos },
+                      &f->o, argc, argv, f->err, sizeof(f->err));
     /* Every error is one line with a reason. */
     if (r < 0) {
         assert_true(f->err[0] != '\0');
@@ -375,15 +380,15 @@ static void test_options_required(void **state)
     char *argv_cfg[] = { (char *) "prog", (char *) "--config", f->config, NULL };
 
     req[0].required = true;
-    assert_int_equal(
-            options_parse(req, 2, &f->o, 1, argv, "u", NULL, 0, NULL, f->err, sizeof(f->err)),
-            -EINVAL);
+    assert_int_equal(options_parse(&(OptionsSpec){ .specs = req, .n_specs = 2, .usage = "u" },
+                                   &f->o, 1, argv, f->err, sizeof(f->err)),
+                     -EINVAL);
     assert_string_equal(f->err, "--count is required");
     /* A value from the config file counts. */
     write_config(f, "{\"count\": 5}");
-    assert_int_equal(
-            options_parse(req, 2, &f->o, 3, argv_cfg, "u", NULL, 0, NULL, f->err, sizeof(f->err)),
-            OPT_RESULT_OK);
+    assert_int_equal(options_parse(&(OptionsSpec){ .specs = req, .n_specs = 2, .usage = "u" },
+                                   &f->o, 3, argv_cfg, f->err, sizeof(f->err)),
+                     OPT_RESULT_OK);
     assert_int_equal(f->o.count, 5);
 }
 

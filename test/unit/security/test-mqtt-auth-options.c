@@ -93,8 +93,9 @@ static int parse(Fixture *fx, const char *const *args)
     fx->o.before = 0xaaaa;
     fx->o.after = 0x5555;
     fx->err[0] = '\0';
-    r = options_parse(specs, ELEMENTSOF(specs), &fx->o, argc, argv, "usage", NULL, 0, NULL, fx->err,
-                      sizeof(fx->err));
+    r = options_parse(
+            &(OptionsSpec){ .specs = specs, .n_specs = ELEMENTSOF(specs), .usage = "usage" },
+            &fx->o, argc, argv, fx->err, sizeof(fx->err));
     if (r < 0) {
         return r;
     }

@@ -124,7 +124,10 @@ static void connect_ok(void)
     assert_int_equal(io->state, MQTT_IO_CONNECTING);
     assert_false(mqtt_io_is_connected(io));
     /* Nothing is sent before the CONNACK. */
-    assert_int_equal(mqtt_io_publish(io, "t", "x", 1, 1, false, NULL, NULL), -ENOTCONN);
+    assert_int_equal(
+            mqtt_io_publish(io, &(MqttPublish){ .topic = "t", .payload = "x", .len = 1, .qos = 1 },
+                            NULL),
+            -ENOTCONN);
     fake_queue_connack(0);
     fake_pump(loop);
     assert_int_equal(io->state, MQTT_IO_CONNECTED);
@@ -139,7 +142,14 @@ static void test_connect(void **state)
     (void) state;
     connect_ok();
     assert_int_equal(mqtt_io_start(io), -EALREADY);
-    assert_int_equal(mqtt_io_publish(io, "a/b", "x", 1, 1, true, NULL, &mid), 0);
+    assert_int_equal(mqtt_io_publish(io,
+                                     &(MqttPublish){ .topic = "a/b",
+                                                     .payload = "x",
+                                                     .len = 1,
+                                                     .qos = 1,
+                                                     .retain = true },
+                                     &mid),
+                     0);
     assert_int_equal(fake.n_pubs, 1);
     assert_string_equal(fake.pubs[0].topic, "a/b");
     assert_true(fake.pubs[0].retain);
@@ -192,8 +202,22 @@ static void test_lost_mid_batch(void **state)
     (void) state;
     connect_ok();
     /* A batch of three publishes; the connection goes after the second. */
-    assert_int_equal(mqtt_io_publish(io, "a", "1", 1, 1, true, NULL, NULL), 0);
-    assert_int_equal(mqtt_io_publish(io, "b", "2", 1, 1, true, NULL, NULL), 0);
+    assert_int_equal(mqtt_io_publish(io,
+                                     &(MqttPublish){ .topic = "a",
+                                                     .payload = "1",
+                                                     .len = 1,
+                                                     .qos = 1,
+                                                     .retain = true },
+                                     NULL),
+                     0);
+    assert_int_equal(mqtt_io_publish(io,
+                                     &(MqttPublish){ .topic = "b",
+                                                     .payload = "2",
+                                                     .len = 1,
+                                                     .qos = 1,
+                                                     .retain = true },
+                                     NULL),
+                     0);
     fake_queue_puback(fake.pubs[0].mid);
     fake_queue_drop(MOSQ_ERR_CONN_LOST); /* the second PUBACK never comes */
     fake_pump(loop);
@@ -202,7 +226,14 @@ static void test_lost_mid_batch(void **state)
     assert_int_equal(seen.n_acked, 1);
     assert_int_equal(seen.acked[0], fake.pubs[0].mid);
     assert_int_equal(io->state, MQTT_IO_WAITING);
-    assert_int_equal(mqtt_io_publish(io, "c", "3", 1, 1, true, NULL, NULL), -ENOTCONN);
+    assert_int_equal(mqtt_io_publish(io,
+                                     &(MqttPublish){ .topic = "c",
+                                                     .payload = "3",
+                                                     .len = 1,
+                                                     .qos = 1,
+                                                     .retain = true },
+                                     NULL),
+                     -ENOTCONN);
     assert_int_equal(fake.n_pubs, 2); /* nothing queued while offline */
     assert_true(fake_run_until(loop, two_connects, 2000));
     fake_queue_connack(0);
