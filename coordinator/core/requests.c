@@ -95,6 +95,15 @@ static size_t collect_not_ready(const Coord *c, uint32_t *nodes, uint32_t *ret_o
     return n;
 }
 
+/* The nodes an active request still waits for, listed into buf (SB_EVENT_NODES_MAX), the rest
+ * counted. */
+static EventNodes remaining_nodes(const Progress *p, uint32_t *buf)
+{
+    size_t n = node_list_collect(&p->remaining, &p->links, buf, SB_EVENT_NODES_MAX);
+
+    return (EventNodes){ buf, n, p->remaining.count - (uint32_t) n };
+}
+
 /* The last finished request of a target is replaced: freed, unless its final event is still
  * waiting for the broker's acknowledgement (then kept, to be published again at the next connect;
  * the oldest such record gives way when there are too many). */
@@ -173,15 +182,13 @@ static void supersede(Coord *c, int slot, const Request *by)
     const Request *r = &c->requests[slot];
     const Progress *p = &c->progress[r->target];
     uint32_t nodes[SB_EVENT_NODES_MAX];
-    size_t n = node_list_collect(&p->remaining, &p->links, nodes, SB_EVENT_NODES_MAX);
     char why[SB_WHY_MAX + 1];
 
     (void) snprintf(why, sizeof(why),
                     "superseded by %s after its commands went out: %" PRIu32 " of %" PRIu32
                     " nodes reached %s",
                     by->id, p->total - p->remaining.count, p->total, progress_goal_name(r));
-    requests_finish(c, slot, SB_EVENT_SUPERSEDED, why,
-                    (EventNodes){ nodes, n, p->remaining.count - (uint32_t) n });
+    requests_finish(c, slot, SB_EVENT_SUPERSEDED, why, remaining_nodes(p, nodes));
 }
 
 static void dispatch(Coord *c, int slot)
@@ -737,15 +744,13 @@ static void fail(Coord *c, int slot)
     const Request *r = &c->requests[slot];
     const Progress *p = &c->progress[r->target];
     uint32_t nodes[SB_EVENT_NODES_MAX];
-    size_t n = node_list_collect(&p->remaining, &p->links, nodes, SB_EVENT_NODES_MAX);
     char why[SB_WHY_MAX + 1];
 
     (void) snprintf(why, sizeof(why),
                     "%" PRIu32 " of %" PRIu32 " nodes did not reach %s within %" PRIu64 " s",
                     p->remaining.count, p->total, progress_goal_name(r),
                     c->cfg.transition_timeout_ms / 1000u);
-    requests_finish(c, slot, SB_EVENT_FAILED, why,
-                    (EventNodes){ nodes, n, p->remaining.count - (uint32_t) n });
+    requests_finish(c, slot, SB_EVENT_FAILED, why, remaining_nodes(p, nodes));
 }
 
 void requests_run_deadlines(Coord *c)
