@@ -195,10 +195,19 @@ static void text_add_request(Text *t, const SbRequestInfo *r)
     }
 }
 
+const char *ctl_request_phase_word(const SbRequestInfo *r)
+{
+    static const char *const phase_names[] = { "queued", "active", "last" };
+
+    if (r->not_before_ms != 0) {
+        return "delayed";
+    }
+    return (unsigned) r->phase <= SB_REQUEST_DONE ? phase_names[r->phase] : "?";
+}
+
 /* One short line: "requests: gate closed, waiting for node 4; queued host On id='r1'". */
 void ctl_format_requests(char *buf, size_t size, const SbRequestsMsg *m)
 {
-    static const char *const phase_names[] = { "queued", "active", "last" };
     Text t = text_start(buf, size);
     bool open_or_active = false;
 
@@ -218,7 +227,7 @@ void ctl_format_requests(char *buf, size_t size, const SbRequestsMsg *m)
             if (phase == SB_REQUEST_DONE && open_or_active) {
                 continue;
             }
-            text_add(&t, "; %s", m->requests[i].not_before_ms ? "delayed" : phase_names[phase]);
+            text_add(&t, "; %s", ctl_request_phase_word(&m->requests[i]));
             text_add_request(&t, &m->requests[i]);
             open_or_active = open_or_active || phase != SB_REQUEST_DONE;
         }

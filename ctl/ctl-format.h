@@ -44,5 +44,8 @@ void ctl_format_status(char *buf, size_t size, const SbStatusMsg *m);
 
 /* "10:02:03.456" (local time) of a unix ms time. */
 void ctl_format_clock(char *buf, size_t size, uint64_t unix_ms);
+/* The word for a request's phase: "queued", "delayed" (a power restore waiting for
+ * power-restore-delay), "active" or "last"; "?" for an unknown phase. */
+const char *ctl_request_phase_word(const SbRequestInfo *r);
 
 #endif

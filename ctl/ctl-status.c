@@ -181,8 +181,11 @@ static const char *color_of(const char *word)
             return "\033[31m";
         }
     }
-    return strncmp(word, "Transitioning", 13) == 0 || strcmp(word, "queued") == 0 ? "\033[33m"
-                                                                                  : NULL;
+    /* On the way: a transition, a request that waits for the gate or for power-restore-delay. */
+    return strncmp(word, "Transitioning", 13) == 0 || strcmp(word, "queued") == 0 ||
+                           strcmp(word, "delayed") == 0
+                   ? "\033[33m"
+                   : NULL;
 }
 
 /* word padded to width (0: no padding), colored when st->color. */
@@ -269,11 +272,8 @@ static bool print_coordinator(const Status *st, uint64_t now_ms)
 static void
 print_request_line(const Status *st, const SbRequestInfo *r, uint64_t now_ms, const char *label)
 {
-    static const char *const phase_names[] = { "queued", "active", "last" };
+    const char *phase = ctl_request_phase_word(r);
     char when[32], ago[32], nodes[160] = "";
-    const char *phase = r->not_before_ms != 0                    ? "delayed"
-                        : (unsigned) r->phase <= SB_REQUEST_DONE ? phase_names[r->phase]
-                                                                 : "?";
     size_t len = 0;
 
     ctl_format_clock(when, sizeof(when), r->since_ms);
