@@ -387,6 +387,8 @@ uint64_t requests_delayed_until(const Coord *c);
 /* Ends the request in slot with its final event (result, why, the nodes it names). */
 void requests_finish(Coord *c, int slot, SbEventKind result, const char *why, EventNodes nodes);
 Request *request_alloc(Coord *c, int *ret_slot);
+/* The queued, delayed or active request with id: its slot, or -1. */
+int requests_find_open(const Coord *c, const char *id);
 /* Puts a restored record in its phase (snapshot-restore.c). Returns 0 or -EBADMSG. */
 int requests_adopt(Coord *c, int slot);
 void requests_reset(Coord *c);

@@ -11,22 +11,6 @@
 
 #include "coord-internal.h"
 
-static int find_open(const Coord *c, const char *id)
-{
-    if (c->delayed >= 0 && strcmp(c->requests[c->delayed].id, id) == 0) {
-        return c->delayed;
-    }
-    for (int t = 0; t < SB_TARGET_COUNT; t++) {
-        if (c->pending[t] >= 0 && strcmp(c->requests[c->pending[t]].id, id) == 0) {
-            return c->pending[t];
-        }
-        if (c->active[t] >= 0 && strcmp(c->requests[c->active[t]].id, id) == 0) {
-            return c->active[t];
-        }
-    }
-    return -1;
-}
-
 static int find_last(const Coord *c, const char *id)
 {
     for (int t = 0; t < SB_TARGET_COUNT; t++) {
@@ -62,7 +46,7 @@ void requests_on_cancel(Coord *c, const CoordEvent *ev)
     if (join_cancel(c, id, by)) {
         return;
     }
-    slot = find_open(c, id);
+    slot = requests_find_open(c, id);
     if (slot >= 0) {
         if (slot == c->delayed) {
             (void) snprintf(why, sizeof(why),

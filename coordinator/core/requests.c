@@ -67,10 +67,9 @@ static void mark_changed(Coord *c)
     c->requests_dirty = true;
 }
 
-static int find_by_id(const Coord *c, const char *id, RequestPhase *ret_phase)
+int requests_find_open(const Coord *c, const char *id)
 {
     if (c->delayed >= 0 && strcmp(c->requests[c->delayed].id, id) == 0) {
-        *ret_phase = REQUEST_PENDING;
         return c->delayed;
     }
     for (int t = 0; t < SB_TARGET_COUNT; t++) {
@@ -78,7 +77,6 @@ static int find_by_id(const Coord *c, const char *id, RequestPhase *ret_phase)
 
         for (int i = 0; i < 2; i++) {
             if (slots[i] >= 0 && strcmp(c->requests[slots[i]].id, id) == 0) {
-                *ret_phase = c->requests[slots[i]].phase;
                 return slots[i];
             }
         }
@@ -384,8 +382,8 @@ static void keep_clean_text(Request *r)
 static Request *request_create(Coord *c, const CoordEvent *ev, int *ret_slot)
 {
     const SbCommand *cmd = &ev->request;
-    RequestPhase phase;
     Request *r;
+    int open;
 
     if (cmd->id[0] != '\0') {
         if (!sb_request_id_is_valid(cmd->id, strlen(cmd->id))) {
@@ -397,10 +395,11 @@ static Request *request_create(Coord *c, const CoordEvent *ev, int *ret_slot)
                                   "a request with this id is already queued (joined)");
             return NULL;
         }
-        if (find_by_id(c, cmd->id, &phase) >= 0) {
+        open = requests_find_open(c, cmd->id);
+        if (open >= 0) {
             /* QoS 1 can deliver twice; an operator may retry: nothing changes. */
             answer_without_record(c, ev, SB_EVENT_DUPLICATE,
-                                  phase == REQUEST_PENDING
+                                  c->requests[open].phase == REQUEST_PENDING
                                           ? "a request with this id is already queued"
                                           : "a request with this id is already active");
             return NULL;
@@ -860,13 +859,12 @@ int requests_adopt(Coord *c, int slot)
 {
     Request *r = &c->requests[slot];
     SbTarget t = r->target;
-    RequestPhase phase;
 
     if (!target_is_valid(t) || !sb_transition_valid_for(t, r->transition) ||
         !sb_request_id_is_valid(r->id, strlen(r->id))) {
         return -EBADMSG;
     }
-    if (r->phase != REQUEST_DONE && find_by_id(c, r->id, &phase) >= 0) {
+    if (r->phase != REQUEST_DONE && requests_find_open(c, r->id) >= 0) {
         return -EBADMSG;
     }
     switch (r->phase) {
