@@ -45,9 +45,10 @@
 #define SNAPSHOT_HEAD_MAX   512u
 #define SNAPSHOT_RECORD_MAX 8192u
 
-/* Room for "requested_last", "settings" and "power_restore" at their largest: a pending
- * request with 256 five-digit nodes and an escaped reason, and a decision with 64 nodes and an
- * escaped why. */
+/* Room for "requested_last", "settings" and "power_restore" at their largest: a decision with
+ * 64 nodes and an escaped why, and, in a file written before issue #14, a "pending" request with
+ * 256 five-digit nodes and an escaped reason (still read, so still counted; a delayed request is
+ * now one of the records above). */
 #define SNAPSHOT_POWER_MAX 12288u
 
 /* ---- snapshot-fields.c: phase names and the checked readers (calls nothing of the core) --- */
